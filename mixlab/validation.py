@@ -1,0 +1,254 @@
+"""Input validation at the library boundary.
+
+Every public mixlab function checks its arguments with these helpers and raises an error
+that names the argument, the violated condition and the offending value(s). Internals
+then trust validated data. Modelled on scikit-learn's ``check_*`` helpers.
+
+Used in: every lesson (the errors a learner sees come from here).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence, Sized
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "InvariantError",
+    "check_seed",
+    "check_int",
+    "check_positive",
+    "check_probability",
+    "check_finite_array",
+    "check_same_length",
+    "check_names",
+    "format_values",
+]
+
+
+class InvariantError(ValueError):
+    """An invariant of a data object was violated (fail-fast check).
+
+    Subclasses ``ValueError`` so callers that catch bad input also catch broken invariants.
+    """
+
+
+def format_values(pairs: Iterable[tuple[Any, Any]], limit: int = 8) -> str:
+    """Format ``name=value`` pairs for an error message, truncating long lists.
+
+    Parameters
+    ----------
+    pairs : iterable of (name, value)
+        What to show. Floats are printed with 6 significant digits.
+    limit : int
+        Show at most this many pairs, then ``… (+N more)``.
+
+    Returns
+    -------
+    str
+        E.g. ``"web=0.7, code=0.5"``.
+    """
+    items = list(pairs)
+    shown = []
+    for name, value in items[:limit]:
+        if isinstance(value, float | np.floating):
+            shown.append(f"{name}={float(value):.6g}")
+        else:
+            shown.append(f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}")
+    text = ", ".join(shown)
+    if len(items) > limit:
+        text += f", … (+{len(items) - limit} more)"
+    return text
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """Return ``seed`` as a non-negative Python int, or raise.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer (``bool`` and floats are rejected, even ``3.0``).
+    name : str
+        Argument name used in the error message.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer.
+    ValueError
+        If ``seed`` is negative.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be a non-negative integer (got {seed!r} of type {type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer (got {seed})")
+    return int(seed)
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int within ``[minimum, maximum]``, or raise.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (``bool`` and floats are rejected).
+    ValueError
+        If ``value`` is outside the stated bounds.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer (got {value!r} of type {type(value).__name__})")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be >= {minimum} (got {v})")
+    if maximum is not None and v > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (got {v})")
+    return v
+
+
+def check_positive(value: Any, name: str, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
+    """Return ``value`` as a float that is > 0 (or >= 0), finite unless ``allow_inf``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If ``value`` is NaN, infinite (unless allowed), negative, or zero (unless allowed).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number (got {value!r} of type {type(value).__name__})")
+    v = float(value)
+    if np.isnan(v):
+        raise ValueError(f"{name} must not be NaN")
+    if np.isinf(v) and not (allow_inf and v > 0):
+        raise ValueError(f"{name} must be finite (got {v})")
+    if allow_zero:
+        if v < 0:
+            raise ValueError(f"{name} must be >= 0 (got {v:.6g})")
+    elif v <= 0:
+        raise ValueError(f"{name} must be > 0 (got {v:.6g})")
+    return v
+
+
+def check_probability(value: Any, name: str, *, open_left: bool = False, open_right: bool = False) -> float:
+    """Return ``value`` as a float in [0, 1] (optionally open at either end), or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number (got {value!r} of type {type(value).__name__})")
+    v = float(value)
+    lo_ok = v > 0 if open_left else v >= 0
+    hi_ok = v < 1 if open_right else v <= 1
+    if np.isnan(v) or not (lo_ok and hi_ok):
+        lo = "(0" if open_left else "[0"
+        hi = "1)" if open_right else "1]"
+        raise ValueError(f"{name} must lie in {lo}, {hi} (got {v!r})")
+    return v
+
+
+def check_finite_array(
+    values: Any,
+    name: str,
+    *,
+    ndim: int | None = 1,
+    nonnegative: bool = False,
+    labels: Sequence[Any] | None = None,
+    dtype: type = np.float64,
+) -> np.ndarray:
+    """Convert ``values`` to a numeric array and check it is finite (and >= 0 if asked).
+
+    Parameters
+    ----------
+    values : array-like
+        The input.
+    name : str
+        Argument name for messages.
+    ndim : int or None
+        Required number of dimensions (None: any).
+    nonnegative : bool
+        Also require every entry >= 0.
+    labels : sequence, optional
+        Names of the entries (1-d only), used to say *which* entries are bad.
+    dtype : numpy dtype
+        Target dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array of ``dtype``.
+
+    Raises
+    ------
+    TypeError
+        If the input is not numeric.
+    ValueError
+        On wrong dimensionality, NaN, infinity, or negative entries (when forbidden).
+    """
+    try:
+        arr = np.asarray(values, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric (got {values!r})") from exc
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional (got shape {arr.shape})")
+    names = list(labels) if labels is not None and arr.ndim == 1 else list(range(arr.size))
+
+    def _bad(mask: np.ndarray) -> str:
+        idx = np.flatnonzero(mask.ravel())
+        return format_values((names[i] if i < len(names) else i, arr.ravel()[i]) for i in idx)
+
+    nan = np.isnan(arr)
+    if nan.any():
+        raise ValueError(f"{name} must not contain NaN (at {_bad(nan)})")
+    inf = np.isinf(arr)
+    if inf.any():
+        raise ValueError(f"{name} must be finite (got {_bad(inf)})")
+    if nonnegative:
+        neg = arr < 0
+        if neg.any():
+            raise ValueError(f"{name} must be >= 0 (got {_bad(neg)})")
+    return arr
+
+
+def check_same_length(**arrays: Sized) -> int:
+    """Check that all keyword arguments have the same length; return it.
+
+    Raises
+    ------
+    ValueError
+        Naming every argument and its length when they differ.
+    """
+    lengths = {k: len(v) for k, v in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError("arrays must have the same length (got " + format_values(lengths.items()) + ")")
+    return next(iter(lengths.values()), 0)
+
+
+def check_names(names: Iterable[Any], name: str = "names") -> tuple[str, ...]:
+    """Check a collection of domain names: non-empty strings, no duplicates, at least one.
+
+    Returns
+    -------
+    tuple of str
+        The names in the given order.
+
+    Raises
+    ------
+    TypeError
+        If a name is not a string.
+    ValueError
+        If the collection is empty, a name is empty, or a name repeats.
+    """
+    out = tuple(names)
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    for n in out:
+        if not isinstance(n, str):
+            raise TypeError(f"{name} must be strings (got {n!r} of type {type(n).__name__})")
+        if not n.strip():
+            raise ValueError(f"{name} must be non-empty strings (got {n!r})")
+    seen: set[str] = set()
+    dups = sorted({n for n in out if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    if dups:
+        raise ValueError(f"{name} must be unique (duplicated: {', '.join(dups)})")
+    return out
+
