@@ -142,8 +142,18 @@ class Corpus:
         )
         return pd.Series(counts.astype(np.int64), index=pd.Index(self.domains, name="domain"), name="tokens")
 
-    def concatenated_tokens(self, rows: Sequence[int] | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def concatenated_tokens(
+        self, rows: Sequence[int] | np.ndarray | None = None, lengths: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Gather the tokens of ``rows`` (all rows if None) into one new array.
+
+        Parameters
+        ----------
+        rows : sequence of int, optional
+            Row positions, repeats allowed (a document drawn twice appears twice).
+        lengths : numpy.ndarray, optional
+            Take only the first ``lengths[j]`` tokens of row ``rows[j]`` (``1 <= lengths[j] <=
+            n_tokens``), e.g. to cut the last document at a token budget.
 
         Returns
         -------
@@ -155,6 +165,11 @@ class Corpus:
         idx = np.arange(len(self)) if rows is None else np.asarray(rows, dtype=np.int64)
         starts = self.docs["start"].to_numpy()[idx]
         lens = self.docs["n_tokens"].to_numpy()[idx]
+        if lengths is not None:
+            cut = np.asarray(lengths, dtype=np.int64)
+            if cut.shape != lens.shape or (cut.size and (cut.min() < 1 or (cut > lens).any())):
+                raise ValueError("lengths must have one entry per row, each in [1, n_tokens of that row]")
+            lens = cut
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)
         np.cumsum(lens, out=offsets[1:])
         # position p of the output belongs to doc j = searchsorted; token index = starts[j] + (p - offsets[j])

@@ -1,0 +1,294 @@
+"""Tests for mixlab.ledger: StageRow conservation, Ledger chaining, lineage, drift, audit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from corpus_factory import make_corpus
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mixlab.filters import dedup_filter, length_filter, quality_filter, run_pipeline
+from mixlab.ledger import (
+    Ledger,
+    StageRow,
+    audit_sample,
+    drift_check,
+    lineage,
+    lineage_table,
+    rates_by_domain,
+)
+from mixlab.validation import InvariantError
+
+
+def _row(stage: str = "s", di: int = 100, do: int = 90, ti: int = 5000, to: int = 4000) -> StageRow:
+    return StageRow(stage, di, do, ti, to, {"r": di - do}, {"r": ti - to})
+
+
+# ------------------------------------------------------------------ StageRow
+def test_stagerow_rates() -> None:
+    row = _row()
+    assert row.a_doc == pytest.approx(0.9)
+    assert row.a_tok == pytest.approx(0.8)
+
+
+def test_stagerow_empty_input_rate_is_nan() -> None:
+    row = StageRow("empty", 0, 0, 0, 0, {}, {})
+    assert math.isnan(row.a_doc) and math.isnan(row.a_tok)
+
+
+def test_stagerow_conservation_violation_names_numbers() -> None:
+    with pytest.raises(InvariantError, match=r"docs not conserved: in=100 but out \+ dropped = 90 \+ 5 = 95"):
+        StageRow("q", 100, 90, 10, 10, {"low_quality": 5}, {"low_quality": 0})
+    with pytest.raises(InvariantError, match="tokens not conserved"):
+        StageRow("q", 100, 90, 1000, 900, {"low_quality": 10}, {"low_quality": 50})
+
+
+def test_stagerow_rejects_negative_and_non_integer_counts() -> None:
+    with pytest.raises(InvariantError, match=">= 0"):
+        StageRow("q", 10, 12, 10, 12, {"x": -2}, {"x": -2})
+    with pytest.raises(InvariantError, match="integer"):
+        StageRow("q", 10.0, 10, 10, 10, {}, {})
+
+
+def test_stagerow_reasons_must_match() -> None:
+    with pytest.raises(InvariantError, match="same reasons"):
+        StageRow("q", 10, 8, 100, 80, {"a": 2}, {"b": 20})
+
+
+def test_stagerow_copies_dicts() -> None:
+    d = {"r": 10}
+    t = {"r": 1000}
+    row = StageRow("s", 100, 90, 5000, 4000, d, t)
+    d["r"] = 99
+    assert row.dropped_docs == {"r": 10}
+
+
+# ------------------------------------------------------------------ Ledger
+def test_ledger_chaining_and_totals() -> None:
+    led = Ledger([_row("a", 100, 90, 5000, 4000), _row("b", 90, 45, 4000, 3000)])
+    tot = led.totals()
+    assert tot["docs_in"] == 100 and tot["docs_out"] == 45
+    assert tot["a_doc"] == pytest.approx(0.45)
+    assert tot["a_tok"] == pytest.approx(0.6)
+    with pytest.raises(InvariantError, match=r"chain broken: stage 'c' starts with docs_in=44"):
+        led.append(_row("c", 44, 40, 3000, 2000))
+    assert len(led) == 2  # a failed append leaves the ledger untouched
+
+
+def test_ledger_rejects_token_chain_break_and_repeated_stage() -> None:
+    led = Ledger([_row("a", 100, 90, 5000, 4000)])
+    with pytest.raises(InvariantError, match="tokens_in=3,999"):
+        led.append(_row("b", 90, 80, 3999, 3000))
+    with pytest.raises(InvariantError, match="already recorded"):
+        led.append(_row("a", 90, 80, 4000, 3000))
+    with pytest.raises(TypeError):
+        led.append("not a row")
+
+
+def test_ledger_frame_and_json_round_trip() -> None:
+    rows = [
+        StageRow("quality", 100, 80, 10_000, 9_000, {"low_quality": 20}, {"low_quality": 1_000}),
+        StageRow("length", 80, 70, 9_000, 5_000, {"too_short": 4, "too_long": 6}, {"too_short": 40, "too_long": 3_960}),
+    ]
+    led = Ledger(rows)
+    frame = led.to_frame()
+    assert list(frame.index) == ["quality", "length"]
+    assert frame.loc["length", "docs_dropped:too_long"] == 6
+    assert frame.loc["quality", "docs_dropped:too_long"] == 0
+    assert frame.loc["length", "tokens_dropped:too_long"] == 3_960
+    assert frame.loc["length", "a_tok"] == pytest.approx(5_000 / 9_000)
+    back = Ledger.from_json(led.to_json())
+    assert back == led
+    assert back.to_frame().equals(frame)
+    with pytest.raises(ValueError, match="not a mixlab ledger"):
+        Ledger.from_json('{"rows": []}')
+    bad = led.to_json().replace('"docs_out": 70', '"docs_out": 71')
+    with pytest.raises(InvariantError):
+        Ledger.from_json(bad)
+    assert "total" in repr(led)
+
+
+# ------------------------------------------------------------------ from filters
+def test_rates_by_domain_matches_hand_count() -> None:
+    corpus = make_corpus(1, 300)
+    res = quality_filter(corpus, 0.4)
+    table = rates_by_domain(res.decisions, corpus)
+    q = corpus.docs["quality"] >= 0.4
+    for dom in corpus.domains:
+        m = corpus.docs["domain"] == dom
+        assert table.loc[dom, "docs_in"] == m.sum()
+        assert table.loc[dom, "docs_out"] == (m & q).sum()
+        assert table.loc[dom, "tokens_out"] == corpus.docs.loc[m & q, "n_tokens"].sum()
+        assert table.loc[dom, "a_tok"] == pytest.approx(
+            corpus.docs.loc[m & q, "n_tokens"].sum() / corpus.docs.loc[m, "n_tokens"].sum()
+        )
+    assert table.loc["total", "a_doc"] == pytest.approx(res.row.a_doc)
+    assert table.loc["total", "a_tok"] == pytest.approx(res.row.a_tok)
+    with pytest.raises(ValueError, match="do not match corpus_in"):
+        rates_by_domain(res.decisions, res.kept)
+
+
+def test_rates_by_domain_lists_empty_domain_with_nan() -> None:
+    corpus = make_corpus(2, 60, domains=("web", "books", "code", "math"))
+    corpus = corpus.subset((corpus.docs["domain"] != "math").to_numpy())
+    table = rates_by_domain(quality_filter(corpus, 0.5).decisions, corpus)
+    assert table.loc["math", "docs_in"] == 0 and math.isnan(table.loc["math", "a_doc"])
+
+
+def _pipeline(corpus):  # type: ignore[no-untyped-def]
+    return run_pipeline(
+        corpus,
+        [
+            ("quality", quality_filter, {"threshold": 0.3}),
+            ("length", length_filter, {"min_tokens": 10, "max_tokens": 400}),
+            ("dedup", dedup_filter, {}),
+        ],
+    )
+
+
+def test_lineage_answers_per_document() -> None:
+    corpus = make_corpus(3, 300)
+    result = _pipeline(corpus)
+    table = lineage_table(result.decisions_by_stage())
+    assert len(table) == len(corpus)
+    assert list(table["doc_id"]) == list(corpus.docs["doc_id"])
+    # every doc: dropped by quality iff quality < 0.3; else by length iff out of range; else kept
+    q = corpus.docs["quality"].to_numpy() < 0.3
+    n = corpus.docs["n_tokens"].to_numpy()
+    bad_len = (n < 10) | (n > 400)
+    expected = np.full(len(q), None, dtype=object)
+    expected[~q & bad_len] = "length"
+    expected[q] = "quality"
+    got = table["stage"].to_numpy(dtype=object)
+    assert all((a == b) or (a is None and b is None) for a, b in zip(got, expected, strict=True))
+    assert (table["status"] == "kept").sum() == len(result.kept)
+    # same answer from the stacked table
+    assert lineage_table(result.decisions).equals(table)
+    low = corpus.docs["doc_id"][q].iloc[0]
+    rec = lineage(result.decisions_by_stage(), low)
+    assert rec.status == "dropped" and rec.stage == "quality" and rec.reason == "low_quality"
+    assert rec.stages_passed == ()
+    assert "dropped at stage 'quality'" in str(rec)
+    long_id = corpus.docs["doc_id"][~q & (n > 400)].iloc[0]
+    rec = lineage(result.decisions, long_id)
+    assert (rec.stage, rec.reason, rec.stages_passed) == ("length", "too_long", ("quality",))
+    kept_id = result.kept.docs["doc_id"].iloc[0]
+    rec = lineage(result.decisions, kept_id)
+    assert rec.status == "kept" and "kept through all stages" in str(rec)
+    with pytest.raises(KeyError, match="nope"):
+        lineage(result.decisions, "nope")
+
+
+def test_lineage_detects_broken_chain() -> None:
+    corpus = make_corpus(4, 100)
+    result = _pipeline(corpus)
+    by_stage = result.decisions_by_stage()
+    by_stage["length"] = by_stage["length"].iloc[1:]  # a kept doc vanishes between stages
+    with pytest.raises(InvariantError, match="do not chain"):
+        lineage_table(by_stage)
+
+
+# ------------------------------------------------------------------ drift
+def _run(seed: int, threshold: float = 0.3, n_docs: int = 400) -> pd.DataFrame:
+    return quality_filter(make_corpus(seed, n_docs), threshold).decisions
+
+
+def test_drift_not_flagged_for_same_process_reruns() -> None:
+    """Independent reruns (new world seed, same filter) are flagged at about rate alpha, not more."""
+    n_pairs = 100
+    results = [drift_check(_run(1000 + 2 * i), _run(1001 + 2 * i), alpha=0.01) for i in range(n_pairs)]
+    flagged = sum(r.flagged for r in results)
+    assert flagged <= 5  # expected ~1 at alpha = 0.01
+    # each test is roughly calibrated: at level 0.1 it rejects around 10 % of the time
+    p_doc = np.array([r.p_doc for r in results])
+    p_tok = np.array([r.p_tok for r in results])
+    assert 0.02 <= (p_doc < 0.1).mean() <= 0.2
+    assert 0.02 <= (p_tok < 0.1).mean() <= 0.2
+
+
+def test_token_binomial_would_be_overconfident() -> None:
+    """Why the cluster-aware test: treating tokens as independent trials rejects far too often."""
+    from scipy import stats
+
+    rejections = 0
+    for i in range(40):
+        a, b = _run(3000 + 2 * i), _run(3001 + 2 * i)
+        ka, na = a.loc[a["kept"], "n_tokens"].sum(), a["n_tokens"].sum()
+        kb, nb = b.loc[b["kept"], "n_tokens"].sum(), b["n_tokens"].sum()
+        p = (ka + kb) / (na + nb)
+        z = (ka / na - kb / nb) / math.sqrt(p * (1 - p) * (1 / na + 1 / nb))
+        rejections += 2 * stats.norm.sf(abs(z)) < 0.01
+    assert rejections >= 15  # a naive token binomial flags most same-process reruns
+
+
+def test_drift_flags_threshold_change() -> None:
+    res = drift_check(_run(7, 0.4, 2000), _run(8, 0.3, 2000), alpha=0.01)
+    assert res.flagged
+    assert res.table.loc["docs", "flagged"]
+    assert res.table.loc["docs", "difference"] == pytest.approx(-0.1, abs=0.04)
+    assert "DRIFT FLAGGED" in repr(res)
+
+
+def test_drift_flags_token_only_change() -> None:
+    """Dropping the longest ~3 % of documents barely moves a_doc but moves a_tok a lot."""
+    ref = length_filter(make_corpus(11, 1500), max_tokens=100_000).decisions
+    cur = length_filter(make_corpus(12, 1500), max_tokens=300).decisions
+    res = drift_check(cur, ref, alpha=0.01)
+    assert res.table.loc["tokens", "flagged"]
+    assert abs(res.table.loc["docs", "difference"]) < 0.05
+    assert res.table.loc["tokens", "difference"] < -0.1
+
+
+def test_drift_with_stage_rows_runs_doc_test_only() -> None:
+    a = quality_filter(make_corpus(5, 300), 0.3).row
+    b = quality_filter(make_corpus(6, 300), 0.3).row
+    res = drift_check(a, b)
+    assert list(res.table.index) == ["docs"] and math.isnan(res.p_tok)
+    small = drift_check(
+        StageRow("s", 10, 9, 100, 90, {"r": 1}, {"r": 10}), StageRow("s", 10, 2, 100, 20, {"r": 8}, {"r": 80})
+    )
+    assert "Fisher" in small.table.loc["docs", "test"]
+    with pytest.raises(ValueError, match="alpha"):
+        drift_check(a, b, alpha=1.5)
+
+
+# ------------------------------------------------------------------ audit
+def test_audit_sample_seeded_stratified_and_near_threshold() -> None:
+    corpus = make_corpus(9, 500)
+    res = quality_filter(corpus, 0.5)
+    s1 = audit_sample(res.decisions, corpus, 5, seed=1, threshold=0.5)
+    s2 = audit_sample(res.decisions, corpus, 5, seed=1, threshold=0.5)
+    s3 = audit_sample(res.decisions, corpus, 5, seed=2, threshold=0.5)
+    pd.testing.assert_frame_equal(s1, s2)
+    assert not s1["doc_id"].equals(s3["doc_id"])
+    assert (s1["decision"] == "kept").sum() == 5 and (s1["decision"] == "dropped").sum() == 5
+    assert s1["doc_id"].is_unique
+    # within the band: the 20 nearest on each side
+    d = res.decisions
+    dist = (d["score"] - 0.5).abs()
+    for side, mask in (("kept", d["kept"]), ("dropped", ~d["kept"])):
+        band_edge = np.sort(dist[mask].to_numpy())[19]
+        assert (s1.loc[s1["decision"] == side, "distance"] <= band_edge + 1e-12).all()
+    assert (s1.loc[s1["decision"] == "kept", "score"] >= 0.5).all()
+    assert (s1.loc[s1["decision"] == "dropped", "reason"] == "low_quality").all()
+    with pytest.raises(ValueError, match="only"):
+        audit_sample(res.decisions, corpus, 400, seed=1, threshold=0.5)
+
+
+def test_audit_sample_rejects_multi_stage_table() -> None:
+    corpus = make_corpus(10, 200)
+    result = _pipeline(corpus)
+    with pytest.raises(ValueError, match="one stage"):
+        audit_sample(result.decisions, corpus, 2, seed=0, threshold=0.3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.05, 0.95))
+def test_from_decisions_conserves(seed: int, thr: float) -> None:
+    res = quality_filter(make_corpus(seed, 80), thr)
+    row = StageRow.from_decisions(res.decisions)
+    assert row == res.row
