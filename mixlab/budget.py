@@ -1,0 +1,537 @@
+"""Token budgets: tokens and epochs per domain, repetition caps, feasibility, capped-simplex projection.
+
+Notation (COURSE.md): budget ``B`` tokens; domain ``i`` contributes ``w_i B`` tokens and is
+repeated ``e_i = w_i B / T_i`` epochs; a cap ``e_i <= E_max`` means ``w_i <= u_i = min(1, E_max T_i / B)``;
+the capped problem is feasible iff ``Σ_i u_i >= 1`` (equivalently ``E_max Σ T_i >= B``).
+Compute to tokens: ``C ≈ 6 N D`` (Kaplan et al. 2020, arXiv 2001.08361).
+
+Sizes may be in any consistent unit (tokens, bytes, characters). Functions that mix sizes with a
+token budget take ``bytes_per_token`` (a scalar or one value per domain) to convert sizes to tokens.
+
+Used in: 2.5 (token budget constraint), 3.2 (epochs explode), 3.5 (UniMax), 1.3 (caps).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixlab.mixture import Mixture
+from mixlab.validation import InvariantError, check_names, check_positive, format_values
+
+__all__ = [
+    "tokens_per_domain",
+    "epochs",
+    "epochs_from_weights",
+    "caps_from_epochs",
+    "check_feasible",
+    "check_within_caps",
+    "project_capped_simplex",
+    "weights_from_epochs",
+    "implied_bytes_per_token",
+    "tokens_from_compute",
+    "compute_from_tokens",
+    "effective_tokens",
+    "budget_table",
+    "llama1_table",
+    "MUENNIGHOFF_R_STAR",
+]
+
+#: Fitted decay constant R* for repeated data (Muennighoff et al. 2023, arXiv 2305.16264).
+MUENNIGHOFF_R_STAR: float = 15.4
+
+
+def _masked(names: Any, values: Any, mask: Any) -> str:
+    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
+    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
+
+
+# ---------------------------------------------------------------------------- helpers
+def _series(values: Any, name: str, *, positive: bool = False) -> pd.Series:
+    """A float Series keyed by domain from a Series, mapping, or counts DataFrame (its ``tokens`` column)."""
+    if isinstance(values, pd.DataFrame):
+        if "tokens" not in values.columns:
+            raise ValueError(f"{name} given as a DataFrame needs a 'tokens' column (has {list(values.columns)})")
+        values = values["tokens"]
+    if isinstance(values, Mapping) and not isinstance(values, pd.Series):
+        values = pd.Series(dict(values), dtype=object)
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"{name} must be a pandas Series or mapping keyed by domain (got {type(values).__name__})")
+    if any(not isinstance(i, str) for i in values.index):
+        raise TypeError(f"{name} must be keyed by domain-name strings (got index {list(values.index)})")
+    names = check_names(list(values.index), f"{name} index")
+    raw = values.tolist()
+    bad = [(n, v) for n, v in zip(names, raw, strict=True) if isinstance(v, bool) or not isinstance(v, numbers.Real)]
+    if bad:
+        raise TypeError(f"{name} must be real numbers (got {format_values(bad)})")
+    arr = np.asarray(raw, dtype=np.float64)
+    for cond, msg in ((np.isnan(arr), "must not be NaN"), (np.isinf(arr), "must be finite"), (arr < 0, "must be >= 0")):
+        if cond.any():
+            raise ValueError(f"{name} {msg} (got {_masked(names, arr, cond)})")
+    if positive and (arr <= 0).any():
+        z = arr <= 0
+        raise ValueError(f"{name} must be > 0 (got {_masked(names, arr, z)})")
+    return pd.Series(arr, index=pd.Index(names, name="domain"), name=name)
+
+
+def _weights(mixture: Any) -> pd.Series:
+    """Token weights as a Series from a token-kind Mixture, or a Series/mapping on the simplex."""
+    if isinstance(mixture, Mixture):
+        if mixture.kind != "token":
+            raise ValueError(
+                "budget arithmetic needs token weights (got a document-kind mixture); convert it with "
+                "mixture.to_tokens(counts) first"
+            )
+        return mixture.weights
+    w = _series(mixture, "weights")
+    total = float(w.sum())
+    if abs(total - 1) > 1e-9:
+        raise ValueError(f"weights must sum to 1 within 1e-09 (got {total:.12g}: {format_values(w.items())})")
+    return w
+
+
+def _align(a: pd.Series, b: pd.Series, a_name: str, b_name: str) -> pd.Series:
+    """Reorder ``b`` to ``a``'s domains; raise if the domain sets differ."""
+    missing = [d for d in a.index if d not in b.index]
+    unknown = [d for d in b.index if d not in a.index]
+    if missing or unknown:
+        raise ValueError(
+            f"{b_name} must cover exactly the domains of {a_name} (missing: {', '.join(missing) or '-'}; "
+            f"unknown: {', '.join(unknown) or '-'})"
+        )
+    return b.loc[a.index]
+
+
+def _to_tokens(sizes: pd.Series, bytes_per_token: Any) -> pd.Series:
+    """Convert sizes to tokens by dividing by ``bytes_per_token`` (scalar or per domain); None = already tokens."""
+    if bytes_per_token is None:
+        return sizes
+    if isinstance(bytes_per_token, numbers.Real) and not isinstance(bytes_per_token, bool):
+        return sizes / check_positive(bytes_per_token, "bytes_per_token")
+    bpt = _align(sizes, _series(bytes_per_token, "bytes_per_token", positive=True), "sizes", "bytes_per_token")
+    return sizes / bpt
+
+
+# ---------------------------------------------------------------------------- tokens and epochs
+def tokens_per_domain(mixture: Mixture | pd.Series | Mapping[str, float], budget: float) -> pd.Series:
+    """Tokens drawn from each domain, ``w_i B``.
+
+    Parameters
+    ----------
+    mixture : token-kind Mixture, or weights Series/mapping on the simplex
+    budget : float
+        Token budget B > 0.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``tokens``, index = domains.
+
+    Raises
+    ------
+    ValueError
+        ``budget <= 0`` or a document-kind mixture.
+
+    Used in: 2.5.
+    """
+    B = check_positive(budget, "budget")
+    return (_weights(mixture) * B).rename("tokens")
+
+
+def epochs(
+    mixture: Mixture | pd.Series | Mapping[str, float],
+    budget: float,
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    *,
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    on_empty: str = "raise",
+) -> pd.Series:
+    """Epochs per domain at budget B, ``e_i = w_i B / T_i``.
+
+    Parameters
+    ----------
+    mixture : token-kind Mixture, or weights on the simplex
+    budget : float
+        Token budget B > 0.
+    sizes : Series/mapping keyed by domain, or counts DataFrame (its ``tokens`` column)
+        Domain sizes ``T_i`` (tokens, or bytes with ``bytes_per_token``).
+    bytes_per_token : float or per-domain Series/mapping, optional
+        Converts sizes to tokens (``T_i = size_i / bytes_per_token_i``).
+    on_empty : {"raise", "inf"}
+        A domain with size 0 and positive weight has infinitely many epochs: raise a
+        ``ValueError`` naming it (default) or return ``inf`` for it. Size 0 with weight 0 gives 0.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``epochs``.
+
+    Used in: 2.5, 3.2 (epochs explode on small domains), 3.5.
+    """
+    if on_empty not in ("raise", "inf"):
+        raise ValueError(f"on_empty must be 'raise' or 'inf' (got {on_empty!r})")
+    B = check_positive(budget, "budget")
+    w = _weights(mixture)
+    T = _to_tokens(_align(w, _series(sizes, "sizes"), "mixture", "sizes"), bytes_per_token)
+    empty = (T.to_numpy() == 0) & (w.to_numpy() > 0)
+    if empty.any() and on_empty == "raise":
+        raise ValueError(
+            f"domains with size 0 but positive weight would need infinitely many epochs: "
+            f"{format_values(zip(w.index[empty], w.to_numpy()[empty], strict=True))}"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.where(T.to_numpy() > 0, w.to_numpy() * B / np.where(T.to_numpy() > 0, T.to_numpy(), 1.0), 0.0)
+    e = np.where(empty, np.inf, e)
+    return pd.Series(e, index=w.index, name="epochs")
+
+
+def epochs_from_weights(
+    weights: Mixture | pd.Series | Mapping[str, float],
+    budget: float,
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+) -> pd.Series:
+    """Epochs implied by shares, a budget and sizes (``e_i = w_i B / T_i``); alias of :func:`epochs`.
+
+    Used in: 2.5 (the LLaMA-1 table: shares and sizes → epochs).
+    """
+    return epochs(weights, budget, sizes, bytes_per_token=bytes_per_token)
+
+
+def weights_from_epochs(
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    epochs: pd.Series | Mapping[str, float],
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+) -> tuple[Mixture, float]:
+    """Shares and total budget implied by epochs per domain: ``w_i = e_i T_i / Σ_j e_j T_j``, ``B = Σ e_j T_j``.
+
+    Parameters
+    ----------
+    sizes : Series/mapping/counts DataFrame
+        Domain sizes (tokens, or bytes with ``bytes_per_token``).
+    epochs : Series/mapping
+        Epochs ``e_i >= 0`` per domain, not all zero.
+    bytes_per_token : float or per-domain Series/mapping, optional
+        Converts sizes to tokens.
+
+    Returns
+    -------
+    (Mixture, float)
+        The token-kind mixture (provenance mixer ``"weights_from_epochs"``) and the implied budget B.
+
+    Used in: 2.5.
+    """
+    T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
+    e = _align(T, _series(epochs, "epochs"), "sizes", "epochs")
+    drawn = e * T
+    B = float(drawn.sum())
+    if B <= 0:
+        raise ValueError("weights_from_epochs needs at least one domain with positive epochs and size")
+    prov = {
+        "mixer": "weights_from_epochs",
+        "params": {"epochs": e.to_dict(), "sizes_in_tokens": T.to_dict(), "budget": B},
+    }
+    shares = {str(d): float(x) for d, x in (drawn / B).items()}
+    return Mixture(shares, domains=[str(d) for d in T.index], provenance=prov), B
+
+
+def implied_bytes_per_token(
+    weights: pd.Series | Mapping[str, float],
+    epochs: pd.Series | Mapping[str, float],
+    budget: float,
+    sizes_bytes: pd.Series | Mapping[str, float],
+) -> pd.Series:
+    """Bytes per token implied by a published table: ``size_i · e_i / (w_i B)``.
+
+    From ``e_i = w_i B / T_i`` with ``T_i = size_i / bpt_i``. For LLaMA-1's Table 1 this gives
+    about 2.8 (ArXiv) to 3.9 (CommonCrawl) bytes per token.
+
+    Used in: 2.5.
+    """
+    B = check_positive(budget, "budget")
+    w = _series(weights, "weights", positive=True)
+    e = _align(w, _series(epochs, "epochs", positive=True), "weights", "epochs")
+    s = _align(w, _series(sizes_bytes, "sizes_bytes", positive=True), "weights", "sizes_bytes")
+    return (s * e / (w * B)).rename("bytes_per_token")
+
+
+def llama1_table() -> pd.DataFrame:
+    """LLaMA-1 pre-training data (Touvron et al. 2023, arXiv 2302.13971, Table 1), B = 1.4T tokens.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = source; columns ``share`` (sampling proportion), ``epochs``, ``size_bytes``
+        (disk size; 1 GB = 1e9 bytes, 1 TB = 1e12 bytes). Attribute ``attrs["budget"] = 1.4e12``.
+
+    Used in: 2.5 (the LLaMA-1 table reproduced from shares and sizes).
+    """
+    df = pd.DataFrame(
+        {
+            "share": [0.670, 0.150, 0.045, 0.045, 0.045, 0.025, 0.020],
+            "epochs": [1.10, 1.06, 0.64, 2.45, 2.23, 1.06, 1.03],
+            "size_bytes": [3.3e12, 783e9, 328e9, 83e9, 85e9, 92e9, 78e9],
+        },
+        index=pd.Index(["CommonCrawl", "C4", "GitHub", "Wikipedia", "Books", "ArXiv", "StackExchange"], name="domain"),
+    )
+    df.attrs["budget"] = 1.4e12
+    return df
+
+
+# ---------------------------------------------------------------------------- caps and feasibility
+def caps_from_epochs(
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    budget: float,
+    max_epochs: float,
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+) -> pd.Series:
+    """Weight caps from a repetition limit: ``u_i = min(1, E_max T_i / B)``.
+
+    Raises
+    ------
+    ValueError
+        ``budget <= 0``, ``max_epochs <= 0`` or bad sizes.
+
+    Used in: 2.5, 1.3 (caps become binding), 3.2.
+    """
+    B = check_positive(budget, "budget")
+    E = check_positive(max_epochs, "max_epochs", allow_inf=True)
+    T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
+    if math.isinf(E):
+        return pd.Series(1.0, index=T.index, name="cap")
+    return (E * T / B).clip(upper=1.0).rename("cap")
+
+
+def check_feasible(
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    budget: float,
+    max_epochs: float,
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+) -> pd.Series:
+    """Check that some mixture reaches budget B without any domain exceeding ``E_max`` epochs.
+
+    Feasible iff ``Σ_i min(1, E_max T_i / B) >= 1``, i.e. iff ``E_max Σ_i T_i >= B``.
+
+    Returns
+    -------
+    pandas.Series
+        The caps ``u_i`` (when feasible).
+
+    Raises
+    ------
+    ValueError
+        ``"infeasible: at E_max=… the domains hold at most X tokens, budget B needs Y more"``.
+
+    Used in: 2.5, 3.2, 3.5.
+    """
+    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token)
+    B = float(budget)
+    E = float(max_epochs)
+    if float(caps.sum()) < 1.0 - 1e-12:
+        T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
+        held = E * float(T.sum())
+        raise ValueError(
+            f"infeasible: at E_max={E:g} the domains hold at most {held:.6g} tokens, budget {B:.6g} needs "
+            f"{B - held:.6g} more (caps sum to {float(caps.sum()):.6g} < 1)"
+        )
+    return caps
+
+
+def check_within_caps(
+    mixture: Mixture | pd.Series | Mapping[str, float],
+    budget: float,
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    max_epochs: float,
+    *,
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    rtol: float = 1e-9,
+) -> pd.Series:
+    """Check ``e_i <= E_max`` for every domain (fail-fast); return the epochs.
+
+    Raises
+    ------
+    InvariantError
+        Naming each domain over its cap with its epochs and the cap.
+
+    Used in: 2.5, 3.4 (hand-tuned weights must respect caps), 3.2.
+    """
+    E = check_positive(max_epochs, "max_epochs")
+    e = epochs(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
+    over = e > E * (1 + rtol)
+    if over.any():
+        raise InvariantError(f"epoch cap violated (E_max={E:g}) for: {format_values(e[over].items())} epochs")
+    return e
+
+
+def project_capped_simplex(v: Any, caps: Any) -> Any:
+    """Euclidean projection onto the capped simplex ``{w : 0 <= w_i <= u_i, Σ w_i = 1}``.
+
+    The KKT conditions give ``w_i = clip(v_i − τ, 0, u_i)`` for one scalar τ. The function
+    ``f(τ) = Σ_i clip(v_i − τ, 0, u_i) = Σ_i max(v_i − τ, 0) − Σ_i max(v_i − u_i − τ, 0)`` is
+    continuous, piecewise linear and non-increasing, with breakpoints at ``v_i`` and ``v_i − u_i``.
+    We sort the 2k breakpoints, evaluate f at all of them with prefix sums (O(k log k)), find the
+    segment where f crosses 1 and solve the linear equation there exactly.
+    Caps above 1 are inactive (``w_i <= Σ w = 1``), so they are treated as 1.
+
+    Parameters
+    ----------
+    v : array-like or pandas.Series
+        Point to project (finite).
+    caps : array-like or pandas.Series
+        Upper bounds ``u_i >= 0`` (``inf`` allowed), same length / same domains; ``Σ u_i >= 1``.
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        The projection (a Series indexed like ``v`` when ``v`` is a Series).
+
+    Raises
+    ------
+    ValueError
+        NaN/inf in ``v``, negative caps, mismatched lengths, or ``Σ u_i < 1`` (empty set).
+
+    Used in: 2.5 (projection onto the capped simplex), 1.3 (projected optimizers), 3.4 (widget enforcing caps).
+    """
+    index = v.index if isinstance(v, pd.Series) else None
+    if index is not None and isinstance(caps, pd.Series):
+        caps = _align(pd.Series(np.zeros(len(index)), index=index), caps, "v", "caps")
+    vv = np.asarray(v, dtype=np.float64)
+    uu = np.asarray(caps, dtype=np.float64)
+    if vv.ndim != 1 or uu.shape != vv.shape or vv.size == 0:
+        raise ValueError(f"v and caps must be non-empty 1-d arrays of equal length (got {vv.shape}, {uu.shape})")
+    if not np.all(np.isfinite(vv)):
+        raise ValueError(f"v must be finite (got {vv.tolist()})")
+    if np.isnan(uu).any() or (uu < 0).any():
+        raise ValueError(f"caps must be >= 0 and not NaN (got {uu.tolist()})")
+    u = np.minimum(uu, 1.0)
+    if u.sum() < 1.0 - 1e-12:
+        raise ValueError(f"capped simplex is empty: caps sum to {u.sum():.6g} < 1 ({uu.tolist()})")
+    a = vv - u  # lower breakpoints
+    sa, sv = np.sort(a), np.sort(vv)
+    # suffix sums: S(x, t) = Σ max(x_i − t, 0) over sorted x = Σ_{x_i > t} x_i − t·#{x_i > t}
+    csa = np.concatenate([np.cumsum(sa[::-1])[::-1], [0.0]])
+    csv = np.concatenate([np.cumsum(sv[::-1])[::-1], [0.0]])
+    taus = np.sort(np.concatenate([a, vv]))
+    ia = np.searchsorted(sa, taus, side="right")
+    iv = np.searchsorted(sv, taus, side="right")
+    k = vv.size
+    f = (csv[iv] - taus * (k - iv)) - (csa[ia] - taus * (k - ia))
+    # f(taus[0]) = Σ u (all clipped at the cap); f(taus[-1]) = 0
+    r = int(np.argmax(f <= 1.0))
+    if r == 0:
+        w = u.copy()  # Σ u == 1 (within rounding): the only feasible point
+    else:
+        t0, t1, f0, f1 = taus[r - 1], taus[r], f[r - 1], f[r]
+        tau = t0 if f0 == f1 else t0 + (f0 - 1.0) * (t1 - t0) / (f0 - f1)
+        w = np.clip(vv - tau, 0.0, u)
+    return pd.Series(w, index=index, name="weight") if index is not None else w
+
+
+# ---------------------------------------------------------------------------- compute and repetition
+def tokens_from_compute(compute: float, n_params: float) -> float:
+    """Training tokens affordable with compute C for N parameters: ``D = C / (6 N)``.
+
+    Uses the ``C ≈ 6 N D`` FLOPs rule (Kaplan et al. 2020, arXiv 2001.08361).
+
+    Used in: 2.5 (compute → tokens).
+    """
+    return check_positive(compute, "compute") / (6.0 * check_positive(n_params, "n_params"))
+
+
+def compute_from_tokens(tokens: float, n_params: float) -> float:
+    """Inverse of :func:`tokens_from_compute`: ``C = 6 N D`` FLOPs. Used in: 2.5."""
+    return 6.0 * check_positive(n_params, "n_params") * check_positive(tokens, "tokens")
+
+
+def effective_tokens(unique: Any, repeats: Any, r_star: float = MUENNIGHOFF_R_STAR) -> Any:
+    """Effective data of repeated tokens: ``D' = U + U R* (1 − exp(−R / R*))``.
+
+    ``U`` unique tokens seen ``1 + R`` times (R = repetitions beyond the first epoch) are worth
+    ``D'`` fresh tokens (Muennighoff et al. 2023, "Scaling Data-Constrained Language Models",
+    arXiv 2305.16264, with fitted R* ≈ 15.4). Repeating for ever is worth at most ``U (1 + R*)``.
+
+    Parameters
+    ----------
+    unique : float or array-like
+        Unique tokens ``U >= 0``.
+    repeats : float or array-like
+        Extra repetitions ``R >= 0`` (``epochs − 1`` for ``epochs >= 1``).
+    r_star : float
+        Decay constant R* > 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Used in: 1.2 (repeated tokens worth less), 2.5 (published-style table).
+    """
+    rs = check_positive(r_star, "r_star")
+    U = np.asarray(unique, dtype=np.float64)
+    R = np.asarray(repeats, dtype=np.float64)
+    for arr, nm in ((U, "unique"), (R, "repeats")):
+        if not np.all(np.isfinite(arr)) or (arr < 0).any():
+            raise ValueError(f"{nm} must be finite and >= 0 (got {arr.tolist()})")
+    out = U + U * rs * (-np.expm1(-R / rs))
+    return float(out) if out.ndim == 0 else out
+
+
+def budget_table(
+    mixture: Mixture | pd.Series | Mapping[str, float],
+    budget: float,
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    max_epochs: float | None = None,
+    *,
+    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    r_star: float = MUENNIGHOFF_R_STAR,
+) -> pd.DataFrame:
+    """A published-style table: weight, tokens, epochs, effective tokens, cap and whether it binds.
+
+    Effective tokens follow Muennighoff et al. (arXiv 2305.16264): a domain drawn for
+    ``e < 1`` epochs contributes its ``w B`` fresh tokens; for ``e >= 1`` it is
+    ``T + T R* (1 − exp(−(e − 1)/R*))``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``weight``, ``tokens``, ``epochs``, ``effective_tokens``, ``cap`` (NaN without
+        ``max_epochs``), ``binding`` (weight within 1e-9 of its cap) and ``over_cap`` (weight above
+        its cap: the mixture breaks the repetition limit; :func:`check_within_caps` raises on it).
+
+    Used in: 2.5, 3.2, 3.5, 3.6.
+    """
+    B = check_positive(budget, "budget")
+    w = _weights(mixture)
+    T = _to_tokens(_align(w, _series(sizes, "sizes"), "mixture", "sizes"), bytes_per_token)
+    e = epochs(w, B, T, on_empty="inf")
+    drawn = w * B
+    reps = np.maximum(e.to_numpy() - 1.0, 0.0)
+    finite = np.isfinite(reps)
+    eff = np.where(e.to_numpy() < 1, drawn.to_numpy(), 0.0)
+    big = (e.to_numpy() >= 1) & finite
+    eff[big] = effective_tokens(T.to_numpy()[big], reps[big], r_star)
+    eff[~finite] = np.nan
+    if max_epochs is None:
+        cap = pd.Series(np.nan, index=w.index)
+        binding = pd.Series(False, index=w.index)
+        over = pd.Series(False, index=w.index)
+    else:
+        cap = caps_from_epochs(T, B, max_epochs)
+        binding = (w - cap).abs() <= 1e-9
+        over = w > cap + 1e-9
+    return pd.DataFrame(
+        {
+            "weight": w,
+            "tokens": drawn,
+            "epochs": e,
+            "effective_tokens": eff,
+            "cap": cap,
+            "binding": binding,
+            "over_cap": over,
+        },
+        index=w.index,
+    )

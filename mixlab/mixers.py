@@ -1,0 +1,472 @@
+"""Baseline mixtures computed from a counts table.
+
+Every mixer takes ``counts``: a pandas DataFrame indexed by domain with columns ``docs`` and
+``tokens`` (what ``mixlab.domains.domain_stats`` returns, or any real table such as LLaMA-1's),
+and returns a :class:`~mixlab.mixture.Mixture` whose provenance records the mixer, its
+parameters and the counts it saw.
+
+Convention for ``by``: ``by="tokens"`` uses ``T_i`` and returns a *token*-kind mixture;
+``by="docs"`` uses ``N_i`` and returns a *document*-kind mixture (documents are drawn in
+proportion to the weights, as in XLM-R's and seqio's example-level sampling). Convert with
+``mixture.to_tokens(counts)`` to see the implied token shares.
+
+Used in: 3.1 (uniform by document), 3.2 (uniform by token), 3.3 (proportional), 3.4 (hand-tuned),
+3.5 (temperature, UniMax, seqio rates), 3.6 (side by side).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mixlab.mixture import DEFAULT_ATOL, Mixture
+from mixlab.validation import check_names, check_positive, format_values
+
+__all__ = [
+    "check_counts",
+    "mean_lengths",
+    "uniform_by_document",
+    "uniform_by_token",
+    "proportional",
+    "hand_tuned",
+    "temperature",
+    "unimax",
+    "seqio_rates",
+]
+
+By = Literal["tokens", "docs"]
+
+
+def _masked(names: Any, values: Any, mask: Any) -> str:
+    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
+    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
+
+
+def check_counts(counts: pd.DataFrame, columns: Sequence[str] = ("docs", "tokens")) -> pd.DataFrame:
+    """Validate a counts table and return a float copy of the needed columns.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Indexed by domain name (unique non-empty strings); must have ``columns``.
+    columns : sequence of str
+        Which columns must be present and valid (finite, >= 0, positive total).
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 copy with exactly ``columns``.
+
+    Raises
+    ------
+    TypeError
+        If ``counts`` is not a DataFrame or a column is not numeric.
+    ValueError
+        Missing columns, empty table, bad domain names, NaN/inf/negative counts, or a zero total.
+
+    Used in: 3.1–3.6 (every mixer), 2.5.
+    """
+    if not isinstance(counts, pd.DataFrame):
+        raise TypeError(
+            f"counts must be a pandas DataFrame indexed by domain with columns docs and tokens "
+            f"(got {type(counts).__name__})"
+        )
+    missing = [c for c in columns if c not in counts.columns]
+    if missing:
+        has = ", ".join(map(str, counts.columns))
+        raise ValueError(f"counts is missing columns: {', '.join(missing)} (has: {has})")
+    names = check_names(counts.index.tolist(), "counts index (domain names)")
+    out = {}
+    for c in columns:
+        try:
+            col = counts[c].to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"counts[{c!r}] must be numeric (got dtype {counts[c].dtype})") from exc
+        checks = ((np.isnan(col), "must not be NaN"), (np.isinf(col), "must be finite"), (col < 0, "must be >= 0"))
+        for cond, msg in checks:
+            if cond.any():
+                raise ValueError(f"counts[{c!r}] {msg} (got {_masked(names, col, cond)})")
+        if col.sum() <= 0:
+            zeros = format_values(zip(names, col, strict=True))
+            raise ValueError(f"counts[{c!r}] must have a positive total (all zero: {zeros})")
+        out[c] = col
+    return pd.DataFrame(out, index=pd.Index(names, name="domain"))
+
+
+def _counts_record(counts: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    """The counts as a JSON-able provenance record (integers kept as int)."""
+    rec: dict[str, dict[str, float | int]] = {}
+    for c in counts.columns:
+        vals = counts[c].to_numpy(dtype=np.float64)
+        rec[str(c)] = {
+            str(d): (int(v) if float(v).is_integer() and abs(v) < 2**53 else float(v))
+            for d, v in zip(counts.index, vals, strict=True)
+        }
+    return rec
+
+
+def _by_column(by: str) -> tuple[str, Literal["token", "document"]]:
+    if by == "tokens":
+        return "tokens", "token"
+    if by == "docs":
+        return "docs", "document"
+    raise ValueError(f"by must be 'tokens' or 'docs' (got {by!r})")
+
+
+def _make(
+    counts: pd.DataFrame, w: np.ndarray, kind: Literal["token", "document"], mixer: str, params: dict[str, Any]
+) -> Mixture:
+    prov = {"mixer": mixer, "params": params, "counts": _counts_record(counts)}
+    return Mixture(
+        dict(zip(counts.index, w.tolist(), strict=True)), domains=list(counts.index), kind=kind, provenance=prov
+    )
+
+
+def mean_lengths(counts: pd.DataFrame) -> pd.Series:
+    """Mean document length per domain, ``t̄_i = T_i / N_i``.
+
+    Raises
+    ------
+    ValueError
+        If a domain has no documents (its mean length is undefined).
+
+    Used in: 2.2 (doc ↔ token conversion), 3.1, 3.2.
+    """
+    c = check_counts(counts)
+    empty = c["docs"] <= 0
+    if empty.any():
+        raise ValueError(f"mean length is undefined for domains with no documents: {', '.join(c.index[empty])}")
+    return (c["tokens"] / c["docs"]).rename("mean_length")
+
+
+def uniform_by_document(counts: pd.DataFrame) -> Mixture:
+    """Equal document weight per domain, ``w^doc_i = 1/k`` (a document-kind mixture).
+
+    Its token-weight equivalent is ``uniform_by_document(counts).to_tokens(counts)``
+    (``w_i ∝ t̄_i``: long-document domains dominate the tokens).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Counts table (columns ``docs``, ``tokens``).
+
+    Returns
+    -------
+    Mixture
+        kind ``"document"``, provenance mixer ``"uniform_by_document"``.
+
+    Used in: 3.1.
+    """
+    c = check_counts(counts)
+    k = len(c)
+    return _make(c, np.full(k, 1.0 / k), "document", "uniform_by_document", {})
+
+
+def uniform_by_token(counts: pd.DataFrame) -> Mixture:
+    """Equal token share per domain, ``w_i = 1/k`` (a token-kind mixture).
+
+    Its document-weight equivalent is ``uniform_by_token(counts).to_documents(counts)``.
+
+    Used in: 3.2.
+    """
+    c = check_counts(counts)
+    k = len(c)
+    return _make(c, np.full(k, 1.0 / k), "token", "uniform_by_token", {})
+
+
+def proportional(counts: pd.DataFrame, by: By = "tokens") -> Mixture:
+    """Source-proportional mixture: ``w_i = T_i / Σ T`` (by tokens) or ``w^doc_i = N_i / Σ N`` (by docs).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Counts table.
+    by : {"tokens", "docs"}
+        Which count to be proportional to; ``"docs"`` returns a document-kind mixture (every
+        document equally likely), which converts to the token-proportional mixture exactly.
+
+    Returns
+    -------
+    Mixture
+
+    Used in: 3.3.
+    """
+    col, kind = _by_column(by)
+    c = check_counts(counts)
+    x = c[col].to_numpy()
+    return _make(c, x / x.sum(), kind, "proportional", {"by": by})
+
+
+def _load_config(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise FileNotFoundError(f"hand-tuned config not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    elif suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        raise ValueError(f"hand-tuned config must be a .toml or .json file (got {path.name})")
+    if not isinstance(data, dict) or "weights" not in data or not isinstance(data["weights"], Mapping):
+        raise ValueError(f"hand-tuned config {path} must have a [weights] table mapping domain -> weight")
+    return data
+
+
+def hand_tuned(
+    weights_or_path: Mapping[str, float] | pd.Series | str | os.PathLike[str],
+    rationale: str | None = None,
+    *,
+    domains: Sequence[str] | None = None,
+    normalize: bool = False,
+    kind: Literal["token", "document"] = "token",
+    atol: float = DEFAULT_ATOL,
+) -> Mixture:
+    """Named weights chosen by a person, with the written rationale stored in the provenance.
+
+    Parameters
+    ----------
+    weights_or_path : mapping, Series, or path to a TOML/JSON config
+        The weights, or a file holding a ``weights`` table (domain = weight) and a ``rationale``
+        string (optionally ``kind``). Example TOML::
+
+            rationale = "upweight curated sources"
+            [weights]
+            web = 0.5
+            books = 0.3
+            code = 0.2
+
+    rationale : str, optional
+        Why these weights. Required unless the config file has one; the argument wins if both.
+    domains : sequence of str, optional
+        Expected domain names (missing/unknown names are errors).
+    normalize : bool
+        If True, divide the weights by their sum (explicitly requested; recorded in provenance).
+        If False (default) they must already sum to 1 within ``atol``.
+    kind : {"token", "document"}
+        Kind of weights (a config's ``kind`` overrides the default).
+    atol : float
+        Tolerance on the sum.
+
+    Returns
+    -------
+    Mixture
+        Provenance mixer ``"hand_tuned"`` with ``params = {"rationale", "source", "normalize"}``.
+
+    Raises
+    ------
+    ValueError
+        Missing/empty rationale, weights off the simplex (unless ``normalize``), bad names.
+    FileNotFoundError
+        If the config path does not exist.
+
+    Used in: 3.4.
+    """
+    source = "mapping"
+    if isinstance(weights_or_path, str | os.PathLike):
+        path = Path(weights_or_path)
+        data = _load_config(path)
+        weights: Any = data["weights"]
+        source = str(path)
+        if rationale is None:
+            rationale = data.get("rationale")
+        if "kind" in data:
+            kind = data["kind"]
+    else:
+        weights = weights_or_path
+    if not isinstance(rationale, str) or not rationale.strip():
+        raise ValueError(f"hand_tuned needs a non-empty written rationale (got {rationale!r})")
+    params = {"rationale": rationale, "source": source, "normalize": bool(normalize)}
+    prov = {"mixer": "hand_tuned", "params": params}
+    if normalize:
+        return Mixture.normalized(weights, domains=domains, kind=kind, provenance=prov, atol=atol)
+    return Mixture(weights, domains=domains, kind=kind, provenance=prov, atol=atol)
+
+
+def _exponent(T: float | None, alpha: float | None) -> tuple[float, float | str]:
+    """Validate exactly one of T / alpha; return (alpha, T as JSON-able)."""
+    if (T is None) == (alpha is None):
+        raise ValueError(f"give exactly one of T or alpha (got T={T!r}, alpha={alpha!r})")
+    if T is not None:
+        if isinstance(T, bool) or not isinstance(T, numbers.Real) or math.isnan(T):
+            raise ValueError(f"T must be a real number > 0 (got {T!r})")
+        if T <= 0:
+            raise ValueError(f"T must be > 0 (got {T!r}); T = 1 is proportional, T → inf is uniform")
+        a = 0.0 if math.isinf(T) else 1.0 / float(T)
+        return a, ("inf" if math.isinf(T) else float(T))
+    assert alpha is not None
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or math.isnan(alpha) or math.isinf(alpha):
+        raise ValueError(f"alpha must be a finite real number >= 0 (got {alpha!r})")
+    if alpha < 0:
+        raise ValueError(f"alpha must be >= 0 (got {alpha!r}); alpha = 1 is proportional, alpha = 0 is uniform")
+    a = float(alpha)
+    return a, ("inf" if a == 0 else 1.0 / a)
+
+
+def _power_weights(x: np.ndarray, a: float) -> np.ndarray:
+    """``w ∝ x^a`` over the entries with ``x > 0`` (zeros get weight 0), computed in log space."""
+    pos = x > 0
+    w = np.zeros_like(x)
+    if a == 1.0:
+        w[pos] = x[pos] / x[pos].sum()
+    elif a == 0.0:
+        w[pos] = 1.0 / pos.sum()
+    else:
+        z = a * np.log(x[pos])
+        z -= z.max()
+        e = np.exp(z)
+        w[pos] = e / e.sum()
+    return w
+
+
+def temperature(counts: pd.DataFrame, T: float | None = None, alpha: float | None = None, by: By = "tokens") -> Mixture:
+    """Temperature-smoothed mixture ``w_i ∝ p_i^{1/T} = p_i^α`` with ``p_i`` the natural share.
+
+    ``T = 1`` (``α = 1``) gives exactly the proportional mixture, ``T = math.inf`` (``α = 0``)
+    gives exactly the uniform mixture over domains with data; in between the weights are
+    computed in log space (``α log p − logsumexp``) so tiny shares do not underflow.
+    XLM-R (Conneau et al. 2019, arXiv 1911.02116) and mT5 (Xue et al. 2020, arXiv 2010.11934)
+    sample languages with α = 0.3.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Counts table.
+    T : float, optional
+        Temperature > 0 (``math.inf`` allowed). Give exactly one of ``T`` and ``alpha``.
+    alpha : float, optional
+        Exponent ``α = 1/T >= 0``.
+    by : {"tokens", "docs"}
+        Natural shares from tokens (token-kind result) or documents (document-kind result).
+
+    Returns
+    -------
+    Mixture
+        Provenance params ``{"T", "alpha", "by"}`` (``T = "inf"`` for the uniform limit).
+        Domains with zero count get weight 0 for every T.
+
+    Raises
+    ------
+    ValueError
+        Both or neither of T/alpha, ``T <= 0``, ``alpha < 0``, NaN.
+
+    Used in: 3.5.
+    """
+    a, t_json = _exponent(T, alpha)
+    col, kind = _by_column(by)
+    c = check_counts(counts)
+    w = _power_weights(c[col].to_numpy(), a)
+    return _make(c, w, kind, "temperature", {"T": t_json, "alpha": a, "by": by})
+
+
+def unimax(counts: pd.DataFrame, budget: float, max_epochs: float, by: By = "tokens") -> Mixture:
+    """UniMax: spread the budget uniformly over domains, capping each at ``max_epochs`` epochs.
+
+    Domains are visited in order of increasing size. Each gets the remaining budget divided by
+    the number of remaining domains, unless that exceeds ``max_epochs × size``, in which case it
+    gets exactly its cap and the surplus is re-spread over the larger domains. The whole
+    budget is spent (Chung et al. 2023, "UniMax", arXiv 2304.09151, Algorithm 1; there the
+    budget is in characters — any consistent unit works).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Counts table; sizes are ``counts[by]``.
+    budget : float
+        Total budget B > 0 in the same unit as the sizes.
+    max_epochs : float
+        Cap E_max > 0 on the epochs of any domain.
+    by : {"tokens", "docs"}
+        Unit of size and budget; the mixture kind follows (token / document).
+
+    Returns
+    -------
+    Mixture
+        ``w_i = allocation_i / B``; provenance params ``{"budget", "max_epochs", "by", "allocation"}``.
+
+    Raises
+    ------
+    ValueError
+        ``budget <= 0``, ``max_epochs <= 0``, or an infeasible budget ``B > E_max Σ size``
+        (the message states how many tokens are missing).
+
+    Used in: 3.5 (UniMax as the capped alternative), 2.5.
+    """
+    B = check_positive(budget, "budget")
+    E = check_positive(max_epochs, "max_epochs")
+    col, kind = _by_column(by)
+    c = check_counts(counts)
+    size = c[col].to_numpy()
+    capacity = float(E * size.sum())
+    if B > capacity * (1 + 1e-12):
+        raise ValueError(
+            f"unimax infeasible: at max_epochs={E:g} the domains hold at most {capacity:.6g} {col}, "
+            f"budget {B:.6g} needs {B - capacity:.6g} more"
+        )
+    order = np.argsort(size, kind="stable")
+    alloc = np.zeros_like(size)
+    remaining = B
+    for rank, i in enumerate(order):  # loop over domains (k is small), not documents
+        share = remaining / (len(order) - rank)
+        alloc[i] = min(share, E * size[i])
+        remaining -= alloc[i]
+    w = alloc / alloc.sum()
+    params = {"budget": B, "max_epochs": E, "by": by, "allocation": dict(zip(c.index, alloc.tolist(), strict=True))}
+    return _make(c, w, kind, "unimax", params)
+
+
+def seqio_rates(
+    counts: pd.DataFrame, maximum: float | None = None, temperature: float = 1.0, by: By = "docs"
+) -> Mixture:
+    """seqio-style mixing rates: ``rate_i = min(size_i, maximum) ** (1/temperature)``, then normalized.
+
+    The cap applies *before* the temperature exponent, as in seqio's
+    ``mixing_rate_num_examples`` (github.com/google/seqio, ``seqio/utils.py``; used for T5,
+    Raffel et al. 2019, arXiv 1910.10683, "examples-proportional mixing with an artificial limit").
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Counts table; sizes are ``counts[by]`` (seqio counts examples, hence ``by="docs"``).
+    maximum : float, optional
+        Artificial size limit K > 0 (None: no limit).
+    temperature : float
+        Temperature > 0 (``math.inf`` allowed: uniform over non-empty domains).
+    by : {"docs", "tokens"}
+        Size unit; the mixture kind follows (document / token).
+
+    Returns
+    -------
+    Mixture
+        Provenance params ``{"maximum", "temperature", "by"}``.
+
+    Raises
+    ------
+    ValueError
+        ``maximum <= 0``, ``temperature <= 0``, bad counts.
+
+    Used in: 3.5.
+    """
+    col, kind = _by_column(by)
+    c = check_counts(counts)
+    T = check_positive(temperature, "temperature", allow_inf=True)
+    size = c[col].to_numpy().copy()
+    if maximum is not None:
+        K = check_positive(maximum, "maximum")
+        size = np.minimum(size, K)
+    w = _power_weights(size, 0.0 if math.isinf(T) else 1.0 / T)
+    params = {
+        "maximum": None if maximum is None else float(maximum),
+        "temperature": "inf" if math.isinf(T) else T,
+        "by": by,
+    }
+    return _make(c, w, kind, "seqio_rates", params)

@@ -1,0 +1,240 @@
+"""Tests for mixlab.mixers: baselines on counts tables, with provenance and fail-fast checks."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from mixlab import mixers
+from mixlab.mixture import Mixture
+
+COUNTS = pd.DataFrame(
+    {"docs": [1000, 50, 300, 20], "tokens": [500_000, 400_000, 90_000, 10_000]},
+    index=pd.Index(["web", "books", "code", "math"], name="domain"),
+)
+
+
+@st.composite
+def counts_tables(draw: st.DrawFn, k_min: int = 1, k_max: int = 8, allow_zero: bool = True) -> pd.DataFrame:
+    k = draw(st.integers(k_min, k_max))
+    lo = 0 if allow_zero else 1
+    tokens = draw(st.lists(st.integers(lo, 10**12), min_size=k, max_size=k))
+    assume(sum(tokens) > 0)
+    docs = [draw(st.integers(1 if t > 0 else 0, max(1, t))) for t in tokens]
+    return pd.DataFrame({"docs": docs, "tokens": tokens}, index=[f"d{i}" for i in range(k)])
+
+
+def on_simplex(m: Mixture) -> bool:
+    w = m.as_array()
+    return bool((w >= 0).all() and abs(w.sum() - 1) <= 1e-9)
+
+
+# ---------------------------------------------------------------- simple baselines
+def test_uniform_by_document_and_its_token_equivalent() -> None:
+    m = mixers.uniform_by_document(COUNTS)
+    assert m.kind == "document" and np.allclose(m.as_array(), 0.25)
+    assert m.provenance["mixer"] == "uniform_by_document"
+    assert m.provenance["counts"]["tokens"]["web"] == 500_000
+    t = m.to_tokens(COUNTS)  # the documented token-weight equivalent
+    lengths = COUNTS["tokens"] / COUNTS["docs"]
+    np.testing.assert_allclose(t.as_array(), (lengths / lengths.sum()).to_numpy())
+    np.testing.assert_allclose(t.as_array(), m.to_tokens(mixers.mean_lengths(COUNTS)).as_array())
+
+
+def test_uniform_by_token_and_proportional() -> None:
+    u = mixers.uniform_by_token(COUNTS)
+    assert u.kind == "token" and np.allclose(u.as_array(), 0.25)
+    p = mixers.proportional(COUNTS)
+    np.testing.assert_allclose(p.as_array(), COUNTS["tokens"] / COUNTS["tokens"].sum())
+    pd_ = mixers.proportional(COUNTS, by="docs")
+    assert pd_.kind == "document"
+    np.testing.assert_allclose(pd_.as_array(), COUNTS["docs"] / COUNTS["docs"].sum())
+    # proportional-by-documents, read as token weights, is proportional-by-tokens
+    assert pd_.to_tokens(COUNTS).allclose(p, atol=1e-12)
+    with pytest.raises(ValueError, match="by must be"):
+        mixers.proportional(COUNTS, by="bytes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("table", "err", "pattern"),
+    [
+        ({"docs": [1, 2]}, ValueError, "missing columns: tokens"),
+        ({"docs": [1, 2], "tokens": [1.0, float("nan")]}, ValueError, r"tokens.*NaN.*b=nan"),
+        ({"docs": [1, 2], "tokens": [1, -3]}, ValueError, r">= 0.*b=-3"),
+        ({"docs": [1, 2], "tokens": [0, 0]}, ValueError, "positive total"),
+        ({"docs": [1, 2], "tokens": [1.0, float("inf")]}, ValueError, "finite"),
+    ],
+)
+def test_counts_validation(table: dict[str, list[float]], err: type, pattern: str) -> None:
+    df = pd.DataFrame(table, index=["a", "b"])
+    with pytest.raises(err, match=pattern):
+        mixers.proportional(df)
+
+
+def test_counts_validation_types() -> None:
+    with pytest.raises(TypeError, match="DataFrame"):
+        mixers.uniform_by_token({"docs": [1], "tokens": [1]})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unique"):
+        mixers.uniform_by_token(pd.DataFrame({"docs": [1, 1], "tokens": [1, 1]}, index=["a", "a"]))
+    with pytest.raises(TypeError, match="strings"):
+        mixers.uniform_by_token(pd.DataFrame({"docs": [1, 1], "tokens": [1, 1]}))
+    with pytest.raises(ValueError, match="no documents: b"):
+        mixers.mean_lengths(pd.DataFrame({"docs": [1, 0], "tokens": [1, 0]}, index=["a", "b"]))
+
+
+# ---------------------------------------------------------------- hand-tuned
+def test_hand_tuned_mapping_requires_rationale_and_simplex() -> None:
+    w = {"web": 0.4, "books": 0.3, "code": 0.2, "math": 0.1}
+    m = mixers.hand_tuned(w, "upweight curated sources", domains=list(COUNTS.index))
+    assert m.provenance["params"]["rationale"] == "upweight curated sources"
+    with pytest.raises(ValueError, match="rationale"):
+        mixers.hand_tuned(w)
+    with pytest.raises(ValueError, match="rationale"):
+        mixers.hand_tuned(w, "   ")
+    with pytest.raises(ValueError, match="sum to 1"):
+        mixers.hand_tuned({"web": 4, "code": 1}, "raw scores")
+    n = mixers.hand_tuned({"web": 4, "code": 1}, "raw scores", normalize=True)
+    assert n["web"] == 0.8 and n.provenance["params"]["normalize"] is True
+    with pytest.raises(ValueError, match="missing domains: math"):
+        mixers.hand_tuned({"web": 0.5, "books": 0.3, "code": 0.2}, "x", domains=list(COUNTS.index))
+
+
+def test_hand_tuned_from_toml_and_json(tmp_path: pytest.TempPathFactory) -> None:
+    toml = tmp_path / "mix.toml"  # type: ignore[operator]
+    toml.write_text('rationale = "books are clean"\n[weights]\nweb = 0.5\nbooks = 0.5\n')
+    m = mixers.hand_tuned(toml)
+    assert m["books"] == 0.5 and m.provenance["params"]["rationale"] == "books are clean"
+    assert m.provenance["params"]["source"] == str(toml)
+    js = tmp_path / "mix.json"  # type: ignore[operator]
+    js.write_text(json.dumps({"weights": {"web": 0.25, "books": 0.75}, "kind": "document"}))
+    with pytest.raises(ValueError, match="rationale"):
+        mixers.hand_tuned(js)
+    d = mixers.hand_tuned(js, "stated here")
+    assert d.kind == "document" and d["books"] == 0.75
+    bad = tmp_path / "mix.yaml"  # type: ignore[operator]
+    bad.write_text("x")
+    with pytest.raises(ValueError, match=".toml or .json"):
+        mixers.hand_tuned(bad, "r")
+    with pytest.raises(FileNotFoundError):
+        mixers.hand_tuned(tmp_path / "nope.toml", "r")  # type: ignore[operator]
+
+
+# ---------------------------------------------------------------- temperature
+def test_temperature_limits_are_exact() -> None:
+    assert mixers.temperature(COUNTS, T=1).as_array().tolist() == mixers.proportional(COUNTS).as_array().tolist()
+    assert mixers.temperature(COUNTS, alpha=1.0).as_array().tolist() == mixers.proportional(COUNTS).as_array().tolist()
+    assert mixers.temperature(COUNTS, T=math.inf).as_array().tolist() == [0.25] * 4
+    assert mixers.temperature(COUNTS, alpha=0).as_array().tolist() == [0.25] * 4
+    m = mixers.temperature(COUNTS, alpha=0.3)
+    p = (COUNTS["tokens"] / COUNTS["tokens"].sum()).to_numpy() ** 0.3
+    np.testing.assert_allclose(m.as_array(), p / p.sum(), rtol=1e-12)
+    assert m.provenance["params"] == {"T": pytest.approx(1 / 0.3), "alpha": 0.3, "by": "tokens"}
+    assert Mixture.from_json(mixers.temperature(COUNTS, T=math.inf).to_json()).provenance["params"]["T"] == "inf"
+
+
+@pytest.mark.parametrize(
+    ("kw", "pattern"),
+    [
+        ({}, "exactly one"),
+        ({"T": 2.0, "alpha": 0.5}, "exactly one"),
+        ({"T": 0.0}, "T must be > 0"),
+        ({"T": -1.0}, "T must be > 0"),
+        ({"T": float("nan")}, "T must be"),
+        ({"alpha": -0.1}, "alpha must be >= 0"),
+        ({"alpha": float("inf")}, "alpha must be"),
+    ],
+)
+def test_temperature_bad_arguments(kw: dict[str, float], pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        mixers.temperature(COUNTS, T=kw.get("T"), alpha=kw.get("alpha"))
+
+
+def test_temperature_is_stable_for_tiny_shares() -> None:
+    c = pd.DataFrame({"docs": [1, 1], "tokens": [1e300, 1.0]}, index=["big", "tiny"])
+    m = mixers.temperature(c, T=100)
+    assert on_simplex(m) and m["tiny"] > 0
+    z = pd.DataFrame({"docs": [1, 0], "tokens": [5, 0]}, index=["a", "empty"])
+    assert mixers.temperature(z, T=math.inf)["empty"] == 0.0  # empty domains never get weight
+
+
+@settings(max_examples=100, deadline=None)
+@given(counts_tables(2, 8), st.lists(st.floats(0.05, 50), min_size=2, max_size=6))
+def test_temperature_entropy_monotone_in_T(counts: pd.DataFrame, Ts: list[float]) -> None:
+    Ts = sorted(Ts) + [math.inf]
+    H = [mixers.temperature(counts, T=T).entropy() for T in Ts]
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(H))
+
+
+# ---------------------------------------------------------------- UniMax
+def test_unimax_worked_example() -> None:
+    c = pd.DataFrame({"docs": [1, 1, 1], "tokens": [10, 100, 1000]}, index=["s", "m", "l"])
+    m = mixers.unimax(c, budget=600, max_epochs=2)
+    # s capped at 20; remaining 580 over m, l → 290 each; m capped at 200 → l gets 380
+    alloc = m.provenance["params"]["allocation"]
+    assert alloc == {"s": 20.0, "m": 200.0, "l": 380.0}
+    np.testing.assert_allclose(m.as_array(), [20 / 600, 200 / 600, 380 / 600])
+
+
+def test_unimax_infeasible_and_bad_args() -> None:
+    c = pd.DataFrame({"docs": [1, 1], "tokens": [10, 20]}, index=["a", "b"])
+    with pytest.raises(ValueError, match=r"infeasible.*at most 60.*needs 40 more"):
+        mixers.unimax(c, budget=100, max_epochs=2)
+    with pytest.raises(ValueError, match="budget"):
+        mixers.unimax(c, budget=0, max_epochs=2)
+    with pytest.raises(ValueError, match="max_epochs"):
+        mixers.unimax(c, budget=10, max_epochs=-1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(counts_tables(1, 8), st.floats(0.5, 10), st.floats(1e-6, 1.0))
+def test_unimax_respects_caps_and_spends_budget(counts: pd.DataFrame, E: float, frac: float) -> None:
+    budget = frac * E * float(counts["tokens"].sum())
+    assume(budget > 0)
+    m = mixers.unimax(counts, budget=budget, max_epochs=E)
+    assert on_simplex(m)
+    alloc = m.as_array() * budget
+    assert np.all(alloc <= E * counts["tokens"].to_numpy() * (1 + 1e-9) + 1e-9)
+    spent = np.array(list(m.provenance["params"]["allocation"].values())).sum()
+    assert spent == pytest.approx(budget, rel=1e-9)
+
+
+# ---------------------------------------------------------------- seqio
+def test_seqio_rates_cap_then_temperature() -> None:
+    c = pd.DataFrame({"docs": [100, 400, 2000], "tokens": [1, 1, 1]}, index=["a", "b", "c"])
+    m = mixers.seqio_rates(c, maximum=1000, temperature=2.0)
+    r = np.minimum([100, 400, 2000], 1000) ** 0.5
+    np.testing.assert_allclose(m.as_array(), r / r.sum())
+    assert m.kind == "document" and m.provenance["params"]["maximum"] == 1000.0
+    assert mixers.seqio_rates(c).allclose(mixers.proportional(c, by="docs"))
+    with pytest.raises(ValueError, match="temperature"):
+        mixers.seqio_rates(c, temperature=0)
+    with pytest.raises(ValueError, match="maximum"):
+        mixers.seqio_rates(c, maximum=-5)
+
+
+# ---------------------------------------------------------------- every mixer: simplex + provenance round trip
+@settings(max_examples=100, deadline=None)
+@given(counts_tables(1, 8), st.floats(0.1, 20), st.floats(0.5, 8))
+def test_every_mixer_on_simplex_with_provenance(counts: pd.DataFrame, T: float, E: float) -> None:
+    ms = [
+        mixers.uniform_by_document(counts),
+        mixers.uniform_by_token(counts),
+        mixers.proportional(counts),
+        mixers.proportional(counts, by="docs"),
+        mixers.temperature(counts, T=T),
+        mixers.temperature(counts, alpha=1 / T, by="docs"),
+        mixers.unimax(counts, budget=0.5 * E * float(counts["tokens"].sum()), max_epochs=E),
+        mixers.seqio_rates(counts, maximum=float(counts["docs"].max()) / 2 + 1, temperature=T),
+    ]
+    for m in ms:
+        assert on_simplex(m), m
+        assert m.domains == tuple(counts.index)
+        assert "mixer" in m.provenance and "counts" in m.provenance
+        assert Mixture.from_json(m.to_json()) == m
