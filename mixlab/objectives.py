@@ -1,0 +1,192 @@
+"""Validation objectives: turning a skill profile (per-domain losses) into one number.
+
+With per-domain validation losses ``L_j`` (nats/token), the course compares:
+
+- uniform average ``(1/k) Σ_j L_j``;
+- target-weighted ``Σ_j s_j L_j`` with ``s`` on the simplex (what the target task mix cares about);
+- worst case ``max_j L_j``;
+- excess loss ``L_j − L_j^ref`` against a reference model, and its worst case
+  ``max_j (L_j − L_j^ref)`` — the quantity DoReMi's Group DRO minimizes
+  (Xie et al. 2023, arXiv 2305.10429).
+
+Each objective is an :class:`Objective`: a name, a formula for display, and a function of a
+losses Series. Optimizers take an ``Objective`` so that "the optimum moves with the objective"
+is one argument away.
+
+Used in: 1.3, 1.5, 2.4, 3.6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixlab.validation import check_finite_array, format_values
+
+__all__ = [
+    "Objective",
+    "as_losses",
+    "uniform_objective",
+    "weighted_objective",
+    "worst_case",
+    "excess_loss",
+    "worst_excess",
+    "standard_objectives",
+    "evaluate_objectives",
+]
+
+
+def as_losses(losses: Any, domains: tuple[str, ...] | list[str] | None = None) -> pd.Series:
+    """Return per-domain losses as a float Series, checked finite.
+
+    Parameters
+    ----------
+    losses : pandas.Series, mapping domain → loss, or an object with a ``losses`` attribute
+        (e.g. :class:`mixlab.proxy.ProxyRun`).
+    domains : sequence of str, optional
+        If given, the losses must cover exactly these domains (returned in this order).
+
+    Raises
+    ------
+    ValueError
+        On NaN/inf losses, an empty table, or missing/unknown domains.
+    """
+    if hasattr(losses, "losses") and not isinstance(losses, pd.Series | Mapping):
+        losses = losses.losses
+    s = pd.Series(losses, dtype=np.float64) if isinstance(losses, Mapping) else pd.Series(losses).astype(np.float64)
+    if s.empty:
+        raise ValueError("losses must not be empty")
+    check_finite_array(s.to_numpy(), "losses", labels=list(map(str, s.index)))
+    if domains is not None:
+        missing = [d for d in domains if d not in s.index]
+        unknown = [d for d in s.index if d not in domains]
+        if missing or unknown:
+            raise ValueError(
+                f"losses must cover exactly the domains {list(domains)} (missing: {missing}, unknown: {unknown})"
+            )
+        s = s.loc[list(domains)]
+    return s
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A named scalar objective of per-domain losses (lower is better).
+
+    Attributes
+    ----------
+    name : str
+        Short label for tables (``"uniform"``, ``"worst-case"``, …).
+    formula : str
+        LaTeX for notebooks.
+    fn : callable
+        ``fn(losses: pandas.Series) -> float``.
+    """
+
+    name: str
+    formula: str
+    fn: Callable[[pd.Series], float]
+
+    def __call__(self, losses: Any) -> float:
+        return float(self.fn(as_losses(losses)))
+
+    def __repr__(self) -> str:
+        return f"Objective({self.name}: {self.formula})"
+
+
+def uniform_objective() -> Objective:
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4."""
+    return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()))
+
+
+def _simplex_weights(weights: Any, name: str) -> pd.Series:
+    w = weights.weights if hasattr(weights, "weights") and not isinstance(weights, Mapping) else weights
+    s = pd.Series(w, dtype=np.float64)
+    check_finite_array(s.to_numpy(), name, nonnegative=True, labels=list(map(str, s.index)))
+    total = float(s.sum())
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"{name} must sum to 1 within 1e-09 (got {total:.6g}: {format_values(s.items())})")
+    return s
+
+
+def weighted_objective(weights: Any, name: str = "target-weighted") -> Objective:
+    """Target-weighted loss ``Σ_j s_j L_j`` with ``s`` on the simplex.
+
+    Parameters
+    ----------
+    weights : Mixture or mapping domain → weight
+        The importance ``s`` of each domain's skill (must sum to 1; nothing is normalized).
+    name : str
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is not on the simplex, or (at evaluation) the domains do not match.
+
+    Used in: 2.4, 3.6.
+    """
+    s = _simplex_weights(weights, "weights")
+
+    def fn(losses: pd.Series) -> float:
+        aligned = as_losses(losses, list(map(str, s.index)))
+        return float((aligned * s.to_numpy()).sum())
+
+    terms = " + ".join(f"{v:.2g}\\,L_{{\\mathrm{{{d}}}}}" for d, v in s.items() if v > 0)
+    return Objective(name, terms, fn)
+
+
+def worst_case() -> Objective:
+    """Worst domain's loss, ``max_j L_j``. Used in: 2.4."""
+    return Objective("worst-case", r"\max_j L_j", lambda s: float(s.max()))
+
+
+def excess_loss(losses: Any, reference: Any) -> pd.Series:
+    """Per-domain excess loss ``L_j − L_j^ref`` over a reference model (DoReMi, arXiv 2305.10429).
+
+    Parameters
+    ----------
+    losses, reference : per-domain losses (Series, mapping or ProxyRun) over the same domains.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``excess``. Negative values mean the model beats the reference on that domain.
+
+    Used in: 1.5, 2.4.
+    """
+    ref = as_losses(reference)
+    cur = as_losses(losses, list(map(str, ref.index)))
+    return (cur - ref).rename("excess")
+
+
+def worst_excess(reference: Any) -> Objective:
+    """Worst-case excess loss ``max_j (L_j − L_j^ref)`` (the Group DRO objective of DoReMi).
+
+    Used in: 1.5, 2.4, 3.6.
+    """
+    ref = as_losses(reference)
+    formula = r"\max_j \left(L_j - L_j^{\mathrm{ref}}\right)"
+    return Objective("worst-excess", formula, lambda s: float(excess_loss(s, ref).max()))
+
+
+def standard_objectives(reference: Any = None, target_weights: Any = None) -> dict[str, Objective]:
+    """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
+    (``target_weights``) and worst-excess (``reference`` losses).
+
+    Used in: 2.4, 3.6.
+    """
+    out = {"uniform": uniform_objective(), "worst-case": worst_case()}
+    if target_weights is not None:
+        out["target-weighted"] = weighted_objective(target_weights)
+    if reference is not None:
+        out["worst-excess"] = worst_excess(reference)
+    return out
+
+
+def evaluate_objectives(losses: Any, objectives: Mapping[str, Objective]) -> pd.Series:
+    """Every objective's value for one skill profile, as a Series keyed by objective name."""
+    s = as_losses(losses)
+    return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)
