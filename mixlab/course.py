@@ -1,0 +1,522 @@
+"""The course as a set of notebooks: hygiene rules, headless runs and output refresh.
+
+This module holds what the ``mixlab course`` command and the hygiene tests share:
+
+- :func:`check_notebook` and :func:`check_course` return the list of rule violations of one
+  notebook file or of a whole ``notebooks/`` folder (empty list: clean);
+- :func:`run_course` executes every notebook on a fresh kernel of *this* Python, in memory,
+  never touching the files on disk;
+- :func:`refresh_notebook` re-executes a notebook and writes it back atomically, so its stored
+  outputs and execution counts are those of a clean top-to-bottom run.
+
+Heavy imports (nbformat, nbclient, jupyter_client, ipykernel) happen inside the functions so
+that ``import mixlab.course`` stays cheap.
+
+Used in: 00 (course map: how to run and test the course); CI and the hygiene tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "SECTIONS",
+    "NOTEBOOK_NAME_RE",
+    "KERNEL_NAME",
+    "RAISES_TAG",
+    "RUN_ENV",
+    "CellFailure",
+    "NotebookRun",
+    "section_of",
+    "list_notebooks",
+    "check_notebook",
+    "check_course",
+    "run_notebook",
+    "run_course",
+    "refresh_notebook",
+    "run_environment",
+    "describe_runs",
+]
+
+#: Section prefixes of the course, in teaching order, with their titles (from the course spec).
+SECTIONS: dict[str, str] = {
+    "00": "Course map",
+    "1.1": "Mixture weights determine model skill profile",
+    "1.2": "Not all tokens have equal value",
+    "1.3": "Mixture as constrained optimization",
+    "1.4": "Proxy models",
+    "1.5": "DataComp, DoReMi and data mixing laws context",
+    "2.1": "Domains",
+    "2.2": "Mixture vector",
+    "2.3": "Sampling distribution",
+    "2.4": "Validation objective",
+    "2.5": "Token budget constraint",
+    "3.1": "Uniform by document",
+    "3.2": "Uniform by token",
+    "3.3": "Source-proportional",
+    "3.4": "Hand-tuned domain weights",
+    "3.5": "Temperature-smoothed mixtures",
+    "3.6": "Baselines side by side",
+    "A.1": "From mixture to a reproducible dataset",
+}
+
+#: File names of course notebooks: ``<section>-<lowercase-slug>.ipynb``.
+NOTEBOOK_NAME_RE = re.compile(r"^(00|[123]\.[1-6]|A\.1)-[a-z0-9]+(?:-[a-z0-9]+)*\.ipynb$")
+
+#: The kernelspec name every committed notebook must carry.
+KERNEL_NAME = "python3"
+
+#: Cell tag that allows a cell to raise (and requires its stored output to show the error).
+RAISES_TAG = "raises-exception"
+
+#: Environment variables set for every headless run (tests, ``course run``, ``course refresh``),
+#: so stored outputs and test runs see the same settings. Notebooks that plot must therefore
+#: call ``%matplotlib inline`` themselves (with ``MPLBACKEND=Agg`` the kernel would not pick
+#: the inline backend on its own).
+RUN_ENV: dict[str, str] = {"TQDM_DISABLE": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+
+_VERSION_RE = re.compile(r"\d+\.\d+(?:\.\d+)?")
+_PLOTS_RE = re.compile(
+    r"^\s*(?:import|from)\s+(?:matplotlib|mixlab\.plots)\b|^\s*from\s+mixlab\s+import\s[^\n]*\bplots\b",
+    flags=re.MULTILINE,
+)
+
+
+def _sort_key(path: Path) -> tuple[int, str]:
+    prefix = section_of(path)
+    order = list(SECTIONS)
+    return (order.index(prefix) if prefix in SECTIONS else len(order), path.name)
+
+
+def section_of(path: str | os.PathLike[str]) -> str | None:
+    """Return the section prefix of a notebook file name (``"1.3"``), or None if it has none.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A notebook path; only its file name is used.
+
+    Returns
+    -------
+    str or None
+        The part before the first ``-`` when the name matches :data:`NOTEBOOK_NAME_RE`.
+
+    Used in: the hygiene tests and ``mixlab course``.
+    """
+    name = Path(path).name
+    if not NOTEBOOK_NAME_RE.match(name):
+        return None
+    return name.split("-", 1)[0]
+
+
+def list_notebooks(directory: str | os.PathLike[str]) -> list[Path]:
+    """List the ``*.ipynb`` files directly in ``directory`` in course order.
+
+    Files with a valid section prefix come first, in the order of :data:`SECTIONS`; any other
+    notebook follows, sorted by name (so the hygiene check can report it).
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``directory`` is not an existing directory.
+
+    Used in: ``mixlab course run``, the hygiene tests.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise NotADirectoryError(f"notebooks directory must be an existing directory (got {str(root)!r})")
+    return sorted((p for p in root.glob("*.ipynb") if p.is_file()), key=_sort_key)
+
+
+def _source(cell: Mapping[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _output_text(output: Mapping[str, Any]) -> str:
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+        return "".join(text) if isinstance(text, list) else str(text)
+    data = output.get("data", {})
+    plain = data.get("text/plain", "") if isinstance(data, Mapping) else ""
+    return "".join(plain) if isinstance(plain, list) else str(plain)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def check_notebook(path: str | os.PathLike[str]) -> list[str]:
+    """Check one committed notebook against the course's hygiene rules.
+
+    The rules: the file name is ``<section>-<slug>.ipynb`` with a section of the course
+    (:data:`SECTIONS`); the kernelspec is ``python3``; the notebook was executed top to bottom
+    on a fresh kernel (non-empty code cells carry execution counts exactly 1..N in order, and
+    outputs are stored); no empty code cells; no error output except in cells tagged
+    ``raises-exception`` (and such cells do show their error); the notebook imports mixlab and an
+    output shows ``mixlab.__version__``; a notebook that plots calls ``%matplotlib inline``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    list of str
+        One message per violation, each starting with the file name; empty when clean.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+
+    Used in: tests/test_notebook_hygiene.py, ``mixlab course run`` (pre-check).
+    """
+    import nbformat
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"path must be an existing notebook file (got {str(p)!r})")
+    name = p.name
+    problems: list[str] = []
+    if not NOTEBOOK_NAME_RE.match(name) or section_of(name) not in SECTIONS:
+        problems.append(
+            f"{name}: file name must match {NOTEBOOK_NAME_RE.pattern} "
+            f"(section one of {', '.join(SECTIONS)}, then a lowercase-hyphenated slug)"
+        )
+    try:
+        nb = nbformat.read(str(p), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a violation to report
+        problems.append(f"{name}: cannot be read as a notebook ({type(exc).__name__}: {exc})")
+        return problems
+
+    kernel = nb.metadata.get("kernelspec", {}).get("name")
+    if kernel != KERNEL_NAME:
+        problems.append(f"{name}: kernelspec name must be {KERNEL_NAME!r} (got {kernel!r})")
+
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    empty = [i for i, c in code if not _source(c).strip()]
+    if empty:
+        problems.append(f"{name}: empty code cells must be removed (cells {empty})")
+    runnable = [(i, c) for i, c in code if _source(c).strip()]
+    counts = [c.get("execution_count") for _, c in runnable]
+    expected = list(range(1, len(runnable) + 1))
+    if counts != expected:
+        unexecuted = [i for i, c in runnable if c.get("execution_count") is None]
+        detail = f"unexecuted cells {unexecuted}" if unexecuted else f"got {counts}"
+        problems.append(
+            f"{name}: code cells must be executed top to bottom on a fresh kernel "
+            f"(execution counts 1..{len(runnable)} in order; {detail})"
+        )
+    if runnable and not any(c.get("outputs") for _, c in runnable):
+        problems.append(f"{name}: outputs must be stored (no code cell has an output)")
+
+    for i, c in runnable:
+        tags = c.metadata.get("tags", [])
+        errors = [o for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        if errors and RAISES_TAG not in tags:
+            ename = errors[0].get("ename", "error")
+            problems.append(
+                f"{name}: cell {i} has an error output ({ename}) but is not tagged {RAISES_TAG!r}: "
+                f"{_first_line(_source(c))!r}"
+            )
+        if RAISES_TAG in tags and not errors:
+            problems.append(f"{name}: cell {i} is tagged {RAISES_TAG!r} but stores no error output")
+
+    sources = "\n".join(_source(c) for _, c in runnable)
+    if not re.search(r"^\s*(import mixlab|from mixlab\b)", sources, flags=re.MULTILINE):
+        problems.append(f"{name}: must import mixlab")
+    shows_version = any(
+        "mixlab.__version__" in _source(c)
+        and any("mixlab" in _output_text(o) and _VERSION_RE.search(_output_text(o)) for o in c.get("outputs", []))
+        for _, c in runnable
+    )
+    if not shows_version:
+        problems.append(f"{name}: an output must show mixlab.__version__ (e.g. print('mixlab', mixlab.__version__))")
+    if _PLOTS_RE.search(sources) and "%matplotlib inline" not in sources:
+        problems.append(f"{name}: a notebook that plots must call '%matplotlib inline'")
+    return problems
+
+
+def check_course(directory: str | os.PathLike[str]) -> list[str]:
+    """Check every notebook in ``directory`` and the set of sections they cover.
+
+    Adds to the per-notebook violations of :func:`check_notebook` one violation per section
+    number used by more than one notebook.
+
+    Returns
+    -------
+    list of str
+        All violations; empty when the course folder is clean.
+
+    Used in: tests/test_notebook_hygiene.py.
+    """
+    paths = list_notebooks(directory)
+    problems: list[str] = []
+    for p in paths:
+        problems.extend(check_notebook(p))
+    by_section: dict[str, list[str]] = {}
+    for p in paths:
+        sec = section_of(p)
+        if sec is not None:
+            by_section.setdefault(sec, []).append(p.name)
+    for sec, names in by_section.items():
+        if len(names) > 1:
+            problems.append(f"section {sec} must have one notebook (got {', '.join(sorted(names))})")
+    return problems
+
+
+@contextlib.contextmanager
+def run_environment(extra: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Temporarily set :data:`RUN_ENV` (plus ``extra``) in ``os.environ`` for kernels started inside.
+
+    Used in: ``mixlab course run`` and ``mixlab course refresh``.
+    """
+    values = {**RUN_ENV, **(extra or {})}
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _current_env_kernel_manager() -> Any:
+    """A KernelManager whose ``python3`` kernel runs this very Python (``sys.executable``)."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    class _CurrentPythonSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict())
+
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_CurrentPythonSpecs())
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """Where a headless run stopped: notebook, cell index, first source line and the error.
+
+    Used in: ``mixlab course run``.
+    """
+
+    notebook: str
+    cell_index: int
+    first_line: str
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.notebook}: cell {self.cell_index} failed ({self.first_line!r}): {self.error}"
+
+
+@dataclass
+class NotebookRun:
+    """The result of executing one notebook: wall time and, if it failed, where.
+
+    Used in: ``mixlab course run``, ``mixlab course refresh``.
+    """
+
+    path: Path
+    seconds: float
+    failure: CellFailure | None = None
+    notebook: Any = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when every cell ran (cells tagged ``raises-exception`` may raise)."""
+        return self.failure is None
+
+
+def run_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) -> NotebookRun:
+    """Execute a notebook on a fresh kernel of this Python, in memory; the file is not modified.
+
+    The kernel's working directory is the notebook's folder (as in JupyterLab and nbval), and
+    :data:`RUN_ENV` is set. Cells tagged ``raises-exception`` may raise; any other error stops
+    the run and is reported with the cell index and the cell's first line of source.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.ipynb`` file.
+    timeout : float
+        Seconds allowed per cell (> 0).
+
+    Returns
+    -------
+    NotebookRun
+        Wall time, failure (or None) and the executed notebook object.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If ``timeout`` is not > 0.
+
+    Used in: ``mixlab course run``, :func:`refresh_notebook`.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from mixlab.validation import check_positive
+
+    timeout = check_positive(timeout, "timeout")
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"path must be an existing notebook file (got {str(p)!r})")
+    nb = nbformat.read(str(p), as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    client = NotebookClient(
+        nb,
+        km=_current_env_kernel_manager(),
+        timeout=math.ceil(timeout),
+        kernel_name=KERNEL_NAME,
+        resources={"metadata": {"path": str(p.parent.resolve())}},
+    )
+    failure: CellFailure | None = None
+    start = time.perf_counter()
+    with run_environment():
+        with client.setup_kernel():
+            assert client.kc is not None  # set by setup_kernel
+            info = client.wait_for_reply(client.kc.kernel_info())
+            if info is not None:
+                nb.metadata["language_info"] = info["content"]["language_info"]
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                try:
+                    client.execute_cell(cell, index)
+                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                    ename = getattr(exc, "ename", type(exc).__name__)
+                    evalue = getattr(exc, "evalue", "") or _first_line(str(exc))
+                    failure = CellFailure(p.name, index, _first_line(_source(cell)), f"{ename}: {evalue}")
+                    break
+    seconds = time.perf_counter() - start
+    return NotebookRun(path=p, seconds=seconds, failure=failure, notebook=nb)
+
+
+def run_course(
+    directory: str | os.PathLike[str],
+    *,
+    timeout: float = 600.0,
+    stop_on_failure: bool = False,
+    echo: Any = None,
+) -> list[NotebookRun]:
+    """Execute every notebook of ``directory`` in course order, headless, without modifying them.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        Folder holding the ``*.ipynb`` files.
+    timeout : float
+        Seconds allowed per cell.
+    stop_on_failure : bool
+        Stop at the first failing notebook instead of running them all.
+    echo : callable, optional
+        Called with each :class:`NotebookRun` as soon as it finishes (the CLI prints it).
+
+    Returns
+    -------
+    list of NotebookRun
+        One per notebook executed.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``directory`` is not a directory.
+    ValueError
+        If it holds no notebook.
+
+    Used in: ``mixlab course run``.
+    """
+    paths = list_notebooks(directory)
+    if not paths:
+        raise ValueError(f"notebooks directory must contain at least one .ipynb file (got none in {str(directory)!r})")
+    runs: list[NotebookRun] = []
+    for p in paths:
+        result = run_notebook(p, timeout=timeout)
+        runs.append(result)
+        if echo is not None:
+            echo(result)
+        if stop_on_failure and not result.ok:
+            break
+    return runs
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def refresh_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) -> NotebookRun:
+    """Re-execute a notebook on a fresh kernel and store its outputs in place, atomically.
+
+    Outputs and execution counts are replaced by those of a clean top-to-bottom run; the
+    kernelspec is set to ``python3``. If a cell fails (other than one tagged
+    ``raises-exception``) the file is left untouched.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.ipynb`` file to refresh.
+    timeout : float
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    NotebookRun
+        The run; ``failure`` says why the file was not written.
+
+    Used in: ``mixlab course refresh`` (maintainers, after an intended change of outputs).
+    """
+    import nbformat
+
+    result = run_notebook(path, timeout=timeout)
+    if not result.ok:
+        return result
+    nb = result.notebook
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
+    # Widget state saved by the executor is large, and differs between runs: leave it out.
+    nb.metadata.pop("widgets", None)
+    nbformat.validate(nb)
+    _write_atomic(Path(path), nbformat.writes(nb) + "\n")
+    return result
+
+
+def describe_runs(runs: Sequence[NotebookRun]) -> str:
+    """Summarise runs as one line: how many notebooks passed and the total wall time.
+
+    Used in: ``mixlab course run``.
+    """
+    ok = sum(r.ok for r in runs)
+    total = sum(r.seconds for r in runs)
+    return f"{ok}/{len(runs)} notebooks ran cleanly in {total:.1f} s"

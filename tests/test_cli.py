@@ -1,0 +1,154 @@
+"""The ``mixlab`` command: help, doctor, ``course run`` and ``course refresh``.
+
+Kernels are real (this Python's ipykernel); missing packages are simulated by injecting a fake
+version lookup, never by uninstalling anything.
+
+Used in: CI.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mixlab import __version__, cli, doctor
+from mixlab.course import check_notebook, run_notebook
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _course_dir(tmp_path: Path, *fixtures: tuple[str, str]) -> Path:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for fixture, name in fixtures:
+        shutil.copyfile(FIXTURES / fixture, folder / name)
+    return folder
+
+
+def test_help_via_python_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mixlab", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    for command in ("doctor", "course"):
+        assert command in result.stdout
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "mixlab"
+    assert script.is_file(), f"console script missing next to {sys.executable}"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0 and result.stdout.strip() == f"mixlab {__version__}"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0 and "usage: mixlab" in result.stdout
+
+
+def test_course_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["course"]) == 2
+    out = capsys.readouterr().out
+    assert "run" in out and "refresh" in out
+
+
+def test_course_run_good_notebooks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _course_dir(tmp_path, ("good.ipynb", "1.1-good.ipynb"))
+    before = (folder / "1.1-good.ipynb").read_bytes()
+    assert cli.main(["course", "run", "--notebooks", str(folder), "--timeout", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "1.1-good.ipynb" in out and " s " in out  # wall time printed per notebook
+    assert "1/1 notebooks ran cleanly" in out
+    assert (folder / "1.1-good.ipynb").read_bytes() == before  # the original is untouched
+
+
+def test_course_run_reports_failing_notebook_and_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # bad_error.ipynb raises in cell 3 without the raises-exception tag
+    folder = _course_dir(tmp_path, ("good.ipynb", "1.1-good.ipynb"), ("bad_error.ipynb", "1.2-broken.ipynb"))
+    before = (folder / "1.2-broken.ipynb").read_bytes()
+    assert cli.main(["course", "run", "--notebooks", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED 1.2-broken.ipynb: cell 3 failed ('raise ValueError(\"this cell fails on purpose\")')" in out
+    assert "ValueError: this cell fails on purpose" in out
+    assert "1/2 notebooks ran cleanly" in out
+    assert (folder / "1.2-broken.ipynb").read_bytes() == before
+
+
+def test_course_run_rejects_missing_or_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["course", "run", "--notebooks", str(tmp_path / "nope")]) == 2
+    assert "must be an existing directory" in capsys.readouterr().out
+    assert cli.main(["course", "run", "--notebooks", str(tmp_path)]) == 2
+    assert "at least one .ipynb" in capsys.readouterr().out
+
+
+def test_run_notebook_rejects_bad_timeout() -> None:
+    with pytest.raises(ValueError, match="timeout must be > 0"):
+        run_notebook(FIXTURES / "good.ipynb", timeout=0)
+
+
+def test_course_refresh_rewrites_counts_in_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _course_dir(tmp_path, ("bad_counts.ipynb", "1.1-stale.ipynb"))
+    path = folder / "1.1-stale.ipynb"
+    assert check_notebook(path) != []
+    assert cli.main(["course", "refresh", str(path)]) == 0
+    assert "refreshed" in capsys.readouterr().out
+    assert check_notebook(path) == []
+    assert [p.name for p in folder.iterdir()] == ["1.1-stale.ipynb"]  # no temp file left behind
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_course_refresh_leaves_failing_notebook_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _course_dir(tmp_path, ("bad_error.ipynb", "1.1-broken.ipynb"))
+    path = folder / "1.1-broken.ipynb"
+    before = path.read_bytes()
+    # a failed run exits 1, a path that does not exist is a usage error (2): the worse code wins
+    assert cli.main(["course", "refresh", str(path), str(folder / "missing.ipynb")]) == 2
+    out = capsys.readouterr().out
+    assert "NOT written" in out and "cell 3" in out
+    assert "must be an existing file" in out
+    assert path.read_bytes() == before
+
+
+def test_doctor_passes_here(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["doctor", "--timeout", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "[ok  ] jupyter kernel" in out
+    assert "[ok  ] ipywidgets JupyterLab extension" in out
+    assert "[ok  ] numpy" in out
+
+
+def test_doctor_names_a_missing_package(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    real = doctor.installed_version
+    monkeypatch.setattr(doctor, "installed_version", lambda name: None if name == "numpy" else real(name))
+    assert cli.main(["doctor", "--no-kernel"]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] numpy: not installed (need numpy>=1.26)" in out
+    assert "Missing or broken: numpy." in out
+
+
+def test_doctor_names_a_too_old_package() -> None:
+    report = doctor.run_doctor(version_of=lambda name: "1.0" if name == "pandas" else "999", kernel=False)
+    assert not report.ok
+    assert report.missing == ["pandas"]
+    assert "1.0 is installed but pandas>=2.1 is required" in report.render()
+
+
+def test_doctor_missing_dev_package_only_warns() -> None:
+    report = doctor.run_doctor(version_of=lambda name: None if name == "hypothesis" else "999", kernel=False)
+    assert report.ok
+    assert "[warn] hypothesis (dev): not installed" in report.render()
+
+
+def test_doctor_reports_missing_widgets_extension(tmp_path: Path) -> None:
+    check = doctor.check_widgets_extension([tmp_path])
+    assert not check.ok and "jupyterlab-manager not found" in check.detail
+    report = doctor.run_doctor(kernel=False, data_paths=[tmp_path])
+    assert report.missing == ["ipywidgets JupyterLab extension"]
+
+
+def test_doctor_rejects_old_python() -> None:
+    check = doctor.check_python((3, 10, 4))
+    assert not check.ok and "Python >= 3.11 is required (got 3.10.4" in check.detail
