@@ -147,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_doctor(subparsers)
     _add_course(subparsers)
+    from mixlab.build import register_cli  # `build` and `verify` (A.1)
+    register_cli(subparsers)
     return parser
 
 

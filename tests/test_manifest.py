@@ -1,0 +1,107 @@
+"""Tests of mixlab.manifest: canonical hashing, atomic writes, the record schema check, verify basics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from build_helpers import RECIPE
+
+import mixlab.build as B
+from mixlab.manifest import (
+    SchemaError,
+    atomic_write_bytes,
+    canonical_json,
+    check_batch,
+    encode_shard,
+    json_sha256,
+    manifest_hash,
+    record_schema,
+    verify,
+)
+
+
+def test_canonical_json_is_order_free_and_rejects_nan() -> None:
+    assert canonical_json({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'
+    assert json_sha256({"x": 1, "y": 2}) == json_sha256({"y": 2, "x": 1})
+    with pytest.raises(ValueError):
+        canonical_json({"x": math.nan})
+
+
+def test_manifest_hash_ignores_its_own_field() -> None:
+    body = {"a": 1}
+    assert manifest_hash({**body, "manifest_sha256": "whatever"}) == manifest_hash(body)
+
+
+def test_atomic_write_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "f.bin"
+    target.write_bytes(b"old")
+    seen: list[bytes] = []
+
+    def hook(tmp: Path) -> None:  # mid-write: the old file is intact, the temp holds half
+        seen.append(target.read_bytes())
+        seen.append(tmp.read_bytes())
+
+    atomic_write_bytes(target, b"new content", pause_hook=hook)
+    assert seen == [b"old", b"new c"]
+    assert target.read_bytes() == b"new content"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+
+
+def test_atomic_write_cleans_up_when_interrupted(tmp_path: Path) -> None:
+    def boom(tmp: Path) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_bytes(tmp_path / "f.bin", b"abcdef", pause_hook=boom)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _good_batch() -> pa.RecordBatch:
+    task = B.ShardTask(
+        index=0, path="unused", position0=5,
+        doc_ids=np.array(["web-0000001", "web-0000001"], dtype=object), domains=np.array(["web", "web"], dtype=object),
+        copy_index=np.array([0, 1], dtype=np.int32), offsets=np.array([0, 2, 4]), tokens=np.arange(4, dtype=np.int32),
+        metadata={},
+    )
+    return B.shard_batch(task)
+
+
+def test_schema_check_names_new_and_missing_fields() -> None:
+    good = _good_batch()
+    check_batch(good, record_schema())
+    assert good.column(0).to_pylist() == ["web-0000001#0", "web-0000001#1"]
+    extra = good.append_column("quality", pa.array([0.5, 0.5]))
+    with pytest.raises(SchemaError, match="unexpected field\\(s\\) 'quality'"):
+        encode_shard([good, extra])
+    missing = good.drop_columns(["copy_index"])
+    with pytest.raises(SchemaError, match="record batch 0 .*missing field\\(s\\) 'copy_index'"):
+        encode_shard([missing])
+    wrong = good.set_column(5, "n_tokens", pa.array([2, 2], type=pa.int64()))
+    with pytest.raises(SchemaError, match="field 'n_tokens' has type int64 \\(declared int32\\)"):
+        encode_shard([wrong])
+
+
+def test_writer_rejects_a_bad_batch_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = B.plan_build(RECIPE)
+    task = plan.task(0, tmp_path)
+    (tmp_path / "shards").mkdir()
+    real = B.shard_batch
+    monkeypatch.setattr(B, "shard_batch", lambda t: real(t).append_column("debug", pa.array([1] * t.rows)))
+    with pytest.raises(SchemaError, match="'debug'"):
+        B.write_shard(task)
+    assert list((tmp_path / "shards").iterdir()) == []  # nothing written, not even a temp file
+
+
+def test_encoding_is_deterministic() -> None:
+    b = _good_batch()
+    assert encode_shard([b], metadata={"k": "v"}) == encode_shard([b], metadata={"k": "v"})
+
+
+def test_verify_without_manifest(tmp_path: Path) -> None:
+    report = verify(tmp_path)
+    assert not report.ok and "manifest" in report.violations[0]
+    assert not verify(tmp_path / "nope").ok
