@@ -1,0 +1,892 @@
+"""Figures the lessons reuse: skill profiles, mixtures, the 3-domain simplex, convergence, budgets.
+
+Every function draws on a matplotlib ``Axes`` (pass ``ax=`` to place it in your own figure, or
+let the function create one), returns the Axes (or the Figure for multi-panel plots) and never
+calls ``plt.show()`` itself: a notebook cell ends with ``plt.show()`` so that nbval compares a
+stable ``text/plain`` output. Colors are fixed per domain name (:func:`domain_colors`), so
+``code`` has the same color in every figure of the course. Losses are in nats/token.
+
+matplotlib is imported inside the functions, so ``import mixlab`` stays light.
+
+Used in: 1.1 (skill profile), 1.2 (ledger), 1.3 (ternary heat map), 1.4 (rank agreement),
+2.2 (ternary plot), 2.3 (convergence), 2.5 / 3.2 (epochs), 3.5 (temperature), 3.1–3.6 (mixtures).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mixlab.mixture import Mixture
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "DOMAIN_COLORS",
+    "SERIES_COLORS",
+    "domain_colors",
+    "series_colors",
+    "skill_profile_plot",
+    "mixture_bars",
+    "barycentric_to_xy",
+    "ternary_axes",
+    "ternary_scatter",
+    "ternary_heatmap",
+    "convergence_plot",
+    "epochs_plot",
+    "temperature_plot",
+    "ledger_plot",
+    "spearman",
+    "rank_agreement_plot",
+]
+
+#: Fixed colors for the course's suggested domain names (colorblind-friendly, Okabe–Ito based).
+DOMAIN_COLORS: dict[str, str] = {
+    "web": "#0072B2",
+    "books": "#E69F00",
+    "code": "#009E73",
+    "math": "#CC79A7",
+    "wiki": "#56B4E9",
+    "forum": "#D55E00",
+}
+
+#: Fallback palette for other domain names (matplotlib's tab10, in order).
+_FALLBACK = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+
+#: Colors for compared series (mixtures, samplers, models), distinct from the domain colors.
+SERIES_COLORS: tuple[str, ...] = ("#4C4C4C", "#3B75AF", "#C44E52", "#8C8C3C", "#6A51A3", "#2A9D8F", "#B07AA1")
+
+_SQRT3_2 = math.sqrt(3.0) / 2.0
+
+#: Light box behind point labels so they stay readable on a heat map.
+_LABEL_BOX: dict[str, Any] = {"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0}
+
+
+# ---------------------------------------------------------------------------- colors and helpers
+def domain_colors(domains: Sequence[str]) -> dict[str, str]:
+    """One fixed color per domain: the course's named domains keep their color everywhere.
+
+    Parameters
+    ----------
+    domains : sequence of str
+        Domain names, in display order.
+
+    Returns
+    -------
+    dict
+        ``{domain: hex color}``. Known names (web, books, code, math, wiki, forum) get their
+        :data:`DOMAIN_COLORS` entry; other names take unused fallback colors in order, so the
+        mapping depends only on the names and their order.
+
+    Raises
+    ------
+    TypeError
+        If a domain name is not a string.
+
+    Used in: every figure of the course.
+    """
+    names = list(domains)
+    for d in names:
+        if not isinstance(d, str):
+            raise TypeError(f"domains must be strings (got {d!r} of type {type(d).__name__})")
+    used = {DOMAIN_COLORS[d] for d in names if d in DOMAIN_COLORS}
+    spare = [c for c in _FALLBACK if c not in used]
+    out: dict[str, str] = {}
+    i = 0
+    for d in names:
+        if d in DOMAIN_COLORS:
+            out[d] = DOMAIN_COLORS[d]
+        else:
+            out[d] = spare[i % len(spare)]
+            i += 1
+    return out
+
+
+def series_colors(names: Sequence[str]) -> dict[str, str]:
+    """Colors for compared series (mixtures, models), cycling :data:`SERIES_COLORS` in order.
+
+    Used in: 1.1, 2.3, 3.6.
+    """
+    return {n: SERIES_COLORS[i % len(SERIES_COLORS)] for i, n in enumerate(names)}
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
+    """Return ``ax`` or a fresh Axes in a new figure."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+def _profile_frame(profile: Any, name: str) -> pd.DataFrame:
+    """A skill-profile DataFrame (columns ``loss`` and optionally ``floor``) from a frame, ProxyRun or Series."""
+    if hasattr(profile, "skill_profile") and callable(profile.skill_profile):
+        profile = profile.skill_profile()
+    if isinstance(profile, pd.Series):
+        profile = profile.rename("loss").to_frame()
+    if not isinstance(profile, pd.DataFrame):
+        raise TypeError(
+            f"profile {name!r} must be a DataFrame from ProxyRun.skill_profile(), a ProxyRun or a Series of losses "
+            f"(got {type(profile).__name__})"
+        )
+    if "loss" not in profile.columns:
+        raise ValueError(f"profile {name!r} needs a 'loss' column (has {list(profile.columns)})")
+    return profile
+
+
+def _as_k3(points: Any, domains: Sequence[str] | None) -> tuple[np.ndarray, list[str] | None]:
+    """An (n, 3) array of barycentric points from mixtures, a mapping of mixtures, or an array."""
+    labels: list[str] | None = None
+    if isinstance(points, Mixture):
+        points = [points]
+    if isinstance(points, Mapping):
+        labels = [str(k) for k in points]
+        points = list(points.values())
+    if isinstance(points, list | tuple) and points and all(isinstance(p, Mixture) for p in points):
+        order = list(domains) if domains is not None else list(points[0].domains)
+        arr = np.vstack([p.as_array(order) for p in points])
+    else:
+        arr = np.asarray(points, dtype=np.float64)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != 3:
+        raise ValueError(f"ternary plots need points with exactly 3 weights each (got shape {arr.shape})")
+    if not np.all(np.isfinite(arr)) or (arr < -1e-12).any():
+        raise ValueError("ternary points must be finite and >= 0")
+    sums = arr.sum(axis=1)
+    if np.any(np.abs(sums - 1.0) > 1e-6):
+        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)[:5].tolist()
+        raise ValueError(f"ternary points must lie on the simplex (rows {bad} sum to {sums[bad].round(6).tolist()})")
+    return arr, labels
+
+
+# ---------------------------------------------------------------------------- skill profile
+def skill_profile_plot(
+    profiles: Mapping[str, Any] | Any,
+    ax: Axes | None = None,
+    *,
+    kind: str = "lines",
+    show_floor: bool = True,
+    title: str | None = "Skill profile: validation loss per domain",
+) -> Axes:
+    """Per-domain validation loss of one or more trained models, with the entropy floor marked.
+
+    Parameters
+    ----------
+    profiles : mapping name → profile, or one profile
+        Each profile is a DataFrame from :meth:`mixlab.proxy.ProxyRun.skill_profile` (columns
+        ``loss`` and ``floor``), a ``ProxyRun``, or a Series of losses indexed by domain.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+    kind : {"lines", "bars"}
+        A profile line per model (markers at each domain), or grouped bars per domain (the y
+        axis then starts just below the floor, which the label says).
+    show_floor : bool
+        Mark each domain's irreducible loss (entropy rate) with a black bar.
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError, ValueError
+        On unreadable profiles, profiles over different domains, or an unknown ``kind``.
+
+    Used in: 1.1 (skill profile explorer), 3.1–3.6.
+    """
+    if kind not in ("lines", "bars"):
+        raise ValueError(f"kind must be 'lines' or 'bars' (got {kind!r})")
+    named = dict(profiles) if isinstance(profiles, Mapping) else {"model": profiles}
+    if not named:
+        raise ValueError("skill_profile_plot needs at least one profile")
+    frames = {str(k): _profile_frame(v, str(k)) for k, v in named.items()}
+    domains = [str(d) for d in next(iter(frames.values())).index]
+    for k, f in frames.items():
+        if sorted(map(str, f.index)) != sorted(domains):
+            raise ValueError(f"profile {k!r} covers domains {list(f.index)}, expected {domains}")
+    ax = _axes(ax)
+    x = np.arange(len(domains), dtype=np.float64)
+    colors = series_colors(list(frames))
+    m = len(frames)
+    width = 0.8 / m
+    lows: list[float] = []
+    for i, (name, f) in enumerate(frames.items()):
+        loss = f.loc[domains, "loss"].to_numpy(dtype=np.float64)
+        lows.append(float(loss.min()))
+        if kind == "lines":
+            ax.plot(x, loss, marker="o", lw=1.5, ms=6, color=colors[name], label=name)
+        else:
+            ax.bar(x - 0.4 + width * (i + 0.5), loss, width=width * 0.95, color=colors[name], label=name)
+    floor_frame = next((f for f in frames.values() if "floor" in f.columns), None)
+    if show_floor and floor_frame is not None:
+        floor = floor_frame.loc[domains, "floor"].to_numpy(dtype=np.float64)
+        ax.hlines(floor, x - 0.42, x + 0.42, colors="black", lw=2.5, label="entropy floor (irreducible)")
+        lows.append(float(floor.min()))
+    if kind == "bars":
+        top = max(float(f["loss"].max()) for f in frames.values())
+        bottom = min(lows) - 0.1 * (top - min(lows) + 1e-9)
+        ax.set_ylim(bottom, top + 0.05 * (top - bottom))
+        ax.set_ylabel("validation loss (nats/token; axis starts near the floor)")
+    else:
+        ax.set_ylabel("validation loss (nats/token)")
+    ax.set_xticks(x, domains)
+    dc = domain_colors(domains)
+    for tick, d in zip(ax.get_xticklabels(), domains, strict=True):
+        tick.set_color(dc[d])
+    ax.set_xlabel("domain (held-out validation set)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ---------------------------------------------------------------------------- mixtures
+def mixture_bars(
+    mixtures: Mapping[str, Mixture] | Mixture,
+    ax: Axes | None = None,
+    *,
+    annotate: bool = True,
+    title: str | None = "Mixture weights",
+) -> Axes:
+    """Horizontal stacked bars, one per mixture, one colored segment per domain.
+
+    Parameters
+    ----------
+    mixtures : mapping name → Mixture, or one Mixture
+        Mixtures over the same domains. Document-kind mixtures are labelled "(doc)".
+    ax : matplotlib Axes, optional
+    annotate : bool
+        Write the share inside segments wider than 6 %.
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If an entry is not a Mixture.
+    ValueError
+        If the mixtures cover different domains or none is given.
+
+    Used in: 2.2, 3.1–3.6 (baselines side by side), 3.4 (mixture editor).
+    """
+    named = {"mixture": mixtures} if isinstance(mixtures, Mixture) else dict(mixtures)
+    if not named:
+        raise ValueError("mixture_bars needs at least one mixture")
+    for k, m in named.items():
+        if not isinstance(m, Mixture):
+            raise TypeError(f"mixtures[{k!r}] must be a Mixture (got {type(m).__name__})")
+    first = next(iter(named.values()))
+    domains = list(first.domains)
+    for k, m in named.items():
+        if set(m.domains) != set(domains):
+            raise ValueError(f"mixture {k!r} covers {list(m.domains)}, expected {domains}")
+    ax = _axes(ax, figsize=(7.0, 0.6 * len(named) + 1.6))
+    colors = domain_colors(domains)
+    names = list(named)
+    y = np.arange(len(names), dtype=np.float64)
+    left = np.zeros(len(names))
+    for d in domains:
+        w = np.array([named[n][d] for n in names])
+        ax.barh(y, w, left=left, color=colors[d], edgecolor="white", lw=0.8, label=d, height=0.7)
+        if annotate:
+            for yi, li, wi in zip(y, left, w, strict=True):
+                if wi >= 0.06:
+                    ax.text(li + wi / 2, yi, f"{wi:.0%}", ha="center", va="center", fontsize=8, color="white")
+        left += w
+    kinds = {m.kind for m in named.values()}
+    labels = [f"{n} (doc)" if named[n].kind == "document" and len(kinds) > 1 else n for n in names]
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of documents" if kinds == {"document"} else "share of tokens"
+                  if kinds == {"token"} else "share (token weights; (doc) = document weights)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False, title="domain",
+              title_fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ---------------------------------------------------------------------------- ternary (3-domain simplex)
+def barycentric_to_xy(weights: Any) -> np.ndarray:
+    """Map 3-domain weights to 2-D: corner 0 at (0, 0), corner 1 at (1, 0), corner 2 at (½, √3/2).
+
+    Parameters
+    ----------
+    weights : array-like, shape (n, 3) or (3,)
+        Barycentric coordinates (rows on the simplex).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, 2): ``x = w_1 + w_2 / 2``, ``y = (√3/2) w_2``.
+
+    Used in: 1.3, 2.2.
+    """
+    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    if w.shape[-1] != 3:
+        raise ValueError(f"barycentric_to_xy needs 3 weights per point (got shape {w.shape})")
+    return np.column_stack([w[:, 1] + 0.5 * w[:, 2], _SQRT3_2 * w[:, 2]])
+
+
+def ternary_axes(
+    domains: Sequence[str] = ("A", "B", "C"),
+    ax: Axes | None = None,
+    *,
+    grid: float | None = 0.2,
+    title: str | None = None,
+) -> Axes:
+    """Draw the 3-domain simplex: triangle, optional grid lines and corner labels.
+
+    Corner i is the mixture that puts all weight on ``domains[i]``; a point's distance from
+    the opposite edge is that domain's weight.
+
+    Parameters
+    ----------
+    domains : three names
+        Corner labels (bottom-left, bottom-right, top).
+    ax : matplotlib Axes, optional
+    grid : float or None
+        Spacing of the grid lines in weight units (None: no grid).
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Used in: 1.3 (objective over the simplex), 2.2 (ternary plot).
+    """
+    names = list(domains)
+    if len(names) != 3:
+        raise ValueError(f"a ternary plot needs exactly 3 domains (got {names})")
+    ax = _axes(ax, figsize=(5.5, 5.0))
+    corners = barycentric_to_xy(np.eye(3))
+    tri = np.vstack([corners, corners[:1]])
+    ax.plot(tri[:, 0], tri[:, 1], color="black", lw=1.2, zorder=3)
+    if grid:
+        for g in np.arange(grid, 1.0 - 1e-9, grid):
+            for i in range(3):
+                a = np.zeros(3)
+                b = np.zeros(3)
+                j, k = (i + 1) % 3, (i + 2) % 3
+                a[i], a[j] = g, 1 - g
+                b[i], b[k] = g, 1 - g
+                seg = barycentric_to_xy(np.vstack([a, b]))
+                ax.plot(seg[:, 0], seg[:, 1], color="grey", lw=0.5, alpha=0.4, zorder=1)
+    colors = domain_colors(names)
+    offsets = [(-0.04, -0.05, "right"), (0.04, -0.05, "left"), (0.0, 0.04, "center")]
+    for (cx, cy), name, (dx, dy, ha) in zip(corners, names, offsets, strict=True):
+        ax.text(cx + dx, cy + dy, f"100% {name}", ha=ha, va="center", fontsize=10, color=colors[name],
+                fontweight="bold")
+    ax.set_xlim(-0.2, 1.2)
+    ax.set_ylim(-0.12, _SQRT3_2 + 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def ternary_scatter(
+    points: Any,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    *,
+    domains: Sequence[str] | None = None,
+    marker: str = "o",
+    color: str | Sequence[str] | None = None,
+    size: float = 60.0,
+) -> Axes:
+    """Mark mixtures on the 3-domain simplex, each with a text label.
+
+    Parameters
+    ----------
+    points : (n, 3) array, a Mixture, a list of Mixtures or a mapping label → Mixture
+        Weights in the order of ``domains`` (a mapping supplies the labels).
+    labels : sequence of str, optional
+        One label per point (default: the mapping keys, or none).
+    ax : matplotlib Axes, optional
+        An Axes from :func:`ternary_axes` (default: a new one).
+    domains : three names, optional
+        Corner order (default: the first Mixture's domains, or A/B/C).
+    marker, color, size
+        Marker style; ``color`` may be one color or one per point.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If points are not 3-domain weights on the simplex or labels do not match.
+
+    Used in: 1.3 (baselines and the optimum marked), 2.2.
+    """
+    if domains is None and isinstance(points, Mapping) and points:
+        first = next(iter(points.values()))
+        domains = list(first.domains) if isinstance(first, Mixture) else None
+    if domains is None and isinstance(points, Mixture):
+        domains = list(points.domains)
+    if domains is None and isinstance(points, list | tuple) and points and isinstance(points[0], Mixture):
+        domains = list(points[0].domains)
+    arr, keys = _as_k3(points, domains)
+    names = list(labels) if labels is not None else keys
+    if names is not None and len(names) != len(arr):
+        raise ValueError(f"labels must have one entry per point (got {len(names)} labels for {len(arr)} points)")
+    if ax is None:
+        ax = ternary_axes(domains if domains is not None else ("A", "B", "C"))
+    xy = barycentric_to_xy(arr)
+    cols: Any = color if color is not None else [SERIES_COLORS[i % len(SERIES_COLORS)] for i in range(len(arr))]
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, marker=marker, c=cols, edgecolors="white", linewidths=0.8, zorder=5)
+    if names is not None:
+        for (x, y), name in zip(xy, names, strict=True):
+            ax.annotate(name, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=9, zorder=6, bbox=_LABEL_BOX)
+    return ax
+
+
+def ternary_heatmap(
+    weights_k3: Any,
+    values: Any,
+    ax: Axes | None = None,
+    *,
+    domains: Sequence[str] = ("A", "B", "C"),
+    levels: int = 14,
+    cmap: str = "viridis",
+    label: str = "objective (nats/token)",
+    mark_min: bool = True,
+) -> Axes:
+    """Filled contours of a function on the 3-domain simplex (e.g. an objective on a grid of mixtures).
+
+    Parameters
+    ----------
+    weights_k3 : array-like, shape (n, 3)
+        Grid points on the simplex (e.g. every mixture with weights in steps of 0.05).
+    values : array-like, shape (n,)
+        The value at each point (finite).
+    ax : matplotlib Axes, optional
+    domains : three names
+        Corner labels.
+    levels : int
+        Number of contour levels.
+    cmap : str
+        Colormap (lower values are darker with viridis).
+    label : str
+        Colorbar label.
+    mark_min : bool
+        Mark the grid point with the lowest value ("grid optimum").
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        On shape mismatch, too few points, or non-finite values.
+
+    Used in: 1.3 (ternary heat map with baselines and the optimum marked).
+    """
+    import matplotlib.pyplot as plt
+
+    arr, _ = _as_k3(weights_k3, None)
+    vals = np.asarray(values, dtype=np.float64)
+    if vals.shape != (len(arr),):
+        raise ValueError(f"values must have one entry per grid point (got shape {vals.shape} for {len(arr)} points)")
+    if not np.all(np.isfinite(vals)):
+        raise ValueError("values must be finite (NaN/inf found)")
+    if len(arr) < 3:
+        raise ValueError(f"a heat map needs at least 3 grid points (got {len(arr)})")
+    if ax is None:
+        ax = ternary_axes(domains)
+    xy = barycentric_to_xy(arr)
+    cs = ax.tricontourf(xy[:, 0], xy[:, 1], vals, levels=levels, cmap=cmap, zorder=0)
+    plt.colorbar(cs, ax=ax, label=label, shrink=0.8)
+    if mark_min:
+        i = int(np.argmin(vals))
+        ax.scatter([xy[i, 0]], [xy[i, 1]], marker="*", s=220, c="white", edgecolors="black", zorder=7)
+        ax.annotate(f"grid optimum ({vals[i]:.3f})", (xy[i, 0], xy[i, 1]), xytext=(8, -12),
+                    textcoords="offset points", fontsize=9, zorder=7, bbox=_LABEL_BOX)
+    return ax
+
+
+# ---------------------------------------------------------------------------- convergence
+def convergence_plot(
+    curves: Mapping[str, pd.DataFrame | pd.Series],
+    ax: Axes | None = None,
+    *,
+    column: str = "max_share_dev",
+    guides: Sequence[str] = ("1/sqrt(n)", "1/n"),
+    title: str | None = "Realized vs target mixture",
+) -> Axes:
+    """Realized-vs-target deviation against sample count n, on log-log axes, with 1/√n and 1/n guides.
+
+    Parameters
+    ----------
+    curves : mapping label → DataFrame or Series
+        Each a table from :func:`mixlab.sampling.prefix_deviation` (index ``n``, column
+        ``column``) or a Series of deviations indexed by n, e.g. ``{"i.i.d.": ..., "blended": ...}``.
+    ax : matplotlib Axes, optional
+    column : str
+        Which column of a DataFrame to plot.
+    guides : subset of {"1/sqrt(n)", "1/n"}
+        Reference slopes, drawn dashed and anchored to the first curve (1/√n) and the last (1/n).
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        On empty curves, non-positive n, or an unknown guide.
+
+    Used in: 2.3 (i.i.d. sampling converges like 1/√n; a deterministic blend keeps every prefix close).
+    """
+    if not curves:
+        raise ValueError("convergence_plot needs at least one curve")
+    unknown = [g for g in guides if g not in ("1/sqrt(n)", "1/n")]
+    if unknown:
+        raise ValueError(f"guides must be among '1/sqrt(n)', '1/n' (got {unknown})")
+    ax = _axes(ax)
+    colors = series_colors(list(curves))
+    series: dict[str, pd.Series] = {}
+    for name, c in curves.items():
+        s = c[column] if isinstance(c, pd.DataFrame) else c
+        if not isinstance(s, pd.Series) or s.empty:
+            raise ValueError(f"curve {name!r} must be a non-empty DataFrame or Series indexed by n")
+        n = s.index.to_numpy(dtype=np.float64)
+        if (n <= 0).any():
+            raise ValueError(f"curve {name!r} has non-positive n")
+        series[name] = s
+        pos = s.to_numpy(dtype=np.float64) > 0  # zero deviation cannot be shown on a log axis
+        ax.loglog(n[pos], s.to_numpy(dtype=np.float64)[pos], marker=".", lw=1.5, color=colors[name], label=name)
+    all_n = np.concatenate([s.index.to_numpy(dtype=np.float64) for s in series.values()])
+    grid = np.geomspace(all_n.min(), all_n.max(), 50)
+    names = list(series)
+    for g in guides:
+        ref = series[names[0]] if g == "1/sqrt(n)" else series[names[-1]]
+        n = ref.index.to_numpy(dtype=np.float64)
+        v = ref.to_numpy(dtype=np.float64)
+        ok = v > 0
+        if not ok.any():
+            continue
+        p = 0.5 if g == "1/sqrt(n)" else 1.0
+        scale = float(np.median(v[ok] * n[ok] ** p))
+        ax.loglog(grid, scale / grid**p, ls="--", lw=1, color="grey")
+        xt = grid[int(0.8 * (len(grid) - 1))]
+        ax.annotate("∝ 1/√n" if p == 0.5 else "∝ 1/n", (xt, scale / xt**p), xytext=(0, 5),
+                    textcoords="offset points", fontsize=9, color="grey", ha="center", va="bottom")
+    ax.set_xlabel("samples drawn n (log scale)")
+    ax.set_ylabel("max over domains |realized share − target|")
+    ax.grid(which="major", alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ---------------------------------------------------------------------------- budgets and epochs
+def epochs_plot(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    max_epochs: float | None = None,
+    xlabel: str | None = None,
+    logx: bool = False,
+    logy: bool = True,
+    title: str | None = "Epochs per domain",
+) -> Axes:
+    """Epochs per domain against a parameter (budget, temperature, …), with the repetition cap.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Index = the parameter's values (its name is the default x label); one column per domain
+        holding epochs ``e_i = w_i B / T_i``.
+    ax : matplotlib Axes, optional
+    max_epochs : float, optional
+        Draw the cap ``E_max`` as a red dashed line and shade the region above it.
+    xlabel : str, optional
+    logx, logy : bool
+        Log scales (epochs span orders of magnitude, so ``logy`` defaults to True).
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If ``table`` is not a DataFrame.
+    ValueError
+        If it is empty.
+
+    Used in: 2.5 (epochs vs budget), 3.2 (epochs explode until a cap binds), 3.5 (epochs vs T).
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a DataFrame with one column per domain (got {type(table).__name__})")
+    if table.empty:
+        raise ValueError("table must not be empty")
+    ax = _axes(ax)
+    colors = domain_colors([str(c) for c in table.columns])
+    x = table.index.to_numpy(dtype=np.float64)
+    for col in table.columns:
+        ax.plot(x, table[col].to_numpy(dtype=np.float64), marker=".", lw=1.8, color=colors[str(col)], label=str(col))
+    if max_epochs is not None:
+        ax.axhline(max_epochs, color="#C0392B", ls="--", lw=1.2, label=f"cap E_max = {max_epochs:g}")
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        from matplotlib.ticker import LogFormatter
+
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    if max_epochs is not None:
+        lo, hi = ax.get_ylim()
+        if hi > max_epochs:
+            ax.axhspan(max_epochs, hi, color="#C0392B", alpha=0.06, label="over the cap")
+        ax.set_ylim(lo, hi)
+    ax.set_xlabel(xlabel or (str(table.index.name) if table.index.name is not None else "parameter"))
+    ax.set_ylabel(r"epochs $e_i = w_i B / T_i$")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", ncols=2)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def temperature_plot(
+    counts: pd.DataFrame,
+    temperatures: Sequence[float] | np.ndarray | None = None,
+    *,
+    by: str = "tokens",
+    budget: float | None = None,
+    max_epochs: float | None = None,
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
+    """Temperature-smoothed weights ``w_i ∝ p_i^{1/T}``, their entropy and (optionally) epochs vs T.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Counts table (columns ``docs`` and ``tokens``), e.g. from :func:`mixlab.domains.domain_stats`.
+    temperatures : sequence of float, optional
+        Values of T > 0 (default: 40 log-spaced values from 1 to 100).
+    by : {"tokens", "docs"}
+        Natural shares by tokens or documents.
+    budget : float, optional
+        Token budget B; with it a third panel shows epochs per domain (needs ``by="tokens"``).
+    max_epochs : float, optional
+        The cap drawn on the epochs panel.
+    axes : sequence of Axes, optional
+        Two (or three with ``budget``) Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        Non-positive temperatures, wrong number of axes, ``budget`` with ``by="docs"``.
+
+    Used in: 3.5 (weights and entropy vs T; α = 1/T; T = 1 proportional, T → ∞ uniform).
+    """
+    import matplotlib.pyplot as plt
+
+    from mixlab.budget import epochs as epochs_fn
+    from mixlab.mixers import temperature
+
+    Ts = np.geomspace(1.0, 100.0, 40) if temperatures is None else np.asarray(temperatures, dtype=np.float64)
+    if Ts.ndim != 1 or Ts.size == 0 or not np.all(np.isfinite(Ts)) or (Ts <= 0).any():
+        raise ValueError(f"temperatures must be finite and > 0 (got {np.asarray(Ts).tolist()[:8]})")
+    if budget is not None and by != "tokens":
+        raise ValueError("epochs need token weights: use by='tokens' with a budget")
+    n_panels = 3 if budget is not None else 2
+    if axes is None:
+        fig, new_axes = plt.subplots(1, n_panels, figsize=(4.6 * n_panels, 3.8), layout="constrained")
+        ax_list = list(np.atleast_1d(new_axes))
+    else:
+        ax_list = list(axes)
+        if len(ax_list) != n_panels:
+            raise ValueError(f"axes must hold {n_panels} Axes (got {len(ax_list)})")
+        fig = ax_list[0].get_figure()
+    mixes = [temperature(counts, T=float(t), by=by) for t in Ts]  # type: ignore[arg-type]
+    domains = list(mixes[0].domains)
+    W = np.vstack([m.as_array() for m in mixes])
+    colors = domain_colors(domains)
+    ax = ax_list[0]
+    for j, d in enumerate(domains):
+        ax.plot(Ts, W[:, j], lw=1.8, color=colors[d], label=d)
+    ax.axhline(1 / len(domains), color="grey", ls=":", lw=1, label="uniform 1/k")
+    ax.set_xscale("log")
+    ax.set_xlabel("temperature T (α = 1/T)")
+    ax.set_ylabel("weight w_i" + (" (token share)" if by == "tokens" else " (document share)"))
+    ax.set_title("w ∝ p^(1/T)")
+    ax.legend(fontsize="small", ncols=2)
+    ax.grid(alpha=0.3)
+    ax = ax_list[1]
+    H = np.array([m.entropy() for m in mixes])
+    ax.plot(Ts, H, color="black", lw=1.8, label="entropy H(w)")
+    ax.axhline(math.log(len(domains)), color="grey", ls=":", lw=1, label=f"log k = {math.log(len(domains)):.2f}")
+    ax.set_xscale("log")
+    ax.set_xlabel("temperature T (α = 1/T)")
+    ax.set_ylabel("entropy (nats)")
+    ax.set_title("Entropy rises towards log k")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    if budget is not None:
+        E = pd.DataFrame([epochs_fn(m, budget, counts, on_empty="inf").to_numpy() for m in mixes],
+                         index=pd.Index(Ts, name="temperature T"), columns=domains)
+        epochs_plot(E, ax=ax_list[2], max_epochs=max_epochs, logx=True, xlabel="temperature T (α = 1/T)",
+                    title=f"Epochs at B = {budget:,.0f} tokens")
+    return fig
+
+
+# ---------------------------------------------------------------------------- ledger
+def ledger_plot(
+    ledger_frame: Any,
+    ax: Axes | None = None,
+    *,
+    title: str | None = "Acceptance per stage: documents vs tokens",
+) -> Axes:
+    """Document and token acceptance rates side by side for every stage of a filtering ledger.
+
+    Parameters
+    ----------
+    ledger_frame : pandas.DataFrame or Ledger
+        :meth:`mixlab.ledger.Ledger.to_frame` output (index ``stage``, columns ``a_doc`` and
+        ``a_tok``), or the Ledger itself.
+    ax : matplotlib Axes, optional
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the columns ``a_doc`` / ``a_tok`` are missing or the table is empty.
+
+    Used in: 1.2 (doc vs token acceptance in a ledger), 2.1.
+    """
+    frame = ledger_frame.to_frame() if hasattr(ledger_frame, "to_frame") and not isinstance(
+        ledger_frame, pd.DataFrame | pd.Series) else ledger_frame
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"ledger_frame must be a DataFrame from Ledger.to_frame() (got {type(frame).__name__})")
+    missing = [c for c in ("a_doc", "a_tok") if c not in frame.columns]
+    if missing or frame.empty:
+        raise ValueError(f"ledger_frame needs rows and columns a_doc, a_tok (missing {missing})")
+    ax = _axes(ax, figsize=(max(5.0, 1.3 * len(frame) + 2.5), 3.8))
+    x = np.arange(len(frame), dtype=np.float64)
+    specs = (("a_doc", "documents kept", "#7F7F7F", -0.2), ("a_tok", "tokens kept", "#3B75AF", 0.2))
+    for col, label, color, dx in specs:
+        vals = frame[col].to_numpy(dtype=np.float64)
+        bars = ax.bar(x + dx, vals, width=0.38, color=color, label=label)
+        ax.bar_label(bars, labels=[f"{v:.1%}" for v in vals], fontsize=8, padding=2)
+    ax.set_xticks(x, [str(s) for s in frame.index])
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("acceptance rate (out / in)")
+    ax.set_xlabel("stage")
+    ax.legend(fontsize="small", loc="lower right")
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ---------------------------------------------------------------------------- rank agreement
+def spearman(a: Any, b: Any) -> float:
+    """Spearman rank correlation of two equally long sequences (average ranks for ties).
+
+    Returns NaN when either sequence is constant. Used in: 1.4.
+    """
+    x = pd.Series(np.asarray(a, dtype=np.float64)).rank().to_numpy()
+    y = pd.Series(np.asarray(b, dtype=np.float64)).rank().to_numpy()
+    if x.size != y.size:
+        raise ValueError(f"spearman needs sequences of equal length (got {x.size} and {y.size})")
+    if x.size < 2 or np.std(x) == 0 or np.std(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def rank_agreement_plot(
+    proxy_values: Any,
+    target_values: Any,
+    ax: Axes | None = None,
+    *,
+    labels: Sequence[str] | None = None,
+    xlabel: str = "proxy loss (nats/token)",
+    ylabel: str = "target loss (nats/token)",
+    title: str | None = "Proxy vs target",
+) -> Axes:
+    """Scatter of candidate mixtures' proxy vs target values, with Spearman's ρ in the title.
+
+    Parameters
+    ----------
+    proxy_values, target_values : pandas.Series or array-like
+        One value per candidate. Two Series are aligned on their index (which supplies labels).
+    ax : matplotlib Axes, optional
+    labels : sequence of str, optional
+        Point labels (default: the Series index, if any).
+    xlabel, ylabel, title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        On different lengths / indices, fewer than 2 points, or non-finite values.
+
+    Used in: 1.4 (rank agreement between proxy and target).
+    """
+    if isinstance(proxy_values, pd.Series) and isinstance(target_values, pd.Series):
+        if set(proxy_values.index) != set(target_values.index):
+            raise ValueError("proxy_values and target_values must have the same index (candidates)")
+        target_values = target_values.loc[proxy_values.index]
+        if labels is None:
+            labels = [str(i) for i in proxy_values.index]
+    p = np.asarray(proxy_values, dtype=np.float64)
+    t = np.asarray(target_values, dtype=np.float64)
+    if p.shape != t.shape or p.ndim != 1 or p.size < 2:
+        raise ValueError(f"need two 1-d sequences of equal length >= 2 (got shapes {p.shape} and {t.shape})")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(t))):
+        raise ValueError("proxy and target values must be finite")
+    if labels is not None and len(labels) != p.size:
+        raise ValueError(f"labels must have one entry per point (got {len(labels)} for {p.size})")
+    ax = _axes(ax, figsize=(5.5, 4.5))
+    ax.scatter(p, t, s=45, color="#3B75AF", edgecolors="white", zorder=3)
+    if labels is not None:
+        for xi, yi, lab in zip(p, t, labels, strict=True):
+            ax.annotate(str(lab), (xi, yi), xytext=(5, 3), textcoords="offset points", fontsize=8)
+    rho = spearman(p, t)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    head = f"{title}: " if title else ""
+    ax.set_title(f"{head}Spearman ρ = {rho:.2f} (n = {p.size})")
+    return ax

@@ -1,0 +1,207 @@
+"""Tests for mixlab.plots: every figure draws, labels its axes, is deterministic and never shows itself."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from mixlab import mixers, plots  # noqa: E402
+from mixlab.ledger import Ledger, StageRow  # noqa: E402
+from mixlab.mixture import Mixture  # noqa: E402
+from mixlab.sampling import blended_index, prefix_deviation  # noqa: E402
+
+COUNTS = pd.DataFrame(
+    {"docs": [1000, 50, 300, 20], "tokens": [500_000, 400_000, 90_000, 10_000]},
+    index=pd.Index(["web", "books", "code", "math"], name="domain"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures() -> None:
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _no_show(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("plots must not call plt.show(); the notebook cell does")
+
+    monkeypatch.setattr(plt, "show", boom)
+
+
+def profile(shift: float = 0.0) -> pd.DataFrame:
+    idx = pd.Index(["web", "books", "code", "math"], name="domain")
+    floor = pd.Series([2.0, 2.1, 1.8, 1.9], index=idx)
+    loss = floor + 0.5 + shift * np.arange(4)
+    return pd.DataFrame({"weight": 0.25, "tokens": 100, "loss": loss, "floor": floor, "excess": loss - floor})
+
+
+def test_domain_colors_are_fixed_for_course_names_and_distinct_otherwise() -> None:
+    a = plots.domain_colors(["web", "code", "other", "more"])
+    b = plots.domain_colors(["code", "web"])
+    assert a["web"] == b["web"] == plots.DOMAIN_COLORS["web"]
+    assert a["code"] == b["code"]
+    assert len(set(a.values())) == 4
+    assert plots.domain_colors(["x", "y"]) == plots.domain_colors(["x", "y"])
+    with pytest.raises(TypeError, match="strings"):
+        plots.domain_colors([1, 2])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("kind", ["lines", "bars"])
+def test_skill_profile_plot_draws_each_profile_and_the_floor(kind: str) -> None:
+    ax = plots.skill_profile_plot({"a": profile(), "b": profile(0.1)}, kind=kind)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["a", "b", "entropy floor (irreducible)"]
+    assert "nats/token" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["web", "books", "code", "math"]
+    if kind == "bars":
+        assert ax.get_ylim()[0] < 1.8  # starts below the lowest floor
+
+
+def test_skill_profile_plot_accepts_series_and_existing_axes() -> None:
+    fig, ax = plt.subplots()
+    out = plots.skill_profile_plot(profile()["loss"], ax=ax, title=None)
+    assert out is ax
+    with pytest.raises(ValueError, match="kind"):
+        plots.skill_profile_plot(profile(), kind="pie")
+    with pytest.raises(ValueError, match="loss"):
+        plots.skill_profile_plot({"a": profile().drop(columns="loss")})
+    with pytest.raises(TypeError, match="DataFrame"):
+        plots.skill_profile_plot({"a": 3})
+
+
+def test_mixture_bars_stack_to_one_and_use_domain_colors() -> None:
+    mixes = {"proportional": mixers.proportional(COUNTS), "uniform": mixers.uniform_by_token(COUNTS)}
+    ax = plots.mixture_bars(mixes)
+    widths = np.array([p.get_width() for p in ax.patches]).reshape(4, 2)  # domains × mixtures
+    np.testing.assert_allclose(widths.sum(axis=0), 1.0)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["proportional", "uniform"]
+    assert ax.get_xlabel() == "share of tokens"
+    web = matplotlib.colors.to_hex(ax.patches[0].get_facecolor())
+    assert web == plots.DOMAIN_COLORS["web"].lower()
+
+
+def test_mixture_bars_rejects_mismatched_domains() -> None:
+    other = Mixture({"a": 1.0})
+    with pytest.raises(ValueError, match="covers"):
+        plots.mixture_bars({"x": mixers.proportional(COUNTS), "y": other})
+    with pytest.raises(TypeError, match="Mixture"):
+        plots.mixture_bars({"x": {"web": 1.0}})  # type: ignore[dict-item]
+
+
+def test_barycentric_corners_and_centre() -> None:
+    xy = plots.barycentric_to_xy(np.vstack([np.eye(3), [1 / 3, 1 / 3, 1 / 3]]))
+    np.testing.assert_allclose(xy[:3], [[0, 0], [1, 0], [0.5, np.sqrt(3) / 2]])
+    np.testing.assert_allclose(xy[3], [0.5, np.sqrt(3) / 6])
+
+
+def simplex_grid(step: float = 0.1) -> np.ndarray:
+    n = round(1 / step)
+    pts = [(i / n, j / n, (n - i - j) / n) for i in range(n + 1) for j in range(n + 1 - i)]
+    return np.array(pts)
+
+
+def test_ternary_heatmap_marks_the_minimum_and_scatter_labels_points() -> None:
+    grid = simplex_grid()
+    values = ((grid - [0.2, 0.5, 0.3]) ** 2).sum(axis=1)
+    ax = plots.ternary_heatmap(grid, values, domains=("web", "code", "math"))
+    texts = [t.get_text() for t in ax.texts]
+    assert "100% web" in texts and "100% math" in texts
+    assert any(t.startswith("grid optimum") for t in texts)
+    m = {"uniform": Mixture({"web": 1 / 3, "code": 1 / 3, "math": 1 / 3})}
+    plots.ternary_scatter(m, ax=ax)
+    assert "uniform" in [t.get_text() for t in ax.texts]
+
+
+def test_ternary_scatter_validates_points() -> None:
+    ax = plots.ternary_scatter(np.array([[0.2, 0.3, 0.5]]), labels=["p"])
+    assert "p" in [t.get_text() for t in ax.texts]
+    with pytest.raises(ValueError, match="exactly 3"):
+        plots.ternary_scatter(np.ones((2, 4)) / 4)
+    with pytest.raises(ValueError, match="simplex"):
+        plots.ternary_scatter(np.array([[0.5, 0.5, 0.5]]))
+    with pytest.raises(ValueError, match="one entry per point"):
+        plots.ternary_scatter(np.array([[0.2, 0.3, 0.5]]), labels=["a", "b"])
+    with pytest.raises(ValueError, match="3 domains"):
+        plots.ternary_axes(["a", "b"])
+    with pytest.raises(ValueError, match="one entry per grid point"):
+        plots.ternary_heatmap(simplex_grid(), [1.0, 2.0])
+
+
+def test_convergence_plot_is_log_log_with_guides() -> None:
+    w = [0.5, 0.3, 0.2]
+    src, _ = blended_index(w, 2000)
+    rng = np.random.default_rng(0)
+    iid = rng.choice(3, size=2000, p=w)
+    ax = plots.convergence_plot({"i.i.d.": prefix_deviation(iid, w), "blended": prefix_deviation(src, w)})
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert {"∝ 1/√n", "∝ 1/n"} <= {t.get_text() for t in ax.texts}
+    assert len(ax.lines) == 4
+    with pytest.raises(ValueError, match="guides"):
+        plots.convergence_plot({"a": prefix_deviation(src, w)}, guides=("n^2",))
+
+
+def test_epochs_plot_draws_cap() -> None:
+    table = pd.DataFrame({"web": [0.5, 1, 2], "math": [5.0, 10, 20]}, index=pd.Index([1e5, 2e5, 4e5], name="budget B"))
+    ax = plots.epochs_plot(table, max_epochs=4)
+    assert "cap E_max = 4" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_xlabel() == "budget B"
+    with pytest.raises(TypeError):
+        plots.epochs_plot(table["web"])  # type: ignore[arg-type]
+
+
+def test_temperature_plot_panels() -> None:
+    fig = plots.temperature_plot(COUNTS, budget=1e6, max_epochs=4)
+    assert len(fig.axes) == 3
+    assert fig.axes[1].get_ylabel() == "entropy (nats)"
+    ent = fig.axes[1].lines[0].get_ydata()
+    assert np.all(np.diff(ent) >= -1e-12)  # entropy rises with T
+    fig2 = plots.temperature_plot(COUNTS, temperatures=[1, 2, 5])
+    assert len(fig2.axes) == 2
+    with pytest.raises(ValueError, match="> 0"):
+        plots.temperature_plot(COUNTS, temperatures=[0.0, 1.0])
+
+
+def test_ledger_plot_shows_doc_and_token_rates() -> None:
+    row = StageRow(stage="quality", docs_in=100, docs_out=95, tokens_in=10_000, tokens_out=7_000,
+                   dropped_docs={"low_quality": 5}, dropped_tokens={"low_quality": 3_000})
+    ax = plots.ledger_plot(Ledger([row]))
+    labels = {t.get_text() for t in ax.texts}
+    assert {"95.0%", "70.0%"} <= labels
+    with pytest.raises(ValueError, match="a_doc"):
+        plots.ledger_plot(pd.DataFrame({"x": [1]}))
+
+
+def test_rank_agreement_plot_reports_spearman() -> None:
+    p = pd.Series([3.0, 2.0, 1.0, 4.0], index=list("abcd"))
+    t = pd.Series([3.1, 2.2, 1.5, 3.9], index=list("abcd"))
+    ax = plots.rank_agreement_plot(p, t)
+    assert "Spearman ρ = 1.00 (n = 4)" in ax.get_title()
+    assert plots.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert np.isnan(plots.spearman([1, 1, 1], [1, 2, 3]))
+    with pytest.raises(ValueError, match="equal length"):
+        plots.rank_agreement_plot([1, 2], [1, 2, 3])
+
+
+def test_figures_are_deterministic() -> None:
+    import io
+
+    def png() -> bytes:
+        ax = plots.mixture_bars({"p": mixers.proportional(COUNTS)})
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(ax.figure)
+        return buf.getvalue()
+
+    assert png() == png()
