@@ -1,0 +1,508 @@
+"""Proxy–target agreement: does a small, cheap model rank mixtures the way the big one does?
+
+Mixture methods (grid search, RegMix, mixing laws, DoReMi) choose weights with small proxy
+runs and trust that the ranking carries over to the target model. This module measures that
+trust on the synthetic world:
+
+- :func:`rank_agreement` — Spearman's ρ and Kendall's τ between the proxy's and the target's
+  objective values over the same candidate mixtures, whether both pick the same best mixture
+  (top-1 agreement), and the *regret*: how much worse (on the target) the proxy's pick is than
+  the target's own best.
+- :func:`misleading_pairs` — the pairs of mixtures the proxy orders opposite to the target,
+  most costly first: "a case where the proxy misleads".
+- :func:`proxy_target_study` — the whole experiment of lesson 1.4: several proxy configurations
+  (less capacity, fewer tokens) against one target, with the compute cost ratio of each.
+
+RegMix (Liu et al. 2024, arXiv 2407.01492) reports rank correlations of this kind between
+1M-parameter proxies and 1B-parameter models; Data Mixing Laws (Ye et al. 2024,
+arXiv 2403.16952) and DoReMi (Xie et al. 2023, arXiv 2305.10429) also rest on proxy rankings
+transferring.
+
+Used in: 1.4 (proxy models), 1.5 (why the cited methods can work), 3.6.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mixlab.mixture import Mixture
+from mixlab.objectives import Objective
+from mixlab.proxy import TARGET, ProxyConfig, train_proxy
+from mixlab.validation import check_int, check_positive, check_seed
+
+if TYPE_CHECKING:
+    from mixlab.world import World
+
+__all__ = [
+    "RankAgreement",
+    "rank_agreement",
+    "misleading_pairs",
+    "ProxyStudy",
+    "proxy_target_study",
+    "dirichlet_mixtures",
+    "n_parameters",
+]
+
+
+def _paired(proxy_values: Any, target_values: Any) -> tuple[pd.Series, pd.Series]:
+    """Two aligned float Series (by label when both are labelled, else by position), checked."""
+    p = proxy_values if isinstance(proxy_values, pd.Series) else None
+    t = target_values if isinstance(target_values, pd.Series) else None
+    if isinstance(proxy_values, Mapping):
+        p = pd.Series(dict(proxy_values))
+    if isinstance(target_values, Mapping):
+        t = pd.Series(dict(target_values))
+    if p is None:
+        p = pd.Series(np.asarray(proxy_values, dtype=np.float64).ravel())
+    if t is None:
+        t = pd.Series(np.asarray(target_values, dtype=np.float64).ravel())
+    if len(p) != len(t):
+        raise ValueError(f"proxy_values and target_values must have the same length (got {len(p)} and {len(t)})")
+    if p.index.has_duplicates or t.index.has_duplicates:
+        raise ValueError("candidate labels must be unique")
+    if not p.index.equals(t.index):
+        if set(p.index) != set(t.index):
+            only_p = sorted(map(str, set(p.index) - set(t.index)))[:5]
+            only_t = sorted(map(str, set(t.index) - set(p.index)))[:5]
+            raise ValueError(
+                f"proxy and target must rate the same candidates (only in proxy: {only_p}; only in target: {only_t})"
+            )
+        t = t.loc[p.index]
+    try:
+        p = p.astype(np.float64)
+        t = t.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"objective values must be numeric: {exc}") from exc
+    for name, s in (("proxy_values", p), ("target_values", t)):
+        bad = ~np.isfinite(s.to_numpy())
+        if bad.any():
+            raise ValueError(f"{name} must be finite (bad at {list(s.index[bad])[:5]})")
+    if len(p) < 3:
+        raise ValueError(f"rank agreement needs at least 3 candidates (got {len(p)})")
+    for name, s in (("proxy_values", p), ("target_values", t)):
+        if s.nunique() == 1:
+            raise ValueError(f"{name} are all equal ({s.iloc[0]:.6g}): a constant ranking has no correlation")
+    p.index.name = t.index.name = "candidate"
+    return p.rename("proxy"), t.rename("target")
+
+
+@dataclass(frozen=True, eq=False)
+class RankAgreement:
+    """How well a proxy's ranking of candidate mixtures matches the target's (lower value = better).
+
+    Attributes
+    ----------
+    spearman, spearman_p : float
+        Spearman's rank correlation ρ and its two-sided p-value (``scipy.stats.spearmanr``).
+    kendall, kendall_p : float
+        Kendall's τ-b and its p-value (``scipy.stats.kendalltau``).
+    top1 : bool
+        Whether the proxy's best candidate is the target's best.
+    proxy_best, target_best : label
+        The best candidate by each model (first one on ties).
+    regret : float
+        Target value of the proxy's pick minus the target's best value (>= 0): what trusting
+        the proxy costs, in the objective's units.
+    table : pandas.DataFrame
+        One row per candidate: ``proxy``, ``target``, ``proxy_rank``, ``target_rank``
+        (1 = best, ties get the lowest rank) and ``rank_shift`` (proxy rank − target rank);
+        sorted by target rank.
+
+    Used in: 1.4.
+    """
+
+    spearman: float
+    spearman_p: float
+    kendall: float
+    kendall_p: float
+    top1: bool
+    proxy_best: Any
+    target_best: Any
+    regret: float
+    table: pd.DataFrame
+
+    @property
+    def n(self) -> int:
+        """Number of candidates."""
+        return len(self.table)
+
+    def __repr__(self) -> str:
+        return (
+            f"RankAgreement(n={self.n}: Spearman ρ={self.spearman:.3f} (p={self.spearman_p:.2g}), "
+            f"Kendall τ={self.kendall:.3f}, top-1 {'agrees' if self.top1 else 'differs'} "
+            f"(proxy best {self.proxy_best!r}, target best {self.target_best!r}, regret {self.regret:.4f}))"
+        )
+
+
+def rank_agreement(proxy_values: Any, target_values: Any) -> RankAgreement:
+    """Compare the proxy's and the target's rankings of the same candidates.
+
+    Parameters
+    ----------
+    proxy_values, target_values : pandas.Series, mapping or array-like
+        The objective (lower is better) of each candidate under the proxy and under the target.
+        Labelled inputs are aligned by label; arrays by position (labels ``0..n-1``).
+
+    Returns
+    -------
+    RankAgreement
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 candidates, different lengths or labels, non-finite or constant values.
+    TypeError
+        Non-numeric values.
+
+    Examples
+    --------
+    >>> round(rank_agreement([1.0, 2.0, 3.0, 4.0], [1.1, 2.5, 2.4, 4.0]).spearman, 6)
+    0.8
+
+    Used in: 1.4.
+    """
+    from scipy.stats import kendalltau, rankdata, spearmanr
+
+    p, t = _paired(proxy_values, target_values)
+    rho, rho_p = spearmanr(p.to_numpy(), t.to_numpy())
+    tau, tau_p = kendalltau(p.to_numpy(), t.to_numpy())
+    table = pd.DataFrame({"proxy": p, "target": t})
+    table["proxy_rank"] = rankdata(p.to_numpy(), method="min").astype(np.int64)
+    table["target_rank"] = rankdata(t.to_numpy(), method="min").astype(np.int64)
+    table["rank_shift"] = table["proxy_rank"] - table["target_rank"]
+    table = table.sort_values(["target_rank", "proxy_rank"], kind="stable")
+    proxy_best = p.index[int(np.argmin(p.to_numpy()))]
+    target_best = t.index[int(np.argmin(t.to_numpy()))]
+    t_best_value = float(t.min())
+    t_at_pick = float(t.to_numpy()[int(np.argmin(p.to_numpy()))])
+    return RankAgreement(
+        spearman=float(rho),
+        spearman_p=float(rho_p),
+        kendall=float(tau),
+        kendall_p=float(tau_p),
+        top1=t_at_pick == t_best_value,
+        proxy_best=proxy_best,
+        target_best=target_best,
+        regret=t_at_pick - t_best_value,
+        table=table,
+    )
+
+
+def misleading_pairs(proxy_values: Any, target_values: Any, min_gap: float = 0.0) -> pd.DataFrame:
+    """Pairs of candidates that the proxy orders opposite to the target.
+
+    A pair ``(a, b)`` is listed when the proxy says ``a`` is better (``proxy_a < proxy_b``)
+    while the target says ``b`` is strictly better by more than ``min_gap``
+    (``target_a − target_b > min_gap``; use the target's seed-to-seed noise as the gap so that
+    only real disagreements count). Every unordered pair is checked once.
+
+    Parameters
+    ----------
+    proxy_values, target_values
+        As for :func:`rank_agreement`.
+    min_gap : float
+        Smallest target difference that counts (>= 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``proxy_prefers``, ``target_prefers``, ``proxy_gap`` (how much better the proxy
+        thinks its choice is), ``target_gap`` (how much worse the proxy's choice really is) and
+        the four values; sorted by ``target_gap``, largest (most misleading) first. Empty when
+        the proxy never contradicts the target.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As for :func:`rank_agreement`, or a negative ``min_gap``.
+
+    Used in: 1.4 (a case where the proxy misleads).
+    """
+    gap = check_positive(min_gap, "min_gap", allow_zero=True)
+    p, t = _paired(proxy_values, target_values)
+    pv, tv = p.to_numpy(), t.to_numpy()
+    i, j = np.triu_indices(len(p), k=1)
+    dp = pv[i] - pv[j]
+    dt = tv[i] - tv[j]
+    # proxy prefers i and the target prefers j, or the other way round
+    flip_ij = (dp < 0) & (dt > gap)
+    flip_ji = (dp > 0) & (-dt > gap)
+    a = np.concatenate([i[flip_ij], j[flip_ji]])  # the proxy's choice
+    b = np.concatenate([j[flip_ij], i[flip_ji]])  # the target's choice
+    labels = p.index.to_numpy()
+    out = pd.DataFrame(
+        {
+            "proxy_prefers": labels[a],
+            "target_prefers": labels[b],
+            "proxy_gap": pv[b] - pv[a],
+            "target_gap": tv[a] - tv[b],
+            "proxy_a": pv[a],
+            "proxy_b": pv[b],
+            "target_a": tv[a],
+            "target_b": tv[b],
+        }
+    )
+    return out.sort_values(["target_gap", "proxy_gap"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- the lesson-1.4 study
+def n_parameters(config: ProxyConfig, vocab_size: int) -> int:
+    """Free parameters of a proxy configuration's bigram table: ``buckets × (V − 1)``.
+
+    Used in: 1.4 (cost ratio ``tokens × params``, the ``C ≈ 6 N D`` rule without the constant).
+    """
+    v = check_int(vocab_size, "vocab_size", minimum=2)
+    buckets = v if config.buckets is None else min(int(config.buckets), v)
+    return buckets * (v - 1)
+
+
+def dirichlet_mixtures(domains: Sequence[str], n: int, concentration: float = 1.0, seed: int = 0) -> dict[str, Mixture]:
+    """``n`` candidate mixtures drawn from a symmetric Dirichlet over ``domains`` (RegMix-style).
+
+    Parameters
+    ----------
+    domains : sequence of str
+    n : int
+        Number of candidates (>= 1), named ``c00, c01, …``.
+    concentration : float
+        Dirichlet parameter α > 0 (1 = uniform over the simplex; small = near the vertices).
+    seed : int
+
+    Returns
+    -------
+    dict of str → Mixture
+        Provenance ``{"mixer": "dirichlet", "params": {...}}``.
+
+    Used in: 1.4 (candidate mixtures), 1.5 (RegMix, arXiv 2407.01492, samples its proxy mixtures so).
+    """
+    doms = tuple(domains)
+    if len(doms) < 2 or len(set(doms)) != len(doms):
+        raise ValueError(f"domains must be at least 2 unique names (got {list(doms)})")
+    count = check_int(n, "n", minimum=1)
+    alpha = check_positive(concentration, "concentration")
+    s = check_seed(seed)
+    draws = np.random.default_rng(s).dirichlet(np.full(len(doms), alpha), size=count)
+    width = max(2, len(str(count - 1)))
+    out: dict[str, Mixture] = {}
+    for r, x in enumerate(draws):  # loop over a handful of candidates, not tokens
+        # Dirichlet draws sum to 1 up to rounding; dividing by the sum is that rounding fix
+        out[f"c{r:0{width}d}"] = Mixture.normalized(
+            dict(zip(doms, x.tolist(), strict=True)),
+            domains=doms,
+            provenance={"mixer": "dirichlet", "params": {"concentration": alpha, "seed": s, "draw": r}},
+        )
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ProxyStudy:
+    """The result of :func:`proxy_target_study`.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Objective per candidate mixture (rows) and model (columns: each proxy config's name,
+        then ``target``), averaged over the seeds.
+    losses : pandas.DataFrame
+        Long table: ``model``, ``mixture``, ``seed``, ``domain``, ``loss``.
+    summary : pandas.DataFrame
+        One row per proxy config: ``buckets``, ``budget``, ``params``, ``spearman``,
+        ``spearman_p``, ``kendall``, ``top1``, ``regret``, ``misleading_pairs`` (pairs ordered
+        opposite to the target by more than ``min_gap``), ``token_ratio``, ``param_ratio``
+        and ``cost_ratio`` (= tokens × params relative to the target). All deterministic.
+    timings : pandas.DataFrame
+        Measured wall time per model: ``seconds_per_run`` and ``time_ratio`` vs the target
+        (machine-dependent; keep it out of output comparisons).
+    per_seed : pandas.DataFrame
+        The objective of every run: rows = mixtures, columns = (model, seed).
+    objective : str
+    min_gap : float
+        The target-difference threshold used for ``misleading_pairs``.
+
+    Used in: 1.4.
+    """
+
+    values: pd.DataFrame
+    losses: pd.DataFrame
+    summary: pd.DataFrame
+    timings: pd.DataFrame
+    per_seed: pd.DataFrame
+    objective: str
+    min_gap: float
+
+    def agreement(self, proxy: str) -> RankAgreement:
+        """:func:`rank_agreement` of one proxy config (by name) against the target."""
+        self._check_name(proxy)
+        return rank_agreement(self.values[proxy], self.values["target"])
+
+    def misleading(self, proxy: str, min_gap: float | None = None) -> pd.DataFrame:
+        """:func:`misleading_pairs` of one proxy config against the target (default gap: the study's)."""
+        self._check_name(proxy)
+        return misleading_pairs(self.values[proxy], self.values["target"], self.min_gap if min_gap is None else min_gap)
+
+    def seed_agreement(self, model: str = "target") -> RankAgreement:
+        """Rank agreement of one model with *itself* across the first two seeds: the noise ceiling.
+
+        No proxy can be expected to agree with the target better than the target agrees with a
+        rerun of itself on other samples; ``table["target"] - table["proxy"]`` (here: seed 2
+        minus seed 1) also suggests a ``min_gap`` for :meth:`misleading`.
+
+        Raises
+        ------
+        ValueError
+            If the study ran fewer than two seeds.
+        KeyError
+            For an unknown model.
+        """
+        if model not in self.values.columns:
+            raise KeyError(f"unknown model {model!r} (known: {', '.join(self.values.columns)})")
+        seeds = list(self.per_seed[model].columns)
+        if len(seeds) < 2:
+            raise ValueError("seed agreement needs a study run with at least two seeds")
+        return rank_agreement(self.per_seed[(model, seeds[0])], self.per_seed[(model, seeds[1])])
+
+    def _check_name(self, proxy: str) -> None:
+        if proxy not in self.summary.index:
+            raise KeyError(f"unknown proxy config {proxy!r} (known: {', '.join(self.summary.index)})")
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{name}: ρ={row.spearman:.2f}" for name, row in self.summary.iterrows())
+        return f"ProxyStudy({self.objective}, {len(self.values)} mixtures; {parts})"
+
+
+def proxy_target_study(
+    world: World,
+    mixtures: Sequence[Mixture] | Mapping[str, Mixture],
+    proxy_configs: Sequence[ProxyConfig] | Mapping[str, ProxyConfig],
+    target_config: ProxyConfig = TARGET,
+    objective: Objective | str = "uniform",
+    seeds: Sequence[int] = (0,),
+    min_gap: float = 0.0,
+    progress: bool = True,
+) -> ProxyStudy:
+    """Train every proxy config and the target on the same candidate mixtures and compare rankings.
+
+    Every (config, mixture, seed) is one real training run (:func:`mixlab.proxy.train_proxy`);
+    a model's value for a mixture is its objective averaged over ``seeds``. The cost of a
+    config relative to the target is ``(B_proxy × N_proxy) / (B_target × N_target)`` with
+    ``N`` the free parameters (``C ≈ 6 N D``, the 6 cancels), and the measured wall time.
+
+    Parameters
+    ----------
+    world : World
+    mixtures : sequence of Mixture or mapping name → Mixture
+        At least 3 candidates (unnamed ones are labelled ``m0, m1, …``).
+    proxy_configs : sequence of ProxyConfig or mapping name → ProxyConfig
+        Unnamed configs are labelled by their ``name`` field, which must then be unique and
+        different from ``"target"``.
+    target_config : ProxyConfig
+        Default :data:`mixlab.proxy.TARGET`.
+    objective : Objective or str
+    seeds : sequence of int
+    min_gap : float
+        Target difference below which a reversed pair is not counted as misleading.
+    progress : bool
+
+    Returns
+    -------
+    ProxyStudy
+
+    Raises
+    ------
+    TypeError, ValueError
+        Fewer than 3 mixtures, no proxy config, duplicated names, bad seeds.
+
+    Used in: 1.4 (table and plot of ρ vs cost).
+    """
+    from tqdm.auto import tqdm
+
+    from mixlab.optimizers import resolve_objective
+
+    obj = resolve_objective(objective)
+    gap = check_positive(min_gap, "min_gap", allow_zero=True)
+    named = dict(mixtures) if isinstance(mixtures, Mapping) else {f"m{i}": m for i, m in enumerate(mixtures)}
+    if len(named) < 3:
+        raise ValueError(f"a ranking study needs at least 3 mixtures (got {len(named)})")
+    for name, m in named.items():
+        if not isinstance(m, Mixture):
+            raise TypeError(f"mixtures must be Mixture objects (got {type(m).__name__} for {name!r})")
+    if isinstance(proxy_configs, Mapping):
+        configs = dict(proxy_configs)
+    else:
+        configs = {}
+        for c in proxy_configs:
+            if not isinstance(c, ProxyConfig):
+                raise TypeError(f"proxy_configs must be ProxyConfig objects (got {type(c).__name__})")
+            if c.name in configs:
+                raise ValueError(f"proxy config names must be unique (repeated: {c.name!r}); pass a mapping to rename")
+            configs[c.name] = c
+    if not configs:
+        raise ValueError("proxy_configs must hold at least one config")
+    if "target" in configs:
+        raise ValueError("'target' is reserved for target_config; rename that proxy config")
+    for name, c in {**configs, "target": target_config}.items():
+        if not isinstance(c, ProxyConfig):
+            raise TypeError(f"{name!r} must be a ProxyConfig (got {type(c).__name__})")
+    seed_list = [check_seed(s, "seeds") for s in seeds]
+    if not seed_list:
+        raise ValueError("seeds must not be empty")
+    models = {**configs, "target": target_config}
+    bar_options: dict[str, Any] = {} if progress else {"disable": True}
+    jobs = [(mn, xn, s) for mn in models for xn in named for s in seed_list]
+    records: list[tuple[str, str, int, str, float]] = []
+    seconds: dict[str, float] = dict.fromkeys(models, 0.0)
+    values: dict[str, dict[str, list[float]]] = {mn: {xn: [] for xn in named} for mn in models}
+    for mn, xn, s in tqdm(jobs, desc="proxy vs target runs", **bar_options):
+        t0 = time.perf_counter()
+        run = train_proxy(world, named[xn], models[mn], s)
+        seconds[mn] += time.perf_counter() - t0
+        values[mn][xn].append(obj(run.losses))
+        records.extend((mn, xn, s, str(d), float(v)) for d, v in run.losses.items())
+    table = pd.DataFrame(
+        {mn: [float(np.mean(values[mn][xn])) for xn in named] for mn in models},
+        index=pd.Index(list(named), name="mixture"),
+    )
+    table.columns.name = "model"
+    v = world.vocab_size
+    t_cost = target_config.budget * n_parameters(target_config, v)
+    rows = []
+    for mn, c in configs.items():
+        ag = rank_agreement(table[mn], table["target"])
+        mis = misleading_pairs(table[mn], table["target"], gap)
+        params = n_parameters(c, v)
+        rows.append(
+            {
+                "buckets": params // (v - 1),
+                "budget": c.budget,
+                "params": params,
+                "spearman": ag.spearman,
+                "spearman_p": ag.spearman_p,
+                "kendall": ag.kendall,
+                "top1": ag.top1,
+                "regret": ag.regret,
+                "misleading_pairs": len(mis),
+                "token_ratio": c.budget / target_config.budget,
+                "param_ratio": params / n_parameters(target_config, v),
+                "cost_ratio": c.budget * params / t_cost,
+            }
+        )
+    summary = pd.DataFrame(rows, index=pd.Index(list(configs), name="proxy"))
+    n_runs = len(named) * len(seed_list)
+    per_run = {mn: seconds[mn] / n_runs for mn in models}
+    timings = pd.DataFrame(
+        {"seconds_per_run": per_run, "time_ratio": {mn: per_run[mn] / per_run["target"] for mn in models}}
+    )
+    timings.index.name = "model"
+    losses = pd.DataFrame.from_records(records, columns=["model", "mixture", "seed", "domain", "loss"])
+    per_seed = pd.DataFrame(
+        {(mn, s): [values[mn][xn][i] for xn in named] for mn in models for i, s in enumerate(seed_list)},
+        index=pd.Index(list(named), name="mixture"),
+    )
+    per_seed.columns = per_seed.columns.set_names(["model", "seed"])
+    return ProxyStudy(table, losses, summary, timings, per_seed, obj.name, gap)
