@@ -1,0 +1,445 @@
+"""The cited mixture methods side by side: shared search setup and :func:`compare_methods`.
+
+Lesson 1.5 runs DoReMi (:mod:`mixlab.doremi`), a data-mixing-law fit (:mod:`mixlab.mixing_laws`)
+and a RegMix-style regression (:mod:`mixlab.regmix`) on the synthetic world and compares their
+mixtures with the uniform-by-token baseline and the grid optimum
+(:func:`mixlab.optimizers.grid_search`) under **one** objective, each measured with fresh proxy
+runs on evaluation seeds that no search used, next to the tokens each method spent.
+
+This module also holds :class:`SearchSetup`, the validated problem description the three
+method modules share (domains, loss surface, repetition caps, cost of one run), built by
+:func:`search_setup`. It follows the conventions of :mod:`mixlab.optimizers`: every search run
+uses the same seed (common random numbers), the answer is measured by one fresh run at
+``eval_seed`` (default :data:`mixlab.optimizers.EVAL_SEED`), and ``tokens_spent`` counts the
+search only, not that measuring run.
+
+Used in: 1.5 (methods compared), 3.6 (the best optimized mixture next to the baselines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mixlab.mixture import Mixture
+from mixlab.objectives import Objective
+from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult, proxy_losses, resolve_objective
+from mixlab.proxy import PROXY, ProxyConfig
+from mixlab.validation import check_seed, format_values
+
+if TYPE_CHECKING:
+    from mixlab.world import World
+
+__all__ = [
+    "SearchSetup",
+    "search_setup",
+    "progress_bar",
+    "METHODS",
+    "default_settings",
+    "run_methods",
+    "score_mixtures",
+    "compare_methods",
+]
+
+
+# ---------------------------------------------------------------------------- shared setup
+@dataclass(frozen=True)
+class SearchSetup:
+    """A validated mixture-search problem shared by DoReMi, the mixing-law fit and RegMix.
+
+    Attributes
+    ----------
+    domains : tuple of str
+    objective : Objective
+    caps : numpy.ndarray
+        Weight caps ``u_i = min(1, E_max T_i / B)`` (all 1 without a repetition cap).
+    budget : int
+        Training tokens of one proxy run (what one search run costs).
+    evaluate : callable
+        The search surface, mixture → per-domain losses (proxy runs at the search seed).
+    measure_fn : callable
+        The measuring surface (a fresh proxy run at the evaluation seed).
+
+    Used in: 1.5.
+    """
+
+    domains: tuple[str, ...]
+    objective: Objective
+    caps: np.ndarray
+    budget: int
+    evaluate: LossFunction
+    measure_fn: LossFunction
+
+    def mixture(self, w: np.ndarray, method: str = "search", params: Mapping[str, Any] | None = None) -> Mixture:
+        """Token-kind Mixture of weights ``w`` (validated on the simplex, nothing normalized)."""
+        prov = {"mixer": method, "params": dict(params or {})}
+        return Mixture(dict(zip(self.domains, np.asarray(w).tolist(), strict=True)), domains=self.domains,
+                       provenance=prov)
+
+    def losses(self, w: np.ndarray, measuring: bool = False) -> pd.Series:
+        """Per-domain losses at ``w`` from the search surface (or the measuring one), checked finite."""
+        raw = (self.measure_fn if measuring else self.evaluate)(self.mixture(w))
+        if not isinstance(raw, pd.Series):
+            raise TypeError(f"evaluate must return a pandas Series of per-domain losses (got {type(raw).__name__})")
+        missing = [d for d in self.domains if d not in raw.index]
+        if missing:
+            raise ValueError(f"evaluate returned no loss for domains: {', '.join(missing)}")
+        out = raw.loc[list(self.domains)].astype(np.float64)
+        if not np.all(np.isfinite(out.to_numpy())):
+            raise ValueError(f"evaluate returned non-finite losses ({format_values(out.items())})")
+        return out
+
+    def measure(self, w: np.ndarray) -> float:
+        """The objective at ``w`` on the measuring surface (the ``value`` of a result)."""
+        return self.objective(self.losses(w, measuring=True))
+
+    def feasible(self, w: np.ndarray, atol: float = 1e-9) -> np.ndarray:
+        """Whether each row of ``w`` respects the caps (within ``atol``)."""
+        return np.all(np.asarray(w) <= self.caps + atol, axis=-1)
+
+
+def search_setup(
+    world: World | None,
+    objective: Objective | str,
+    config: ProxyConfig = PROXY,
+    max_epochs: float | None = None,
+    seed: int = 0,
+    eval_seed: int = EVAL_SEED,
+    evaluate: LossFunction | None = None,
+    domains: Sequence[str] | None = None,
+    sizes: pd.Series | Mapping[str, float] | None = None,
+) -> SearchSetup:
+    """Validate a search problem: a world (proxy runs) or an injected loss surface, caps, objective.
+
+    Parameters
+    ----------
+    world : World or None
+        Supplies training data, validation sets and domain sizes; ``None`` only with ``evaluate``.
+    objective : Objective or str
+    config : ProxyConfig
+        The proxy each search run trains; ``config.budget`` is the cost of one run.
+    max_epochs : float, optional
+        Repetition cap ``E_max`` (caps ``u_i = min(1, E_max T_i / B)``); ``None`` means no cap.
+    seed, eval_seed : int
+        Seed of every search run; seed of the fresh measuring run.
+    evaluate : callable, optional
+        Mixture → per-domain losses, used instead of proxy runs (tests use analytic surfaces).
+    domains : sequence of str, optional
+        Required without a world.
+    sizes : Series or mapping, optional
+        Tokens per domain (for caps without a world).
+
+    Returns
+    -------
+    SearchSetup
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, fewer than 2 domains, or infeasible caps (``E_max Σ T_i < B``).
+
+    Used in: 1.5.
+    """
+    from mixlab.budget import check_feasible
+
+    obj = resolve_objective(objective)
+    if not isinstance(config, ProxyConfig):
+        raise TypeError(f"config must be a ProxyConfig (got {type(config).__name__})")
+    s = check_seed(seed)
+    es = check_seed(eval_seed, "eval_seed")
+    if world is None and evaluate is None:
+        raise ValueError("give a world (to train proxies) or an evaluate function (mixture -> per-domain losses)")
+    if evaluate is not None and not callable(evaluate):
+        raise TypeError(f"evaluate must be callable (got {type(evaluate).__name__})")
+    size_s: pd.Series | None
+    if world is not None:
+        doms = tuple(world.train.domains)
+        if domains is not None and tuple(domains) != doms:
+            raise ValueError(f"domains {list(domains)} differ from the world's domains {list(doms)}")
+        size_s = world.train.token_counts().astype(np.float64)
+    else:
+        if domains is None:
+            raise ValueError("without a world, pass domains= (the names the evaluate function expects)")
+        doms = tuple(domains)
+        if not doms or len(set(doms)) != len(doms):
+            raise ValueError(f"domains must be non-empty and unique (got {list(doms)})")
+        size_s = None if sizes is None else pd.Series(sizes, dtype=np.float64)
+    if len(doms) < 2:
+        raise ValueError(f"optimizing a mixture needs at least 2 domains (got {list(doms)})")
+    if max_epochs is None:
+        caps = np.ones(len(doms))
+    else:
+        if size_s is None:
+            raise ValueError("max_epochs needs the domain sizes: pass a world or sizes= (tokens per domain)")
+        missing = [d for d in doms if d not in size_s.index]
+        if missing:
+            raise ValueError(f"sizes must give tokens for every domain (missing: {', '.join(missing)})")
+        caps = check_feasible(size_s.loc[list(doms)], config.budget, max_epochs).to_numpy(dtype=np.float64)
+    if evaluate is None:
+        assert world is not None
+        ev, meas = proxy_losses(world, config, s), proxy_losses(world, config, es)
+    else:
+        ev = meas = evaluate
+    return SearchSetup(doms, obj, caps, int(config.budget), ev, meas)
+
+
+def progress_bar(iterable: Iterable[Any], progress: bool, **kwargs: Any) -> Any:
+    """A tqdm bar over ``iterable`` (shown when ``progress`` is True).
+
+    ``disable`` is passed only when ``progress`` is False, so that ``TQDM_DISABLE=1`` (set
+    under tests and notebook runs) still silences the bar otherwise.
+
+    Used in: 1.5 (every search loop of the cited methods).
+    """
+    from tqdm.auto import tqdm
+
+    options: dict[str, Any] = {} if progress else {"disable": True}
+    return tqdm(iterable, **kwargs, **options)
+
+
+# ---------------------------------------------------------------------------- comparison
+METHODS: tuple[str, ...] = ("uniform", "grid", "doremi", "mixing-law", "regmix")
+MethodFn = Callable[..., OptimizationResult]
+
+
+def default_settings(k: int) -> dict[str, dict[str, Any]]:
+    """Per-method keyword arguments that keep a comparison over ``k`` domains fast.
+
+    ``grid``: the finest resolution ``r <= 10`` with at most 500 grid points
+    (``C(r + k − 1, k − 1) <= 500``: r = 10 for 3 domains, 6 for 6 — which puts uniform on the
+    grid); ``doremi``: 50 Group DRO steps; ``mixing-law``: ``6k + 4`` fitting runs;
+    ``regmix``: ``16k`` runs.
+
+    Used in: 1.5.
+    """
+    import math
+
+    r = 10
+    while r > 1 and math.comb(r + k - 1, k - 1) > 500:
+        r -= 1
+    return {
+        "uniform": {},
+        "grid": {"resolution": r},
+        "doremi": {"steps": 50},
+        "mixing-law": {"n_runs": 6 * k + 4},
+        "regmix": {"n_runs": 16 * k},
+    }
+
+
+def _uniform_result(world: World, objective: Objective, config: ProxyConfig, eval_seed: int) -> OptimizationResult:
+    """The uniform-by-token baseline as a result that spent nothing on search."""
+    from mixlab.domains import domain_stats
+    from mixlab.mixers import uniform_by_token
+    from mixlab.optimizers import measure
+
+    mix = uniform_by_token(domain_stats(world.train))
+    return OptimizationResult(
+        mixture=mix,
+        objective=objective.name,
+        value=measure(world, mix, objective, config, eval_seed),
+        tokens_spent=0,
+        runs=0,
+        history=pd.DataFrame(),
+    )
+
+
+def run_methods(
+    world: World,
+    objective: Objective | str,
+    config: ProxyConfig = PROXY,
+    methods: Sequence[str] = METHODS,
+    seed: int = 0,
+    max_epochs: float | None = None,
+    progress: bool = True,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, OptimizationResult]:
+    """Run each named method on ``world`` and return its :class:`~mixlab.optimizers.OptimizationResult`.
+
+    Parameters
+    ----------
+    world : World
+    objective : Objective or str
+        What every method minimizes (DoReMi minimizes its worst-case excess loss regardless; the
+        objective is what its answer is measured with).
+    config : ProxyConfig
+        The proxy every method trains.
+    methods : sequence of str
+        Any of ``"uniform"`` (uniform by token, no search), ``"grid"``
+        (:func:`mixlab.optimizers.grid_search`), ``"doremi"`` (:func:`mixlab.doremi.doremi`),
+        ``"mixing-law"`` (:func:`mixlab.mixing_laws.mixing_law_optimize`), ``"regmix"``
+        (:func:`mixlab.regmix.regmix`).
+    seed : int
+        Search seed passed to every method.
+    max_epochs : float, optional
+        Repetition cap passed to every method.
+    progress : bool
+        Progress bars.
+    settings : mapping, optional
+        Per-method keyword overrides, merged over :func:`default_settings`.
+
+    Returns
+    -------
+    dict
+        Method name → result, in the order given.
+
+    Raises
+    ------
+    ValueError
+        Unknown or repeated method names, or settings for a method not run.
+
+    Used in: 1.5, 3.6.
+    """
+    from mixlab.doremi import doremi
+    from mixlab.mixing_laws import mixing_law_optimize
+    from mixlab.optimizers import grid_search
+    from mixlab.regmix import regmix
+
+    obj = resolve_objective(objective)
+    names = list(methods)
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or len(set(names)) != len(names) or not names:
+        raise ValueError(f"methods must be distinct names among {list(METHODS)} (got {names})")
+    extra = [m for m in (settings or {}) if m not in names]
+    if extra:
+        raise ValueError(f"settings given for methods that are not run: {extra}")
+    base = default_settings(len(world.train.domains))
+    fns: dict[str, MethodFn] = {
+        "grid": grid_search,
+        "doremi": doremi,
+        "mixing-law": mixing_law_optimize,
+        "regmix": regmix,
+    }
+    out: dict[str, OptimizationResult] = {}
+    for name in names:
+        kwargs = {**base[name], **dict((settings or {}).get(name, {}))}
+        if name == "uniform":
+            out[name] = _uniform_result(world, obj, config, EVAL_SEED)
+            continue
+        out[name] = fns[name](world, obj, config, max_epochs=max_epochs, seed=seed, progress=progress, **kwargs)
+    return out
+
+
+def score_mixtures(
+    world: World,
+    mixtures: Mapping[str, Mixture],
+    objective: Objective | str,
+    config: ProxyConfig = PROXY,
+    eval_seeds: Sequence[int] = (EVAL_SEED, EVAL_SEED + 1, EVAL_SEED + 2, EVAL_SEED + 3, EVAL_SEED + 4),
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Measure named mixtures under one objective with fresh proxy runs on every evaluation seed.
+
+    Every mixture is trained once per seed in ``eval_seeds`` (the same seeds for all, so the
+    comparison is paired: the same documents in the same order, in different amounts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = mixture names; columns ``value_mean``, ``value_sd`` (sample sd over seeds, 0 for
+        one seed) and ``value@<seed>`` per seed.
+
+    Raises
+    ------
+    ValueError
+        No mixtures, no seeds, or repeated seeds.
+
+    Used in: 1.5, 3.6.
+    """
+    from mixlab.proxy import train_proxy
+
+    obj = resolve_objective(objective)
+    seeds = [check_seed(s, "eval_seeds") for s in eval_seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"eval_seeds must be distinct and non-empty (got {seeds})")
+    if not mixtures:
+        raise ValueError("score_mixtures needs at least one mixture")
+    jobs = [(name, s) for name in mixtures for s in seeds]
+    vals: dict[tuple[str, int], float] = {}
+    for name, s in progress_bar(jobs, progress, desc=f"scoring mixtures ({len(jobs)} runs)"):
+        vals[(name, s)] = obj(train_proxy(world, mixtures[name], config, s))
+    rows = []
+    for name in mixtures:
+        v = np.array([vals[(name, s)] for s in seeds])
+        row: dict[str, Any] = {"value_mean": v.mean(), "value_sd": v.std(ddof=1) if v.size > 1 else 0.0}
+        row.update({f"value@{s}": x for s, x in zip(seeds, v.tolist(), strict=True)})
+        rows.append(row)
+    return pd.DataFrame(rows, index=pd.Index(list(mixtures), name="method"))
+
+
+def compare_methods(
+    world: World,
+    objective: Objective | str = "uniform",
+    config: ProxyConfig = PROXY,
+    methods: Sequence[str] = METHODS,
+    seed: int = 0,
+    eval_seeds: Sequence[int] = (EVAL_SEED, EVAL_SEED + 1, EVAL_SEED + 2, EVAL_SEED + 3, EVAL_SEED + 4),
+    progress: bool = True,
+    *,
+    max_epochs: float | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """Run the methods and score every chosen mixture under ONE objective, side by side.
+
+    Each method searches with its own budget of proxy runs (:func:`run_methods`), then every
+    chosen mixture is measured again by fresh proxy runs on ``eval_seeds``
+    (:func:`score_mixtures`) — seeds no search used, so a method that overfits its search
+    seed's noise gets no credit for it. The search cost is reported next to the score.
+
+    Parameters
+    ----------
+    world : World
+    objective : Objective or str
+        Default ``"uniform"`` (mean validation loss over domains).
+    config : ProxyConfig
+        The proxy used for search and scoring (default :data:`mixlab.proxy.PROXY`).
+    methods : sequence of str
+        Subset of :data:`METHODS`, in display order.
+    seed : int
+        Search seed of every method.
+    eval_seeds : sequence of int
+        Scoring seeds (default five seeds from :data:`mixlab.optimizers.EVAL_SEED`).
+    progress : bool
+        Progress bars (``TQDM_DISABLE=1`` silences them too).
+    max_epochs : float, optional
+        Repetition cap for every method.
+    settings : mapping, optional
+        Per-method keyword overrides (see :func:`default_settings`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method (index ``method``): ``objective``, ``value_mean``, ``value_sd`` (over
+        the eval seeds), ``search_value`` (the method's own measured ``value``, at
+        :data:`~mixlab.optimizers.EVAL_SEED`), ``tokens_spent``, ``runs``, then one weight
+        column per domain. The results themselves: call :func:`run_methods` and
+        :func:`score_mixtures` separately.
+
+    Examples
+    --------
+    >>> from mixlab.world import generate_world, load_spec             # doctest: +SKIP
+    >>> world = generate_world(load_spec("default").select_domains(["web", "code", "math"]), 0)
+    >>> compare_methods(world, progress=False)[["value_mean", "tokens_spent"]]
+
+    Used in: 1.5, 3.6.
+    """
+    obj = resolve_objective(objective)
+    results = run_methods(world, obj, config, methods, seed, max_epochs, progress, settings)
+    scores = score_mixtures(world, {n: r.mixture for n, r in results.items()}, obj, config, eval_seeds, progress)
+    table = pd.DataFrame(
+        {
+            "objective": [obj.name] * len(results),
+            "value_mean": scores["value_mean"].to_numpy(),
+            "value_sd": scores["value_sd"].to_numpy(),
+            "search_value": [r.value for r in results.values()],
+            "tokens_spent": [r.tokens_spent for r in results.values()],
+            "runs": [r.runs for r in results.values()],
+        },
+        index=pd.Index(list(results), name="method"),
+    )
+    weights = pd.DataFrame([r.mixture.as_array(list(world.train.domains)) for r in results.values()],
+                           index=table.index, columns=list(world.train.domains))
+    return pd.concat([table, weights], axis=1)
