@@ -34,10 +34,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixlab.methods import progress_bar, search_setup
 from mixlab.mixture import Mixture
 from mixlab.objectives import Objective
-from mixlab.optimizers import EVAL_SEED, OptimizationResult
+from mixlab.optimizers import EVAL_SEED, OptimizationResult, progress_bar, search_setup
 from mixlab.proxy import PROXY, BigramLM, ProxyConfig, train_proxy, training_rows
 from mixlab.validation import check_finite_array, check_int, check_positive, check_seed, format_values
 

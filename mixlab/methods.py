@@ -18,8 +18,7 @@ Used in: 1.5 (methods compared), 3.6 (the best optimized mixture next to the bas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,9 +26,16 @@ import pandas as pd
 
 from mixlab.mixture import Mixture
 from mixlab.objectives import Objective
-from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult, proxy_losses, resolve_objective
+from mixlab.optimizers import (
+    EVAL_SEED,
+    OptimizationResult,
+    SearchSetup,
+    progress_bar,
+    resolve_objective,
+    search_setup,
+)
 from mixlab.proxy import PROXY, ProxyConfig
-from mixlab.validation import check_seed, format_values
+from mixlab.validation import check_seed
 
 if TYPE_CHECKING:
     from mixlab.world import World
@@ -47,160 +53,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------- shared setup
-@dataclass(frozen=True)
-class SearchSetup:
-    """A validated mixture-search problem shared by DoReMi, the mixing-law fit and RegMix.
-
-    Attributes
-    ----------
-    domains : tuple of str
-    objective : Objective
-    caps : numpy.ndarray
-        Weight caps ``u_i = min(1, E_max T_i / B)`` (all 1 without a repetition cap).
-    budget : int
-        Training tokens of one proxy run (what one search run costs).
-    evaluate : callable
-        The search surface, mixture → per-domain losses (proxy runs at the search seed).
-    measure_fn : callable
-        The measuring surface (a fresh proxy run at the evaluation seed).
-
-    Used in: 1.5.
-    """
-
-    domains: tuple[str, ...]
-    objective: Objective
-    caps: np.ndarray
-    budget: int
-    evaluate: LossFunction
-    measure_fn: LossFunction
-
-    def mixture(self, w: np.ndarray, method: str = "search", params: Mapping[str, Any] | None = None) -> Mixture:
-        """Token-kind Mixture of weights ``w`` (validated on the simplex, nothing normalized)."""
-        prov = {"mixer": method, "params": dict(params or {})}
-        return Mixture(dict(zip(self.domains, np.asarray(w).tolist(), strict=True)), domains=self.domains,
-                       provenance=prov)
-
-    def losses(self, w: np.ndarray, measuring: bool = False) -> pd.Series:
-        """Per-domain losses at ``w`` from the search surface (or the measuring one), checked finite."""
-        raw = (self.measure_fn if measuring else self.evaluate)(self.mixture(w))
-        if not isinstance(raw, pd.Series):
-            raise TypeError(f"evaluate must return a pandas Series of per-domain losses (got {type(raw).__name__})")
-        missing = [d for d in self.domains if d not in raw.index]
-        if missing:
-            raise ValueError(f"evaluate returned no loss for domains: {', '.join(missing)}")
-        out = raw.loc[list(self.domains)].astype(np.float64)
-        if not np.all(np.isfinite(out.to_numpy())):
-            raise ValueError(f"evaluate returned non-finite losses ({format_values(out.items())})")
-        return out
-
-    def measure(self, w: np.ndarray) -> float:
-        """The objective at ``w`` on the measuring surface (the ``value`` of a result)."""
-        return self.objective(self.losses(w, measuring=True))
-
-    def feasible(self, w: np.ndarray, atol: float = 1e-9) -> np.ndarray:
-        """Whether each row of ``w`` respects the caps (within ``atol``)."""
-        return np.all(np.asarray(w) <= self.caps + atol, axis=-1)
-
-
-def search_setup(
-    world: World | None,
-    objective: Objective | str,
-    config: ProxyConfig = PROXY,
-    max_epochs: float | None = None,
-    seed: int = 0,
-    eval_seed: int = EVAL_SEED,
-    evaluate: LossFunction | None = None,
-    domains: Sequence[str] | None = None,
-    sizes: pd.Series | Mapping[str, float] | None = None,
-) -> SearchSetup:
-    """Validate a search problem: a world (proxy runs) or an injected loss surface, caps, objective.
-
-    Parameters
-    ----------
-    world : World or None
-        Supplies training data, validation sets and domain sizes; ``None`` only with ``evaluate``.
-    objective : Objective or str
-    config : ProxyConfig
-        The proxy each search run trains; ``config.budget`` is the cost of one run.
-    max_epochs : float, optional
-        Repetition cap ``E_max`` (caps ``u_i = min(1, E_max T_i / B)``); ``None`` means no cap.
-    seed, eval_seed : int
-        Seed of every search run; seed of the fresh measuring run.
-    evaluate : callable, optional
-        Mixture → per-domain losses, used instead of proxy runs (tests use analytic surfaces).
-    domains : sequence of str, optional
-        Required without a world.
-    sizes : Series or mapping, optional
-        Tokens per domain (for caps without a world).
-
-    Returns
-    -------
-    SearchSetup
-
-    Raises
-    ------
-    TypeError, ValueError
-        Bad arguments, fewer than 2 domains, or infeasible caps (``E_max Σ T_i < B``).
-
-    Used in: 1.5.
-    """
-    from mixlab.budget import check_feasible
-
-    obj = resolve_objective(objective)
-    if not isinstance(config, ProxyConfig):
-        raise TypeError(f"config must be a ProxyConfig (got {type(config).__name__})")
-    s = check_seed(seed)
-    es = check_seed(eval_seed, "eval_seed")
-    if world is None and evaluate is None:
-        raise ValueError("give a world (to train proxies) or an evaluate function (mixture -> per-domain losses)")
-    if evaluate is not None and not callable(evaluate):
-        raise TypeError(f"evaluate must be callable (got {type(evaluate).__name__})")
-    size_s: pd.Series | None
-    if world is not None:
-        doms = tuple(world.train.domains)
-        if domains is not None and tuple(domains) != doms:
-            raise ValueError(f"domains {list(domains)} differ from the world's domains {list(doms)}")
-        size_s = world.train.token_counts().astype(np.float64)
-    else:
-        if domains is None:
-            raise ValueError("without a world, pass domains= (the names the evaluate function expects)")
-        doms = tuple(domains)
-        if not doms or len(set(doms)) != len(doms):
-            raise ValueError(f"domains must be non-empty and unique (got {list(doms)})")
-        size_s = None if sizes is None else pd.Series(sizes, dtype=np.float64)
-    if len(doms) < 2:
-        raise ValueError(f"optimizing a mixture needs at least 2 domains (got {list(doms)})")
-    if max_epochs is None:
-        caps = np.ones(len(doms))
-    else:
-        if size_s is None:
-            raise ValueError("max_epochs needs the domain sizes: pass a world or sizes= (tokens per domain)")
-        missing = [d for d in doms if d not in size_s.index]
-        if missing:
-            raise ValueError(f"sizes must give tokens for every domain (missing: {', '.join(missing)})")
-        caps = check_feasible(size_s.loc[list(doms)], config.budget, max_epochs).to_numpy(dtype=np.float64)
-    if evaluate is None:
-        assert world is not None
-        ev, meas = proxy_losses(world, config, s), proxy_losses(world, config, es)
-    else:
-        ev = meas = evaluate
-    return SearchSetup(doms, obj, caps, int(config.budget), ev, meas)
-
-
-def progress_bar(iterable: Iterable[Any], progress: bool, **kwargs: Any) -> Any:
-    """A tqdm bar over ``iterable`` (shown when ``progress`` is True).
-
-    ``disable`` is passed only when ``progress`` is False, so that ``TQDM_DISABLE=1`` (set
-    under tests and notebook runs) still silences the bar otherwise.
-
-    Used in: 1.5 (every search loop of the cited methods).
-    """
-    from tqdm.auto import tqdm
-
-    options: dict[str, Any] = {} if progress else {"disable": True}
-    return tqdm(iterable, **kwargs, **options)
-
-
 # ---------------------------------------------------------------------------- comparison
 METHODS: tuple[str, ...] = ("uniform", "grid", "doremi", "mixing-law", "regmix")
 MethodFn = Callable[..., OptimizationResult]
@@ -440,6 +292,9 @@ def compare_methods(
         },
         index=pd.Index(list(results), name="method"),
     )
-    weights = pd.DataFrame([r.mixture.as_array(list(world.train.domains)) for r in results.values()],
-                           index=table.index, columns=list(world.train.domains))
+    weights = pd.DataFrame(
+        [r.mixture.as_array(list(world.train.domains)) for r in results.values()],
+        index=table.index,
+        columns=list(world.train.domains),
+    )
     return pd.concat([table, weights], axis=1)

@@ -42,10 +42,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mixlab.methods import progress_bar, search_setup
 from mixlab.mixture import Mixture
 from mixlab.objectives import Objective
-from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult
+from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult, progress_bar, search_setup
 from mixlab.proxy import PROXY, ProxyConfig
 from mixlab.regmix import dirichlet_mixtures
 from mixlab.validation import check_finite_array, check_int, check_seed, format_values

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -48,6 +48,9 @@ __all__ = [
     "proxy_losses",
     "resolve_objective",
     "measure",
+    "SearchSetup",
+    "search_setup",
+    "progress_bar",
 ]
 
 #: A loss surface: mixture → per-domain validation losses (pandas Series indexed by domain).
@@ -171,19 +174,42 @@ def proxy_losses(world: World, config: ProxyConfig = PROXY, seed: int = 0) -> Lo
 
 
 @dataclass(frozen=True)
-class _Problem:
-    """A validated optimization problem: domains, loss surface, caps and the cost of one evaluation."""
+class SearchSetup:
+    """A validated mixture-search problem shared by DoReMi, the mixing-law fit and RegMix.
+
+    Attributes
+    ----------
+    domains : tuple of str
+    objective : Objective
+    caps : numpy.ndarray
+        Weight caps ``u_i = min(1, E_max T_i / B)`` (all 1 without a repetition cap).
+    budget : int
+        Training tokens of one proxy run (what one search run costs).
+    evaluate : callable
+        The search surface, mixture → per-domain losses (proxy runs at the search seed).
+    measure_fn : callable
+        The measuring surface (a fresh proxy run at the evaluation seed).
+
+    Used in: 1.5.
+    """
 
     domains: tuple[str, ...]
+    objective: Objective
+    caps: np.ndarray
+    budget: int
     evaluate: LossFunction
     measure_fn: LossFunction
-    caps: np.ndarray  # u_i (1.0 where uncapped)
-    tokens_per_run: int
-    objective: Objective
 
-    def losses(self, w: np.ndarray, fn: LossFunction | None = None) -> pd.Series:
-        m = Mixture(dict(zip(self.domains, w.tolist(), strict=True)), domains=self.domains)
-        raw = (fn or self.evaluate)(m)
+    def mixture(self, w: np.ndarray, method: str = "search", params: Mapping[str, Any] | None = None) -> Mixture:
+        """Token-kind Mixture of weights ``w`` (validated on the simplex, nothing normalized)."""
+        prov = {"mixer": method, "params": dict(params or {})}
+        return Mixture(
+            dict(zip(self.domains, np.asarray(w).tolist(), strict=True)), domains=self.domains, provenance=prov
+        )
+
+    def losses(self, w: np.ndarray, measuring: bool = False) -> pd.Series:
+        """Per-domain losses at ``w`` from the search surface (or the measuring one), checked finite."""
+        raw = (self.measure_fn if measuring else self.evaluate)(self.mixture(w))
         if not isinstance(raw, pd.Series):
             raise TypeError(f"evaluate must return a pandas Series of per-domain losses (got {type(raw).__name__})")
         missing = [d for d in self.domains if d not in raw.index]
@@ -194,21 +220,57 @@ class _Problem:
             raise ValueError(f"evaluate returned non-finite losses ({format_values(out.items())})")
         return out
 
+    def measure(self, w: np.ndarray) -> float:
+        """The objective at ``w`` on the measuring surface (the ``value`` of a result)."""
+        return self.objective(self.losses(w, measuring=True))
+
     def feasible(self, w: np.ndarray, atol: float = 1e-9) -> np.ndarray:
-        return np.all(w <= self.caps + atol, axis=-1)
+        """Whether each row of ``w`` respects the caps (within ``atol``)."""
+        return np.all(np.asarray(w) <= self.caps + atol, axis=-1)
 
 
-def _problem(
+def search_setup(
     world: World | None,
     objective: Objective | str,
-    config: ProxyConfig,
-    max_epochs: float | None,
-    seed: int,
-    eval_seed: int,
-    evaluate: LossFunction | None,
-    domains: Sequence[str] | None,
-    sizes: pd.Series | Mapping[str, float] | None,
-) -> _Problem:
+    config: ProxyConfig = PROXY,
+    max_epochs: float | None = None,
+    seed: int = 0,
+    eval_seed: int = EVAL_SEED,
+    evaluate: LossFunction | None = None,
+    domains: Sequence[str] | None = None,
+    sizes: pd.Series | Mapping[str, float] | None = None,
+) -> SearchSetup:
+    """Validate a search problem: a world (proxy runs) or an injected loss surface, caps, objective.
+
+    Parameters
+    ----------
+    world : World or None
+        Supplies training data, validation sets and domain sizes; ``None`` only with ``evaluate``.
+    objective : Objective or str
+    config : ProxyConfig
+        The proxy each search run trains; ``config.budget`` is the cost of one run.
+    max_epochs : float, optional
+        Repetition cap ``E_max`` (caps ``u_i = min(1, E_max T_i / B)``); ``None`` means no cap.
+    seed, eval_seed : int
+        Seed of every search run; seed of the fresh measuring run.
+    evaluate : callable, optional
+        Mixture → per-domain losses, used instead of proxy runs (tests use analytic surfaces).
+    domains : sequence of str, optional
+        Required without a world.
+    sizes : Series or mapping, optional
+        Tokens per domain (for caps without a world).
+
+    Returns
+    -------
+    SearchSetup
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, fewer than 2 domains, or infeasible caps (``E_max Σ T_i < B``).
+
+    Used in: 1.5.
+    """
     from mixlab.budget import check_feasible
 
     obj = resolve_objective(objective)
@@ -230,7 +292,7 @@ def _problem(
         if domains is None:
             raise ValueError("without a world, pass domains= (the names the evaluate function expects)")
         doms = tuple(domains)
-        if len(set(doms)) != len(doms) or not doms:
+        if not doms or len(set(doms)) != len(doms):
             raise ValueError(f"domains must be non-empty and unique (got {list(doms)})")
         size_s = None if sizes is None else pd.Series(sizes, dtype=np.float64)
     if len(doms) < 2:
@@ -249,12 +311,26 @@ def _problem(
         ev, meas = proxy_losses(world, config, s), proxy_losses(world, config, es)
     else:
         ev = meas = evaluate
-    return _Problem(doms, ev, meas, caps, int(config.budget), obj)
+    return SearchSetup(doms, obj, caps, int(config.budget), ev, meas)
 
 
-def _measure(problem: _Problem, w: np.ndarray) -> tuple[float, pd.Series]:
+def progress_bar(iterable: Iterable[Any] | None, progress: bool, **kwargs: Any) -> Any:
+    """A tqdm bar over ``iterable`` (shown when ``progress`` is True).
+
+    ``disable`` is passed only when ``progress`` is False, so that ``TQDM_DISABLE=1`` (set
+    under tests and notebook runs) still silences the bar otherwise.
+
+    Used in: 1.5 (every search loop of the cited methods).
+    """
+    from tqdm.auto import tqdm
+
+    options: dict[str, Any] = {} if progress else {"disable": True}
+    return tqdm(iterable, **kwargs, **options)
+
+
+def _measure(problem: SearchSetup, w: np.ndarray) -> tuple[float, pd.Series]:
     """Objective and losses of ``w`` under the measuring surface (the fresh evaluation-seed run)."""
-    losses = problem.losses(w, problem.measure_fn)
+    losses = problem.losses(w, measuring=True)
     return problem.objective(losses), losses
 
 
@@ -281,22 +357,6 @@ def measure(
     """
     obj = resolve_objective(objective)
     return obj(train_proxy(world, mixture, config, check_seed(seed)).losses)
-
-
-def _bar(iterable: Any, progress: bool, **kwargs: Any) -> Any:
-    from tqdm.auto import tqdm
-
-    # pass `disable` only to switch the bar off, so TQDM_DISABLE=1 (set under tests) still applies
-    options: dict[str, Any] = {} if progress else {"disable": True}
-    return tqdm(iterable, **kwargs, **options)
-
-
-def _mixture(domains: tuple[str, ...], w: np.ndarray, method: str, params: dict[str, Any]) -> Mixture:
-    return Mixture(
-        dict(zip(domains, w.tolist(), strict=True)),
-        domains=domains,
-        provenance={"mixer": method, "params": params},
-    )
 
 
 # ---------------------------------------------------------------------------- grid search
@@ -424,7 +484,7 @@ def grid_search(
 
     Used in: 1.3 (ternary heat map with the optimum), 1.5, 3.6.
     """
-    prob = _problem(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
+    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
     r = check_int(resolution, "resolution", minimum=1)
     if not isinstance(train_infeasible, bool):
         raise TypeError(f"train_infeasible must be a bool (got {train_infeasible!r})")
@@ -440,7 +500,7 @@ def grid_search(
     losses = np.full((len(grid), k), np.nan)
     values = np.full(len(grid), np.nan)
     todo = np.arange(len(grid)) if train_infeasible else np.flatnonzero(feasible)
-    for i in _bar(todo, progress, desc=f"grid search ({len(todo)} runs)"):
+    for i in progress_bar(todo, progress, desc=f"grid search ({len(todo)} runs)"):
         ls = prob.losses(grid[i])
         losses[i] = ls.to_numpy()
         values[i] = prob.objective(ls)
@@ -457,17 +517,17 @@ def grid_search(
         "objective": prob.objective.name,
         "resolution": r,
         "max_epochs": max_epochs,
-        "budget": prob.tokens_per_run,
+        "budget": prob.budget,
         "seed": seed,
         "eval_seed": eval_seed,
         "config": getattr(config, "name", "?"),
     }
     value, _ = _measure(prob, grid[best])
     return OptimizationResult(
-        mixture=_mixture(prob.domains, grid[best], "grid_search", params),
+        mixture=prob.mixture(grid[best], "grid_search", params),
         objective=prob.objective.name,
         value=value,
-        tokens_spent=len(todo) * prob.tokens_per_run,
+        tokens_spent=len(todo) * prob.budget,
         runs=len(todo),
         history=history,
     )
@@ -623,7 +683,7 @@ def exponentiated_gradient(
 
     Used in: 1.3 (a real optimizer agrees with the grid), 1.5.
     """
-    prob = _problem(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
+    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
     n_steps = check_int(steps, "steps", minimum=1)
     eta = check_positive(lr, "lr")
     eps = check_positive(fd_eps, "fd_eps")
@@ -655,7 +715,7 @@ def exponentiated_gradient(
     runs = 0
     eye = np.eye(k)
     iterates = []
-    bar = _bar(None, progress, total=n_steps, desc=f"exponentiated gradient ({n_steps} steps x {k + 1} runs)")
+    bar = progress_bar(None, progress, total=n_steps, desc=f"exponentiated gradient ({n_steps} steps x {k + 1} runs)")
     t = 0
     while True:
         base = prob.losses(w)
@@ -667,7 +727,7 @@ def exponentiated_gradient(
         row["objective"] = f0
         if t == n_steps:
             row.update({f"grad_{d}": np.nan for d in prob.domains})
-            row.update(lr=np.nan, runs=runs, tokens_spent=runs * prob.tokens_per_run)
+            row.update(lr=np.nan, runs=runs, tokens_spent=runs * prob.budget)
             rows.append(row)
             break
         g = np.empty(k)
@@ -676,7 +736,7 @@ def exponentiated_gradient(
         runs += k
         eta_t = eta / math.sqrt(t + 1) if decay else eta
         row.update({f"grad_{d}": v for d, v in zip(prob.domains, g.tolist(), strict=True)})
-        row.update(lr=eta_t, runs=runs, tokens_spent=runs * prob.tokens_per_run)
+        row.update(lr=eta_t, runs=runs, tokens_spent=runs * prob.budget)
         rows.append(row)
         # shifting the exponent by a constant does not change the projection; it avoids overflow
         z = -eta_t * g
@@ -707,17 +767,17 @@ def exponentiated_gradient(
         "decay": decay,
         "fd_eps": eps,
         "max_epochs": max_epochs,
-        "budget": prob.tokens_per_run,
+        "budget": prob.budget,
         "seed": seed,
         "eval_seed": eval_seed,
         "config": getattr(config, "name", "?"),
     }
     value, _ = _measure(prob, chosen)
     return OptimizationResult(
-        mixture=_mixture(prob.domains, chosen, "exponentiated_gradient", params),
+        mixture=prob.mixture(chosen, "exponentiated_gradient", params),
         objective=prob.objective.name,
         value=value,
-        tokens_spent=runs * prob.tokens_per_run,
+        tokens_spent=runs * prob.budget,
         runs=runs,
         history=history,
     )

@@ -34,9 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from mixlab.methods import progress_bar, search_setup
 from mixlab.objectives import Objective
-from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult
+from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult, progress_bar, search_setup
 from mixlab.proxy import PROXY, ProxyConfig
 from mixlab.validation import check_finite_array, check_int, check_positive, check_seed, format_values
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mixlab.methods import METHODS, compare_methods, default_settings, run_methods, score_mixtures, search_setup
+from mixlab.methods import METHODS, compare_methods, default_settings, run_methods, score_mixtures
 from mixlab.mixture import Mixture
-from mixlab.optimizers import EVAL_SEED
+from mixlab.optimizers import EVAL_SEED, search_setup
 from mixlab.proxy import PROXY, ProxyConfig, train_proxy
 from mixlab.world import World, generate_world, load_spec
 
