@@ -25,11 +25,12 @@ import pandas as pd
 
 from mixlab.corpus import Corpus
 from mixlab.mixture import Mixture
-from mixlab.validation import InvariantError, check_int, check_positive, check_seed, format_values
+from mixlab.validation import InvariantError, check_finite_array, check_int, check_positive, check_seed, format_values
 
 __all__ = [
     "SampleResult",
     "document_probabilities",
+    "draw_documents",
     "sample_documents",
     "sample_budget",
     "blended_index",
@@ -89,8 +90,11 @@ def _plain_weights(weights: Any, name: str = "weights") -> np.ndarray:
 def document_probabilities(corpus_or_counts: Corpus | pd.DataFrame, mixture: Mixture) -> np.ndarray | pd.Series:
     """Probability of drawing each document in one draw under ``mixture``.
 
-    Token-kind mixtures give ``p(x) = w_{d(x)} · t_x / T_{d(x)}`` (long documents more likely);
-    document-kind mixtures give ``p(x) = w^doc_{d(x)} / N_{d(x)}`` (uniform within a domain).
+    Token-kind mixtures give ``p(x) = w_{d(x)} · t_x / T_{d(x)}``: the probability that a random
+    training *token* (or the start of a fixed-length window) lies in ``x``, the right law when a
+    draw takes a token or a window. It is *not* the law for drawing whole documents (that counts
+    length twice; see :func:`sample_documents`). Document-kind mixtures give
+    ``p(x) = w^doc_{d(x)} / N_{d(x)}`` (uniform within a domain), the law of whole-document draws.
 
     Parameters
     ----------
@@ -171,7 +175,7 @@ class SampleResult:
         return int(self.per_domain["tokens_drawn"].sum())
 
 
-def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture, method: str, seed: int) -> SampleResult:
+def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture | None, method: str, seed: int) -> SampleResult:
     k = len(corpus.domains)
     codes = corpus.domain_codes()
     lengths = corpus.docs["n_tokens"].to_numpy()
@@ -182,11 +186,11 @@ def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture, method: str,
     tok = np.bincount(drawn_codes, weights=lengths[rows].astype(np.float64), minlength=k)
     T = corpus.token_counts().to_numpy().astype(np.float64)
     ep = np.divide(tok, T, out=np.zeros_like(tok), where=T > 0)
-    basis = tok if mixture.kind == "token" else docs_drawn.astype(np.float64)
+    basis = tok if mixture is None or mixture.kind == "token" else docs_drawn.astype(np.float64)
     realized = basis / basis.sum() if basis.sum() > 0 else np.zeros(k)
     table = pd.DataFrame(
         {
-            "target_weight": mixture.as_array(list(corpus.domains)),
+            "target_weight": mixture.as_array(list(corpus.domains)) if mixture is not None else np.full(k, np.nan),
             "docs_drawn": docs_drawn.astype(np.int64),
             "unique_docs": unique,
             "tokens_drawn": tok.astype(np.int64),
@@ -199,26 +203,76 @@ def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture, method: str,
     return SampleResult(rows=rows.astype(np.int64), times_drawn=times, per_domain=table, method=method, seed=seed)
 
 
-def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replace: bool = True) -> SampleResult:
-    """Draw ``n`` documents i.i.d. from :func:`document_probabilities`, seeded, with epoch accounting.
+def draw_documents(
+    corpus: Corpus, probabilities: Any, n: int, seed: int, replace: bool = True, *, target: Mixture | None = None
+) -> SampleResult:
+    """Draw ``n`` whole documents i.i.d. from explicit per-document probabilities, with accounting.
 
     With replacement every draw is independent with probability ``p(x)``. Without replacement
     the draws are *successive sampling*: each draw picks among the not-yet-drawn documents with
-    probability proportional to ``p(x)``. It is implemented exactly with Efraimidis–Spirakis
-    keys (Efraimidis & Spirakis 2006, "Weighted random sampling with a reservoir"): key
-    ``log(U_x) / p(x)`` with ``U_x ~ Uniform(0, 1)``, the ``n`` largest keys in decreasing
-    order are the draws. Note that inclusion probabilities are then *not* ``n p(x)``: heavy
-    documents saturate at 1, so the realized mixture drifts toward uniform as ``n`` grows.
+    probability proportional to ``p(x)``, implemented exactly with Efraimidis–Spirakis keys
+    (Efraimidis & Spirakis 2006, "Weighted random sampling with a reservoir"): key
+    ``log(U_x) / p(x)`` with ``U_x ~ Uniform(0, 1)``; the ``n`` largest keys in decreasing order
+    are the draws. Inclusion probabilities are then *not* ``n p(x)``: heavy documents saturate at
+    1, so the realized mixture drifts toward uniform as ``n`` grows.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    probabilities : array-like
+        One probability per corpus row, ``>= 0``, summing to 1 within 1e-9 (nothing is normalized).
+    n : int
+        Number of draws, >= 1.
+    seed : int
+        Non-negative seed (``numpy.random.default_rng(SeedSequence(seed))``).
+    replace : bool
+        With (default) or without replacement.
+    target : Mixture, optional
+        Recorded in the accounting table's ``target_weight`` column; its kind decides whether
+        ``realized_weight`` counts tokens (token kind, or no target) or documents.
+
+    Returns
+    -------
+    SampleResult
+
+    Raises
+    ------
+    ValueError
+        ``n < 1``; probabilities of the wrong length, negative, non-finite or not summing to 1;
+        without replacement, ``n`` larger than the number of documents with ``p > 0``.
+
+    Used in: 2.3 (the size-biased trap: drawing whole documents from the token-position law).
+    """
+    p = check_finite_array(probabilities, "probabilities", nonnegative=True)
+    if p.shape != (len(corpus),):
+        raise ValueError(f"probabilities must have one entry per document ({len(corpus)}; got shape {p.shape})")
+    if abs(p.sum() - 1.0) > 1e-9:
+        raise ValueError(f"probabilities must sum to 1 within 1e-09 (got {p.sum():.12g})")
+    return _draw(corpus, p, n, seed, replace, target)
+
+
+def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replace: bool = True) -> SampleResult:
+    """Draw ``n`` whole documents i.i.d. under a **document-kind** mixture, seeded, with accounting.
+
+    Each draw picks domain ``d`` with probability ``w^doc_d`` and a document uniformly inside it
+    (``p_doc(x) = w^doc_d / N_d``), see :func:`draw_documents` for replacement semantics.
+
+    A token-kind mixture is refused on purpose. Its per-document law
+    ``p_tok(x) = w_d t_x / T_d`` is the probability that a random training *token* lies in ``x``;
+    drawing whole documents from it counts length twice (size-biased: domain ``d`` delivers
+    ``Σ t_x² / T_d`` tokens per draw instead of ``t̄_d``), so the token shares would miss the
+    target. To realize token weights with whole documents, draw with the document-weight
+    equivalent ``mixture.to_documents(counts)`` (``w^doc ∝ w / t̄``; token shares then match ``w``
+    in expectation), or use :func:`sample_budget` for an exact token budget.
 
     Parameters
     ----------
     corpus : Corpus
     mixture : Mixture
-        Over exactly ``corpus.domains`` (token- or document-kind).
+        Document-kind, over exactly ``corpus.domains``.
     n : int
         Number of draws, >= 1.
     seed : int
-        Non-negative seed (``numpy.random.default_rng(SeedSequence(seed))``).
     replace : bool
         With (default) or without replacement.
 
@@ -229,14 +283,25 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
     Raises
     ------
     ValueError
-        ``n < 1``; without replacement, ``n`` larger than the number of documents with ``p > 0``;
-        weight on an empty domain.
+        A token-kind mixture (see above); ``n < 1``; without replacement, ``n`` larger than the
+        number of documents with ``p > 0``; weight on an empty domain.
 
-    Used in: 2.3 (with and without replacement, epochs), 1.1 (proxy data).
+    Used in: 2.3 (with and without replacement, epochs).
     """
+    if mixture.kind != "document":
+        raise ValueError(
+            "sample_documents draws whole documents, so it needs a document-kind mixture: drawing whole "
+            "documents with token weights (p(x) = w_d t_x / T_d) counts document length twice and "
+            "over-delivers long-document domains. Pass mixture.to_documents(counts) (the document-weight "
+            "equivalent, w_doc ∝ w / mean length) or use sample_budget for an exact token budget."
+        )
+    p = np.asarray(document_probabilities(corpus, mixture))
+    return _draw(corpus, p, n, seed, replace, mixture)
+
+
+def _draw(corpus: Corpus, p: np.ndarray, n: int, seed: int, replace: bool, target: Mixture | None) -> SampleResult:
     s = check_seed(seed)
     n = check_int(n, "n", minimum=1)
-    p = np.asarray(document_probabilities(corpus, mixture))
     rng = np.random.default_rng(np.random.SeedSequence(s))
     if replace:
         cdf = np.cumsum(p)
@@ -257,7 +322,7 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
         top = np.argpartition(-keys, n - 1)[:n]
         rows = top[np.argsort(-keys[top], kind="stable")]
         method = "without_replacement"
-    return _accounting(corpus, rows.astype(np.int64), mixture, method, s)
+    return _accounting(corpus, rows.astype(np.int64), target, method, s)
 
 
 def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) -> SampleResult:
@@ -581,7 +646,11 @@ def check_realized(
     atol, z : float
         The tolerance (exactly one).
     n : int, optional
-        Sample size for ``z``; defaults to the total of the counts or the array length.
+        Sample size (number of draws) for ``z``; defaults to the array length, or to the total of
+        the counts when the target is document-kind. Required for counts against a token-kind
+        target: those counts are tokens, not draws. The ``z`` bound is binomial over draws; for
+        token shares of whole-document draws the length variance widens the real spread, so a
+        deterministic ``atol`` is the safer statement there.
 
     Returns
     -------
@@ -608,7 +677,8 @@ def check_realized(
         shares = realized_mixture(shares, domains)
     elif isinstance(realized, Mapping | pd.Series):
         shares = realized_mixture(realized, domains)
-        size = float(sum(dict(realized.items()).values()) if isinstance(realized, Mapping) else realized.sum())
+        if target.kind == "document":  # counts of documents = number of draws
+            size = float(sum(dict(realized.items()).values()) if isinstance(realized, Mapping) else realized.sum())
     else:
         arr = np.asarray(realized)
         shares = realized_mixture(arr, domains)
@@ -621,7 +691,10 @@ def check_realized(
         zz = check_positive(z, "z")
         nn = float(check_int(n, "n", minimum=1)) if n is not None else size
         if nn is None:
-            raise ValueError("n (the sample size) is required for a z tolerance when realized is a Mixture")
+            raise ValueError(
+                "n (the number of draws) is required for a z tolerance when realized is a Mixture, or counts "
+                "against a token-kind target (token counts are not the number of draws)"
+            )
         tol = zz * np.sqrt(w * (1 - w) / nn)
     ok = np.abs(dev) <= tol + 1e-12
     report = pd.DataFrame(

@@ -18,6 +18,7 @@ from mixlab.sampling import (
     blended_index_reference,
     check_realized,
     document_probabilities,
+    draw_documents,
     max_prefix_deviation,
     prefix_deviation,
     realized_mixture,
@@ -86,10 +87,19 @@ def test_document_probabilities_errors_and_counts() -> None:
 
 
 # ---------------------------------------------------------------- i.i.d. sampling
+def _docmix() -> Mixture:
+    """TOKMIX's document-weight equivalent (w_doc ∝ w / mean length)."""
+    codes = CORPUS.domain_codes()
+    lengths = CORPUS.docs["n_tokens"].to_numpy()
+    mean = {d: lengths[codes == i].mean() for i, d in enumerate(CORPUS.domains)}
+    return TOKMIX.to_documents(mean)
+
+
 def test_sample_with_replacement_is_seeded_and_accounts_epochs() -> None:
-    a = sample_documents(CORPUS, TOKMIX, 20_000, seed=7)
-    b = sample_documents(CORPUS, TOKMIX, 20_000, seed=7)
-    c = sample_documents(CORPUS, TOKMIX, 20_000, seed=8)
+    docmix = _docmix()
+    a = sample_documents(CORPUS, docmix, 20_000, seed=7)
+    b = sample_documents(CORPUS, docmix, 20_000, seed=7)
+    c = sample_documents(CORPUS, docmix, 20_000, seed=8)
     np.testing.assert_array_equal(a.rows, b.rows)
     assert not np.array_equal(a.rows, c.rows)
     assert a.times_drawn.sum() == 20_000 and a.method == "iid_with_replacement"
@@ -97,36 +107,70 @@ def test_sample_with_replacement_is_seeded_and_accounts_epochs() -> None:
     assert t["docs_drawn"].sum() == 20_000
     np.testing.assert_allclose(t["epochs"], t["tokens_drawn"] / t["domain_tokens"])
     # each row is drawn about n p(x) times (z = 5 binomial bound per row)
-    p = document_probabilities(CORPUS, TOKMIX)
+    p = document_probabilities(CORPUS, docmix)
     assert np.all(np.abs(a.times_drawn - 20_000 * p) <= 5 * np.sqrt(20_000 * p * (1 - p)) + 1)
 
 
+def test_sample_documents_refuses_token_weights_and_the_equivalent_realizes_them() -> None:
+    # whole-document draws from p_tok(x) = w t_x / T are size-biased: refused, with the fix named
+    with pytest.raises(ValueError, match="document-kind mixture.*to_documents"):
+        sample_documents(CORPUS, TOKMIX, 100, seed=0)
+    # the document-weight equivalent delivers the token shares in expectation
+    r = sample_documents(CORPUS, _docmix(), 200_000, seed=0)
+    tok = r.per_domain["tokens_drawn"] / r.per_domain["tokens_drawn"].sum()
+    np.testing.assert_allclose(tok.to_numpy(), TOKMIX.as_array(list(CORPUS.domains)), atol=0.01)
+    # ... while drawing whole documents from p_tok misses them on a corpus with unequal lengths
+    biased = draw_documents(CORPUS, document_probabilities(CORPUS, TOKMIX), 200_000, seed=0)
+    tok_b = biased.per_domain["tokens_drawn"] / biased.per_domain["tokens_drawn"].sum()
+    lengths = CORPUS.docs["n_tokens"].to_numpy().astype(float)
+    codes = CORPUS.domain_codes()
+    w = TOKMIX.as_array(list(CORPUS.domains))
+    size_biased = np.array([(lengths[codes == i] ** 2).sum() / lengths[codes == i].sum() for i in range(len(w))])
+    expected = w * size_biased / (w * size_biased).sum()
+    np.testing.assert_allclose(tok_b.to_numpy(), expected, atol=0.01)
+
+
+def test_draw_documents_checks_probabilities() -> None:
+    with pytest.raises(ValueError, match="one entry per document"):
+        draw_documents(CORPUS, [1.0], 5, seed=0)
+    with pytest.raises(ValueError, match="sum to 1"):
+        draw_documents(CORPUS, np.full(len(CORPUS), 1.0), 5, seed=0)
+    with pytest.raises(ValueError, match=">= 0"):
+        p = np.full(len(CORPUS), 1.0 / len(CORPUS))
+        p[0], p[1] = -p[0], 3 * p[1]
+        draw_documents(CORPUS, p, 5, seed=0)
+    assert draw_documents(CORPUS, np.full(len(CORPUS), 1.0 / len(CORPUS)), 5, seed=0).per_domain[
+        "target_weight"
+    ].isna().all()
+
+
 def test_sample_with_replacement_never_draws_zero_probability_rows() -> None:
-    mix = Mixture({"web": 0.0, "books": 1.0, "code": 0.0})
+    mix = Mixture({"web": 0.0, "books": 1.0, "code": 0.0}, kind="document")
     r = sample_documents(CORPUS, mix, 5000, seed=1)
     assert (CORPUS.docs["domain"].astype(str).to_numpy()[r.rows] == "books").all()
     assert r.per_domain.loc["books", "realized_weight"] == 1.0
 
 
 def test_sample_without_replacement() -> None:
-    r = sample_documents(CORPUS, TOKMIX, 9, seed=3, replace=False)
+    docmix = _docmix()
+    r = sample_documents(CORPUS, docmix, 9, seed=3, replace=False)
     assert sorted(r.rows.tolist()) == list(range(9)) and r.times_drawn.max() == 1
     assert r.method == "without_replacement"
     with pytest.raises(ValueError, match="cannot draw 10 documents without replacement: only 9"):
-        sample_documents(CORPUS, TOKMIX, 10, seed=3, replace=False)
-    mix = Mixture({"web": 0.0, "books": 1.0, "code": 0.0})
+        sample_documents(CORPUS, docmix, 10, seed=3, replace=False)
+    mix = Mixture({"web": 0.0, "books": 1.0, "code": 0.0}, kind="document")
     with pytest.raises(ValueError, match="only 2"):
         sample_documents(CORPUS, mix, 3, seed=3, replace=False)
     with pytest.raises(TypeError, match="seed"):
-        sample_documents(CORPUS, TOKMIX, 3, seed=1.5)  # type: ignore[arg-type]
+        sample_documents(CORPUS, docmix, 3, seed=1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="n must be >= 1"):
-        sample_documents(CORPUS, TOKMIX, 0, seed=1)
+        sample_documents(CORPUS, docmix, 0, seed=1)
 
 
 def test_without_replacement_first_draw_follows_p() -> None:
     # successive sampling: the first draw has probability p(x) (Efraimidis–Spirakis is exact)
     p = document_probabilities(CORPUS, TOKMIX)
-    first = np.array([sample_documents(CORPUS, TOKMIX, 1, seed=s, replace=False).rows[0] for s in range(3000)])
+    first = np.array([draw_documents(CORPUS, p, 1, seed=s, replace=False).rows[0] for s in range(3000)])
     freq = np.bincount(first, minlength=len(p)) / 3000
     assert np.all(np.abs(freq - p) <= 5 * np.sqrt(p * (1 - p) / 3000) + 1e-3)
 
@@ -302,10 +346,15 @@ def test_check_realized_passes_and_fails_with_named_domains() -> None:
     assert report["ok"].all()
     with pytest.raises(InvariantError, match=r"web: realized 0.6 vs target 0.5.*code: realized 0.4 vs target 0.5"):
         check_realized({"web": 60, "code": 40}, target, atol=0.05)
-    # z-tolerance: 60/40 out of 100 is 2 s.e. away → passes at z=3, fails at z=1
-    check_realized({"web": 60, "code": 40}, target, z=3)
+    # z-tolerance: 60/40 out of 100 draws is 2 s.e. away → passes at z=3, fails at z=1
+    doc_target = Mixture({"web": 0.5, "code": 0.5}, kind="document")
+    check_realized({"web": 60, "code": 40}, doc_target, z=3)
     with pytest.raises(InvariantError, match="binomial"):
-        check_realized({"web": 60, "code": 40}, target, z=1)
+        check_realized({"web": 60, "code": 40}, doc_target, z=1)
+    # counts against a token target are tokens, not draws: n must be stated
+    with pytest.raises(ValueError, match="number of draws"):
+        check_realized({"web": 60, "code": 40}, target, z=3)
+    check_realized({"web": 60, "code": 40}, target, z=3, n=100)
     with pytest.raises(ValueError, match="exactly one tolerance"):
         check_realized({"web": 1, "code": 1}, target)
     with pytest.raises(ValueError, match="n .*required"):
