@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixlab.manifest import (
+    JOURNAL_DIR,
     MANIFEST_FORMAT,
     MANIFEST_NAME,
     MANIFEST_VERSION,
@@ -115,7 +116,6 @@ MIXERS: tuple[str, ...] = ("uniform_by_document", "uniform_by_token", "proportio
 
 SHARD_DIR = "shards"
 AUDIT_DIR = "audit"
-JOURNAL_DIR = ".mixlab-build"
 #: Test hook: ``"<shard>:<seconds>:<pidfile>"`` makes the worker writing that shard write its pid
 #: to ``pidfile`` and sleep after half of its temporary file is on disk (fault-injection tests only).
 PAUSE_ENV = "MIXLAB_BUILD_TEST_PAUSE"

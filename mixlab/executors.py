@@ -21,7 +21,16 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["Executor", "SerialExecutor", "ProcessExecutor", "DaskExecutor", "make_executor", "EXECUTORS"]
+__all__ = [
+    "Executor",
+    "SerialExecutor",
+    "InterruptingExecutor",
+    "SimulatedCrash",
+    "ProcessExecutor",
+    "DaskExecutor",
+    "make_executor",
+    "EXECUTORS",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -59,6 +68,42 @@ class SerialExecutor:
     def map_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         """Yield ``fn(task)`` for each task, in task order."""
         for task in tasks:
+            yield fn(task)
+
+
+class SimulatedCrash(RuntimeError):
+    """Raised by :class:`InterruptingExecutor` in place of a real crash (a teaching and test aid)."""
+
+
+class InterruptingExecutor:
+    """A serial executor that stops with :class:`SimulatedCrash` before task ``after``.
+
+    The tasks before it complete exactly as under :class:`SerialExecutor` (their shards are
+    written and journaled), so resuming the build afterwards shows which shards are reused and
+    which rebuilt — an in-process stand-in for a killed build. The fault-injection tests use a
+    real SIGKILL instead.
+
+    Parameters
+    ----------
+    after : int
+        Number of tasks to complete before the simulated crash (>= 0).
+
+    Used in: A.1 (interrupted build and resume).
+    """
+
+    name = "serial"
+
+    def __init__(self, after: int) -> None:
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ValueError(f"after must be a non-negative integer (got {after!r})")
+        self.after = after
+        self.workers = 1
+
+    def map_unordered(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+        """Yield ``fn(task)`` in task order, raising :class:`SimulatedCrash` before task ``after``."""
+        for k, task in enumerate(tasks):
+            if k == self.after:
+                raise SimulatedCrash(f"simulated crash before task {k} of {len(tasks)}")
             yield fn(task)
 
 

@@ -57,6 +57,8 @@ MANIFEST_FORMAT = "mixlab.manifest"
 MANIFEST_VERSION = 1
 SUPPORTED_MANIFEST_VERSIONS: tuple[int, ...] = (1,)
 MANIFEST_NAME = "manifest.json"
+#: Folder where a build journals finished shards until its manifest is written (removed on success).
+JOURNAL_DIR = ".mixlab-build"
 
 #: Fixed Parquet writer settings (part of the byte-identity promise; recorded in the manifest).
 PARQUET_SETTINGS: dict[str, Any] = {
@@ -398,9 +400,10 @@ class VerifyReport:
 
     def __str__(self) -> str:
         what = ", ".join(f"{v:,} {k}" for k, v in self.checked.items())
+        checked = f" ({what})" if what else ""
         if self.ok:
-            return f"verify {self.out_dir}: OK ({what})"
-        lines = [f"verify {self.out_dir}: {len(self.violations)} violation(s) ({what})"]
+            return f"verify {self.out_dir}: OK{checked}"
+        lines = [f"verify {self.out_dir}: {len(self.violations)} violation(s){checked}"]
         lines += [f"  - {v}" for v in self.violations]
         return "\n".join(lines)
 
@@ -501,6 +504,14 @@ def verify(out_dir: str | os.PathLike[str]) -> VerifyReport:
     report = VerifyReport(root)
     if not root.is_dir():
         report.add(f"{root} is not a folder")
+        return report
+    journal = root / JOURNAL_DIR
+    if not (root / MANIFEST_NAME).exists() and journal.is_dir():
+        done = sum(1 for _ in journal.glob("shard-*.json"))
+        report.add(
+            f"unfinished build: no {MANIFEST_NAME}; {done} finished shard(s) journaled in {JOURNAL_DIR}/ "
+            "(run the same build again to resume it)"
+        )
         return report
     try:
         m = read_manifest(root)

@@ -807,10 +807,10 @@ def ledger_plot(
         bars = ax.bar(x + dx, vals, width=0.38, color=color, label=label)
         ax.bar_label(bars, labels=[f"{v:.1%}" for v in vals], fontsize=8, padding=2)
     ax.set_xticks(x, [str(s) for s in frame.index])
-    ax.set_ylim(0, 1.12)
+    ax.set_ylim(0, 1.25)  # head room so the legend never covers a bar near 100 %
     ax.set_ylabel("acceptance rate (out / in)")
     ax.set_xlabel("stage")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper center", ncols=2, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     if title:
         ax.set_title(title)

@@ -243,3 +243,21 @@ def test_lineage_from_record_back_through_the_filters(reference: Path) -> None:
     assert kept.status == "kept"
     dropped = set(plan.input_corpus.docs["doc_id"]) - set(plan.kept.docs["doc_id"])
     assert plan.lineage(sorted(dropped)[0]).status == "dropped"
+
+
+def test_interrupted_build_is_reported_as_unfinished_and_resumes(tmp_path: Path, reference: Path) -> None:
+    from mixlab.executors import InterruptingExecutor, SimulatedCrash
+
+    out = tmp_path / "cut"
+    with pytest.raises(SimulatedCrash, match="before task 2"):
+        build(RECIPE, out, executor=InterruptingExecutor(2), progress=False)
+    report = verify(out)
+    assert not report.ok
+    assert any("unfinished build" in v and "2 finished shard(s)" in v for v in report.violations), report.violations
+    assert "()" not in str(report)
+    resumed = build(RECIPE, out, progress=False)
+    assert resumed.reused == [0, 1]
+    assert verify(out).ok
+    assert digests(out) == digests(reference)
+    with pytest.raises(ValueError, match="after must be a non-negative integer"):
+        InterruptingExecutor(-1)
