@@ -359,8 +359,11 @@ def test_world_pipeline_lineage_audit_and_drift(world) -> None:  # type: ignore[
     q = result.results[2]
     per_domain = rates_by_domain(q.decisions, result.results[1].kept)
     assert per_domain.loc["total", "docs_out"] == q.row.docs_out
-    sample = audit_sample(q.decisions, result.results[1].kept, 3, seed=0, threshold=world.spec.quality_threshold)
-    assert len(sample) == 6
+    # the tiny world's junk stage leaves few low-quality documents for this stage: sample what exists
+    n_side = min(3, q.row.docs_in - q.row.docs_out, q.row.docs_out)
+    assert n_side >= 1
+    sample = audit_sample(q.decisions, result.results[1].kept, n_side, seed=0, threshold=world.spec.quality_threshold)
+    assert len(sample) == 2 * n_side
     if "preview" in sample.columns:
         assert sample["preview"].map(lambda s: isinstance(s, str) and len(s) > 0).all()
     other = pytest.importorskip("mixlab.world").generate_world(world.spec, 1)
