@@ -101,6 +101,7 @@ __all__ = [
     "write_shard",
     "BuildResult",
     "build",
+    "recipes_dir",
     "register_cli",
 ]
 
@@ -854,11 +855,55 @@ class BuildResult:
         """Tokens in the built training set."""
         return int(self.manifest["totals"]["tokens"])
 
+    def summary(self) -> dict[str, Any]:
+        """What the build produced and did, as plain numbers that a notebook can print stably.
+
+        No absolute paths, timings, executor or worker count, and no byte sizes (Parquet bytes
+        depend on the pyarrow version): the same recipe gives the same summary on any machine
+        and with any number of workers, except for ``written``/``reused``, which say what this
+        call did (a resumed build reuses the shards that were already complete).
+
+        Returns
+        -------
+        dict
+            ``recipe`` (the recipe's name), ``records``, ``tokens``, ``shards`` (totals of the
+            manifest), ``written`` and ``reused`` (numbers of shards written / reused by this
+            call; the shard indices are in :attr:`written` and :attr:`reused`).
+
+        Used in: A.1 (build, resume).
+        """
+        totals = self.manifest["totals"]
+        return {
+            "recipe": str(self.manifest.get("recipe", {}).get("name", "")),
+            "records": int(totals["records"]),
+            "tokens": int(totals["tokens"]),
+            "shards": int(totals["shards"]),
+            "written": len(self.written),
+            "reused": len(self.reused),
+        }
+
     def __repr__(self) -> str:
         t = self.manifest["totals"]
         return (f"BuildResult({self.out_dir}: {t['records']:,} records, {t['tokens']:,} tokens in {t['shards']} "
                 f"shards; wrote {len(self.written)}, reused {len(self.reused)}; {self.executor} x{self.workers}, "
                 f"{self.seconds.get('total', float('nan')):.2f} s)")
+
+
+def recipes_dir() -> Path:
+    """The directory of the shipped build recipes, ``<repo>/data_synth/recipes``.
+
+    It sits next to :func:`mixlab.world.worlds_dir` (``data_synth/worlds``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (e.g. ``recipes_dir() / "tiny-demo.toml"``), whether or not it exists.
+
+    Used in: A.1 (the recipe shipped with the course).
+    """
+    from mixlab.world import worlds_dir
+
+    return worlds_dir().parent / "recipes"
 
 
 def _journal(out: Path) -> Path:

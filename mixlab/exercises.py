@@ -332,21 +332,25 @@ def check_mixture(
 def check_temperature_weights(
     answer: Any,
     counts: pd.DataFrame,
-    T: float,
+    T: float | None = None,
     *,
+    alpha: float | None = None,
     by: str = "tokens",
     atol: float = 1e-3,
     hints: Sequence[str] | None = None,
 ) -> Verdict:
-    """Check temperature-smoothed weights ``w_i ∝ p_i^{1/T}`` computed by the learner.
+    """Check temperature-smoothed weights ``w_i ∝ p_i^{1/T} = p_i^α`` computed by the learner.
 
     Parameters
     ----------
     answer : Mixture, Series, mapping or list in ``counts.index`` order
     counts : pandas.DataFrame
-        Counts table (columns ``docs``, ``tokens``).
-    T : float
-        The temperature asked for (> 0; ``math.inf`` allowed).
+        Counts table; only the column ``by`` is required (the wrong-count diagnosis needs both).
+    T : float, optional
+        The temperature asked for (> 0; ``math.inf`` allowed). Give exactly one of ``T`` and
+        ``alpha``, as for :func:`mixlab.mixers.temperature`.
+    alpha : float, optional
+        The exponent asked for, ``α = 1/T >= 0`` (the form XLM-R and mT5 state, e.g. α = 0.3).
     by : {"tokens", "docs"}
         Which counts define the natural shares ``p_i``.
     atol : float
@@ -356,14 +360,16 @@ def check_temperature_weights(
     Returns
     -------
     Verdict
-        Besides the :func:`check_mixture` diagnoses: the exponent T used instead of 1/T (the
-        α / T confusion), the natural shares returned unchanged (T = 1), the uniform mixture
-        (T → ∞), and document counts used instead of token counts (or the reverse).
+        Besides the :func:`check_mixture` diagnoses: the exponent and its reciprocal swapped
+        (T used as the exponent instead of 1/T, or 1/α instead of α), the natural shares returned
+        unchanged (T = α = 1), the uniform mixture (T → ∞, α = 0), and document counts used
+        instead of token counts (or the reverse).
 
     Raises
     ------
     ValueError
-        On an invalid ``counts``, ``T`` or ``by`` (errors in the exercise).
+        On an invalid ``counts``, ``T``, ``alpha`` or ``by``, or when both or neither of ``T``
+        and ``alpha`` are given (errors in the exercise).
 
     Used in: exercises of 3.5 (temperature-smoothed mixtures).
     """
@@ -371,7 +377,7 @@ def check_temperature_weights(
 
     if by not in ("tokens", "docs"):
         raise ValueError(f"by must be 'tokens' or 'docs' (got {by!r})")
-    expected = temperature(counts, T=T, by=by)  # type: ignore[arg-type]
+    expected = temperature(counts, T=T, alpha=alpha, by=by)  # type: ignore[arg-type]
     domains = list(expected.domains)
     e = expected.as_array()
     mistakes: list[tuple[np.ndarray, str, Sequence[str]]] = []
@@ -381,23 +387,44 @@ def check_temperature_weights(
         if not _close(arr, e, atol):
             mistakes.append((arr, message, tips))
 
-    if not math.isinf(T) and T != 1.0:
-        add(temperature(counts, alpha=float(T), by=by),  # type: ignore[arg-type]
-            f"You raised the shares to the power T = {T:g}; temperature sampling uses the exponent α = 1/T.",
-            [f"w_i ∝ p_i^(1/T): with T = {T:g} the exponent is α = {1 / T:.3g}. Larger T flattens the mixture."])
-    if T != 1.0:
-        add(proportional(counts, by=by),  # type: ignore[arg-type]
-            "These are the natural (proportional) shares, i.e. T = 1.",
-            ["Apply the exponent 1/T to each share, then renormalize."])
-    if not math.isinf(T):
-        add(temperature(counts, T=math.inf, by=by),  # type: ignore[arg-type]
-            "This is the uniform mixture, the T → ∞ limit.",
-            ["At finite T the larger domains still get more weight."])
+    if T is not None:
+        if not math.isinf(T) and T != 1.0:
+            add(temperature(counts, alpha=float(T), by=by),  # type: ignore[arg-type]
+                f"You raised the shares to the power T = {T:g}; temperature sampling uses the exponent α = 1/T.",
+                [f"w_i ∝ p_i^(1/T): with T = {T:g} the exponent is α = {1 / T:.3g}. Larger T flattens the mixture."])
+        if T != 1.0:
+            add(proportional(counts, by=by),  # type: ignore[arg-type]
+                "These are the natural (proportional) shares, i.e. T = 1.",
+                ["Apply the exponent 1/T to each share, then renormalize."])
+        if not math.isinf(T):
+            add(temperature(counts, T=math.inf, by=by),  # type: ignore[arg-type]
+                "This is the uniform mixture, the T → ∞ limit.",
+                ["At finite T the larger domains still get more weight."])
+        exponent = {"T": T}
+    else:
+        assert alpha is not None  # temperature() above checked exactly one of T / alpha
+        a = float(alpha)
+        if a not in (0.0, 1.0):
+            add(temperature(counts, T=a, by=by),  # type: ignore[arg-type]
+                f"You raised the shares to the power 1/α = {1 / a:.3g}; with α given, the exponent is α = {a:g} "
+                "itself (α = 1/T).",
+                [f"w_i ∝ p_i^α: with α = {a:g} the exponent is {a:g} (T = {1 / a:.3g}). Smaller α flattens "
+                 "the mixture."])
+        if a != 1.0:
+            add(proportional(counts, by=by),  # type: ignore[arg-type]
+                "These are the natural (proportional) shares, i.e. α = 1.",
+                ["Raise each share to the power α, then renormalize."])
+        if a != 0.0:
+            add(temperature(counts, alpha=0.0, by=by),  # type: ignore[arg-type]
+                "This is the uniform mixture, the α = 0 limit.",
+                ["At α > 0 the larger domains still get more weight."])
+        exponent = {"alpha": a}
     other = "docs" if by == "tokens" else "tokens"
-    add(temperature(counts, T=T, by=other),  # type: ignore[arg-type]
-        f"You computed the shares from {'document' if other == 'docs' else 'token'} counts; this question uses "
-        f"{'token' if by == 'tokens' else 'document'} counts.",
-        [f"p_i = counts['{by}'] / counts['{by}'].sum()."])
+    if isinstance(counts, pd.DataFrame) and other in counts.columns:
+        add(temperature(counts, **exponent, by=other),  # type: ignore[arg-type]
+            f"You computed the shares from {'document' if other == 'docs' else 'token'} counts; this question uses "
+            f"{'token' if by == 'tokens' else 'document'} counts.",
+            [f"p_i = counts['{by}'] / counts['{by}'].sum()."])
     return _weights_verdict(answer, expected, float(atol), mistakes, hints)
 
 

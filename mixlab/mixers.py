@@ -3,7 +3,9 @@
 Every mixer takes ``counts``: a pandas DataFrame indexed by domain with columns ``docs`` and
 ``tokens`` (what ``mixlab.domains.domain_stats`` returns, or any real table such as LLaMA-1's),
 and returns a :class:`~mixlab.mixture.Mixture` whose provenance records the mixer, its
-parameters and the counts it saw.
+parameters and the counts it saw. Mixers that read one count only (``proportional``,
+``temperature``, ``unimax``, ``seqio_rates``) need only that column, ``counts[by]``, so a
+sizes-only table (e.g. LLaMA-1's tokens per source) is enough for them.
 
 Convention for ``by``: ``by="tokens"`` uses ``T_i`` and returns a *token*-kind mixture;
 ``by="docs"`` uses ``N_i`` and returns a *document*-kind mixture (documents are drawn in
@@ -16,6 +18,7 @@ Used in: 3.1 (uniform by document), 3.2 (uniform by token), 3.3 (proportional), 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import numbers
@@ -100,6 +103,19 @@ def check_counts(counts: pd.DataFrame, columns: Sequence[str] = ("docs", "tokens
             raise ValueError(f"counts[{c!r}] must have a positive total (all zero: {zeros})")
         out[c] = col
     return pd.DataFrame(out, index=pd.Index(names, name="domain"))
+
+
+def _check_sizes(counts: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Validate the counts a single-column mixer needs: ``col`` must be there; the other count is optional.
+
+    A sizes-only table (e.g. tokens per source, as LLaMA-1 publishes it) is enough for a mixer
+    that reads only ``col``. If the table also has the other standard count column, it is
+    validated and recorded in the provenance as before, so tables with both columns give the
+    same result and the same error messages as a full check.
+    """
+    if not isinstance(counts, pd.DataFrame):
+        return check_counts(counts)  # raises the TypeError naming the expected table
+    return check_counts(counts, columns=tuple(c for c in ("docs", "tokens") if c == col or c in counts.columns))
 
 
 def _counts_record(counts: pd.DataFrame) -> dict[str, dict[str, float | int]]:
@@ -189,7 +205,8 @@ def proportional(counts: pd.DataFrame, by: By = "tokens") -> Mixture:
     Parameters
     ----------
     counts : pandas.DataFrame
-        Counts table.
+        Counts table; only the column ``by`` is required (the other count, if present, is
+        validated and recorded too).
     by : {"tokens", "docs"}
         Which count to be proportional to; ``"docs"`` returns a document-kind mixture (every
         document equally likely), which converts to the token-proportional mixture exactly.
@@ -201,25 +218,66 @@ def proportional(counts: pd.DataFrame, by: By = "tokens") -> Mixture:
     Used in: 3.3.
     """
     col, kind = _by_column(by)
-    c = check_counts(counts)
+    c = _check_sizes(counts, col)
     x = c[col].to_numpy()
     return _make(c, x / x.sum(), kind, "proportional", {"by": by})
 
 
-def _load_config(path: Path) -> dict[str, Any]:
+#: Top-level keys a hand-tuned config may have. ``source`` names the tool that wrote it
+#: (e.g. ``"mixture_editor"``); free-form records go under ``[provenance]``.
+CONFIG_KEYS: tuple[str, ...] = ("rationale", "weights", "kind", "source", "provenance")
+
+#: Provenance parameters :func:`hand_tuned` records itself; a config's ``[provenance]`` may not set them.
+RESERVED_PARAMS: tuple[str, ...] = ("rationale", "source", "sha256", "normalize", "written_by")
+
+
+def _load_config(path: Path) -> tuple[dict[str, Any], str]:
+    """Read a hand-tuned config; return its contents and the sha256 of the exact bytes parsed."""
     if not path.exists():
         raise FileNotFoundError(f"hand-tuned config not found: {path}")
     suffix = path.suffix.lower()
-    if suffix == ".toml":
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    elif suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-    else:
+    if suffix not in (".toml", ".json"):
         raise ValueError(f"hand-tuned config must be a .toml or .json file (got {path.name})")
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if suffix == ".toml":
+        data = tomllib.loads(raw.decode("utf-8"))
+    else:
+        data = json.loads(raw.decode("utf-8"))
     if not isinstance(data, dict) or "weights" not in data or not isinstance(data["weights"], Mapping):
         raise ValueError(f"hand-tuned config {path} must have a [weights] table mapping domain -> weight")
-    return data
+    unknown = sorted(str(k) for k in data if k not in CONFIG_KEYS)
+    if unknown:
+        raise ValueError(
+            f"hand-tuned config {path.name} has unknown keys: {', '.join(unknown)} "
+            f"(allowed: {', '.join(CONFIG_KEYS)}; put extra records under [provenance])"
+        )
+    return data, digest
+
+
+def _config_provenance(data: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The ``[provenance]`` table of a config, checked: a table of JSON-able values, no reserved keys."""
+    table = data.get("provenance", {})
+    if not isinstance(table, Mapping):
+        raise ValueError(
+            f"hand-tuned config {name}: provenance must be a table of records (got {type(table).__name__})"
+        )
+    reserved = sorted(k for k in table if k in RESERVED_PARAMS)
+    if reserved:
+        raise ValueError(
+            f"hand-tuned config {name}: [provenance] must not set {', '.join(reserved)} "
+            f"(hand_tuned records {', '.join(RESERVED_PARAMS)} itself)"
+        )
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        try:
+            out[str(key)] = json.loads(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"hand-tuned config {name}: provenance.{key} must be a string, number, boolean, array or table "
+                f"of finite numbers (got {value!r})"
+            ) from exc
+    return out
 
 
 def hand_tuned(
@@ -237,13 +295,18 @@ def hand_tuned(
     ----------
     weights_or_path : mapping, Series, or path to a TOML/JSON config
         The weights, or a file holding a ``weights`` table (domain = weight) and a ``rationale``
-        string (optionally ``kind``). Example TOML::
+        string; optionally ``kind``, ``source`` (the tool that wrote the file, recorded as
+        ``written_by``) and a ``provenance`` table of further records (e.g. the raw slider values
+        and caps that :meth:`mixlab.widgets.MixtureEditor.config_toml` writes), which are copied
+        into the mixture's provenance params. Any other top-level key is an error. Example TOML::
 
             rationale = "upweight curated sources"
             [weights]
             web = 0.5
             books = 0.3
             code = 0.2
+            [provenance]
+            reviewed_by = "data team"
 
     rationale : str, optional
         Why these weights. Required unless the config file has one; the argument wins if both.
@@ -261,22 +324,38 @@ def hand_tuned(
     -------
     Mixture
         Provenance mixer ``"hand_tuned"`` with ``params = {"rationale", "source", "normalize"}``.
+        ``source`` is ``"mapping"`` for weights given in code; for a config file it is the file
+        *name* (not its machine-specific path), and ``params["sha256"]`` is the hash of the exact
+        bytes read, so the record identifies the file wherever it lives. A config's ``source``
+        is recorded as ``written_by`` and its ``[provenance]`` entries are added to ``params``.
 
     Raises
     ------
     ValueError
-        Missing/empty rationale, weights off the simplex (unless ``normalize``), bad names.
+        Missing/empty rationale, weights off the simplex (unless ``normalize``), bad names,
+        unknown top-level config keys, or a ``[provenance]`` table that is not a table of
+        JSON-able records or sets a key hand_tuned records itself (``RESERVED_PARAMS``).
     FileNotFoundError
         If the config path does not exist.
 
     Used in: 3.4.
     """
     source = "mapping"
+    file_params: dict[str, Any] = {}
     if isinstance(weights_or_path, str | os.PathLike):
         path = Path(weights_or_path)
-        data = _load_config(path)
+        data, digest = _load_config(path)
         weights: Any = data["weights"]
-        source = str(path)
+        source = path.name
+        file_params["sha256"] = digest
+        if "source" in data:
+            if not isinstance(data["source"], str):
+                raise ValueError(
+                    f"hand-tuned config {path.name}: source must be a string naming the tool that wrote it "
+                    f"(got {data['source']!r})"
+                )
+            file_params["written_by"] = data["source"]
+        file_params.update(_config_provenance(data, path.name))
         if rationale is None:
             rationale = data.get("rationale")
         if "kind" in data:
@@ -285,7 +364,7 @@ def hand_tuned(
         weights = weights_or_path
     if not isinstance(rationale, str) or not rationale.strip():
         raise ValueError(f"hand_tuned needs a non-empty written rationale (got {rationale!r})")
-    params = {"rationale": rationale, "source": source, "normalize": bool(normalize)}
+    params = {"rationale": rationale, "source": source, "normalize": bool(normalize), **file_params}
     prov = {"mixer": "hand_tuned", "params": params}
     if normalize:
         return Mixture.normalized(weights, domains=domains, kind=kind, provenance=prov, atol=atol)
@@ -340,7 +419,7 @@ def temperature(counts: pd.DataFrame, T: float | None = None, alpha: float | Non
     Parameters
     ----------
     counts : pandas.DataFrame
-        Counts table.
+        Counts table; only the column ``by`` is required.
     T : float, optional
         Temperature > 0 (``math.inf`` allowed). Give exactly one of ``T`` and ``alpha``.
     alpha : float, optional
@@ -363,7 +442,7 @@ def temperature(counts: pd.DataFrame, T: float | None = None, alpha: float | Non
     """
     a, t_json = _exponent(T, alpha)
     col, kind = _by_column(by)
-    c = check_counts(counts)
+    c = _check_sizes(counts, col)
     w = _power_weights(c[col].to_numpy(), a)
     return _make(c, w, kind, "temperature", {"T": t_json, "alpha": a, "by": by})
 
@@ -380,7 +459,7 @@ def unimax(counts: pd.DataFrame, budget: float, max_epochs: float, by: By = "tok
     Parameters
     ----------
     counts : pandas.DataFrame
-        Counts table; sizes are ``counts[by]``.
+        Counts table; sizes are ``counts[by]`` (the only column required).
     budget : float
         Total budget B > 0 in the same unit as the sizes.
     max_epochs : float
@@ -404,7 +483,7 @@ def unimax(counts: pd.DataFrame, budget: float, max_epochs: float, by: By = "tok
     B = check_positive(budget, "budget")
     E = check_positive(max_epochs, "max_epochs")
     col, kind = _by_column(by)
-    c = check_counts(counts)
+    c = _check_sizes(counts, col)
     size = c[col].to_numpy()
     capacity = float(E * size.sum())
     if B > capacity * (1 + 1e-12):
@@ -436,7 +515,8 @@ def seqio_rates(
     Parameters
     ----------
     counts : pandas.DataFrame
-        Counts table; sizes are ``counts[by]`` (seqio counts examples, hence ``by="docs"``).
+        Counts table; sizes are ``counts[by]``, the only column required (seqio counts examples,
+        hence ``by="docs"``).
     maximum : float, optional
         Artificial size limit K > 0 (None: no limit).
     temperature : float
@@ -457,7 +537,7 @@ def seqio_rates(
     Used in: 3.5.
     """
     col, kind = _by_column(by)
-    c = check_counts(counts)
+    c = _check_sizes(counts, col)
     T = check_positive(temperature, "temperature", allow_inf=True)
     size = c[col].to_numpy().copy()
     if maximum is not None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -43,6 +43,7 @@ __all__ = [
     "OptimizationResult",
     "simplex_grid",
     "grid_search",
+    "rescore",
     "exponentiated_gradient",
     "kl_project_capped",
     "proxy_losses",
@@ -115,6 +116,16 @@ class OptimizationResult:
         }
         row.update(dict(self.mixture.items()))
         return pd.Series(row, name=self.method)
+
+    def rescore(self, objective: Objective | str) -> pd.DataFrame:
+        """The grid under another objective, from the stored losses (no retraining); see :func:`rescore`.
+
+        Only for results whose ``history`` stores per-domain losses (``loss_<domain>`` columns),
+        as :func:`grid_search` does.
+
+        Used in: 1.3, 1.5 (the optimum moves with the objective).
+        """
+        return rescore(self.history, objective, self.mixture.domains)
 
     def __repr__(self) -> str:
         weights = ", ".join(f"{d}={w:.3f}" for d, w in self.mixture.items())
@@ -433,6 +444,7 @@ def grid_search(
     domains: Sequence[str] | None = None,
     sizes: pd.Series | Mapping[str, float] | None = None,
     train_infeasible: bool = True,
+    seeds: Sequence[int] | None = None,
 ) -> OptimizationResult:
     """Evaluate the objective at every point of a simplex grid and return the best feasible one.
 
@@ -455,14 +467,15 @@ def grid_search(
     max_epochs : float, optional
         Repetition cap ``E_max``; ``None`` means no cap.
     seed : int
-        Sampling seed shared by every search run.
+        Sampling seed shared by every search run (when ``seeds`` is None).
     eval_seed : int
         Seed of the fresh run that measures the chosen mixture (reported as ``value``).
     progress : bool
         Show a tqdm bar (``TQDM_DISABLE=1`` silences it too).
     evaluate : callable, optional
         A loss surface ``Mixture → pandas.Series`` used instead of training proxies (each call
-        is still counted as one run of ``config.budget`` tokens).
+        is still counted as one run of ``config.budget`` tokens; with ``seeds`` it is called
+        once per seed, without a seed argument).
     domains : sequence of str, optional
         Domain names; required when ``world`` is None.
     sizes : Series or mapping, optional
@@ -470,17 +483,28 @@ def grid_search(
     train_infeasible : bool
         Also train proxies on infeasible points (default True, so a heat map covers the whole
         simplex); when False their losses and objective are NaN and they cost nothing.
+    seeds : sequence of int, optional
+        Train one proxy per seed at every grid point and average the per-domain losses over
+        the seeds before applying the objective (less sampling noise, ``len(seeds)`` times the
+        cost: ``runs`` and ``tokens_spent`` count every run). All points share the same seeds
+        (common random numbers). Default None: one run per point at ``seed``, as before.
+        ``seed`` must then be left at its default.
 
     Returns
     -------
     OptimizationResult
         ``history`` has one row per grid point: the weights (one column per domain),
-        ``loss_<domain>``, ``objective`` (at the search seed), ``feasible`` and ``best``.
+        ``loss_<domain>`` (mean over ``seeds`` when given), ``objective`` (at the search
+        seed(s)), ``feasible`` and ``best``. With ``seeds``, the provenance params record
+        ``seeds`` (and ``seed`` is None) and ``details["seed_losses"]`` holds the per-seed
+        losses (index ``point``, ``seed``; one column per domain). :func:`rescore` re-ranks the
+        grid under another objective from these stored losses, without retraining.
 
     Raises
     ------
     TypeError, ValueError
-        On bad arguments, an infeasible cap (``E_max Σ T_i < B``) or a grid with no feasible point.
+        On bad arguments, an infeasible cap (``E_max Σ T_i < B``), a grid with no feasible
+        point, empty or repeated ``seeds``, or both ``seed`` and ``seeds``.
 
     Used in: 1.3 (ternary heat map with the optimum), 1.5, 3.6.
     """
@@ -488,6 +512,14 @@ def grid_search(
     r = check_int(resolution, "resolution", minimum=1)
     if not isinstance(train_infeasible, bool):
         raise TypeError(f"train_infeasible must be a bool (got {train_infeasible!r})")
+    seed_list = _grid_seeds(seed, seeds)
+    if seed_list is None:
+        evaluators: list[SearchSetup] = [prob]
+    elif evaluate is None:
+        assert world is not None  # search_setup checked: a world or an evaluate function
+        evaluators = [replace(prob, evaluate=proxy_losses(world, config, s)) for s in seed_list]
+    else:
+        evaluators = [prob] * len(seed_list)
     grid = simplex_grid(len(prob.domains), r)
     assert isinstance(grid, np.ndarray)
     feasible = prob.feasible(grid)
@@ -497,11 +529,18 @@ def grid_search(
             f"at resolution {r}; raise the resolution or max_epochs"
         )
     k = len(prob.domains)
+    n_seeds = len(evaluators)
     losses = np.full((len(grid), k), np.nan)
+    per_seed = np.full((len(grid), n_seeds, k), np.nan)
     values = np.full(len(grid), np.nan)
     todo = np.arange(len(grid)) if train_infeasible else np.flatnonzero(feasible)
-    for i in progress_bar(todo, progress, desc=f"grid search ({len(todo)} runs)"):
-        ls = prob.losses(grid[i])
+    for i in progress_bar(todo, progress, desc=f"grid search ({len(todo) * n_seeds} runs)"):
+        if seed_list is None:
+            ls = prob.losses(grid[i])
+        else:
+            for j, ev in enumerate(evaluators):
+                per_seed[i, j] = ev.losses(grid[i]).to_numpy()
+            ls = pd.Series(per_seed[i].mean(axis=0), index=pd.Index(prob.domains))
         losses[i] = ls.to_numpy()
         values[i] = prob.objective(ls)
     masked = np.where(feasible, values, np.inf)
@@ -522,15 +561,124 @@ def grid_search(
         "eval_seed": eval_seed,
         "config": getattr(config, "name", "?"),
     }
+    details: dict[str, Any] = {}
+    if seed_list is not None:
+        params["seed"] = None
+        params["seeds"] = list(seed_list)
+        index = pd.MultiIndex.from_product([np.arange(len(grid)), seed_list], names=["point", "seed"])
+        details["seed_losses"] = pd.DataFrame(per_seed.reshape(-1, k), index=index, columns=list(prob.domains))
     value, _ = _measure(prob, grid[best])
     return OptimizationResult(
         mixture=prob.mixture(grid[best], "grid_search", params),
         objective=prob.objective.name,
         value=value,
-        tokens_spent=len(todo) * prob.budget,
-        runs=len(todo),
+        tokens_spent=len(todo) * n_seeds * prob.budget,
+        runs=len(todo) * n_seeds,
         history=history,
+        details=details,
     )
+
+
+def _grid_seeds(seed: int, seeds: Sequence[int] | None) -> list[int] | None:
+    """Validate ``seeds`` (None, or distinct valid seeds, with ``seed`` left at its default)."""
+    if seeds is None:
+        return None
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence):
+        raise TypeError(f"seeds must be a sequence of ints (got {type(seeds).__name__})")
+    out = [check_seed(s, "seeds") for s in seeds]
+    if not out:
+        raise ValueError("seeds must name at least one seed (got an empty sequence)")
+    if len(set(out)) != len(out):
+        raise ValueError(f"seeds must be distinct (got {out}); a repeated seed repeats the same run")
+    if seed != 0:
+        raise ValueError(f"give seed or seeds, not both (got seed={seed!r}, seeds={out})")
+    return out
+
+
+def rescore(
+    history: pd.DataFrame, objective: Objective | str, domains: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Score a grid search's stored per-domain losses under another objective, without retraining.
+
+    The per-domain losses do not depend on the objective, so once a grid has been trained the
+    optimum under any other objective is a table lookup: this function applies ``objective``
+    to the ``loss_<domain>`` columns of every grid point and marks the best *feasible* point.
+    The values are at the search seed(s), like the ``objective`` column of ``history``; to
+    report a chosen mixture's value as the optimizers do, measure it with a fresh run
+    (:func:`measure`).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        ``OptimizationResult.history`` of :func:`grid_search`: weight columns named after the
+        domains, ``loss_<domain>`` columns and (optionally) ``feasible``.
+    objective : Objective or str
+        The new objective (an :class:`~mixlab.objectives.Objective`, or a parameter-free name).
+    domains : sequence of str, optional
+        The domains, in order (default: read from the ``loss_<domain>`` columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``history``: the weight columns, ``objective`` (NaN where the point was
+        not trained), ``feasible`` (all True when ``history`` has no such column) and ``best``
+        (True at the feasible point with the lowest objective; the first one on ties).
+        ``attrs["objective"]`` holds the objective's name.
+
+    Raises
+    ------
+    TypeError
+        If ``history`` is not a DataFrame or ``objective`` is not an objective.
+    ValueError
+        Missing weight or loss columns, or no feasible point with losses.
+
+    Examples
+    --------
+    >>> from mixlab.objectives import weighted_objective
+    >>> result = grid_search(None, "uniform", resolution=4, domains=["a", "b"], progress=False,
+    ...                      evaluate=lambda m: pd.Series({"a": 1 - m["a"], "b": 2 * (1 - m["b"])}))
+    >>> table = rescore(result.history, weighted_objective({"a": 0.9, "b": 0.1}))
+    >>> table.loc[table["best"], ["a", "b"]].to_numpy().tolist()
+    [[1.0, 0.0]]
+
+    Used in: 1.3, 1.5 (the optimum moves with the objective, at no extra training cost).
+    """
+    if not isinstance(history, pd.DataFrame):
+        raise TypeError(f"history must be a pandas DataFrame from grid_search (got {type(history).__name__})")
+    obj = resolve_objective(objective)
+    if domains is None:
+        doms = [str(c)[len("loss_"):] for c in history.columns if str(c).startswith("loss_")]
+        if not doms:
+            raise ValueError(
+                "history has no loss_<domain> columns (rescore needs the per-domain losses that grid_search "
+                f"stores; has: {', '.join(map(str, history.columns))})"
+            )
+    else:
+        doms = [str(d) for d in domains]
+    need = doms + [f"loss_{d}" for d in doms]
+    missing = [c for c in need if c not in history.columns]
+    if missing:
+        has = ", ".join(map(str, history.columns))
+        raise ValueError(f"history is missing columns: {', '.join(missing)} (has: {has})")
+    losses = history[[f"loss_{d}" for d in doms]].to_numpy(dtype=np.float64)
+    trained = np.all(np.isfinite(losses), axis=1)
+    values = np.full(len(history), np.nan)
+    for i in np.flatnonzero(trained):
+        values[i] = obj(pd.Series(losses[i], index=pd.Index(doms, name="domain")))
+    if "feasible" in history.columns:
+        feasible = history["feasible"].to_numpy(dtype=bool)
+    else:
+        feasible = np.ones(len(history), dtype=bool)
+    usable = feasible & np.isfinite(values)
+    if not usable.any():
+        raise ValueError("history has no feasible grid point with losses to rescore")
+    best = int(np.argmin(np.where(usable, values, np.inf)))
+    out = history[doms].copy()
+    out["objective"] = values
+    out["feasible"] = feasible
+    out["best"] = np.arange(len(history)) == best
+    out.attrs["objective"] = obj.name
+    return out
 
 
 # ---------------------------------------------------------------------------- mirror descent

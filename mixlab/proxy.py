@@ -49,6 +49,7 @@ __all__ = [
     "training_rows",
     "skill_profile",
     "sweep",
+    "mean_losses",
     "ProxyConfig",
     "PROXY",
     "TARGET",
@@ -635,7 +636,11 @@ def sweep(
     -------
     pandas.DataFrame
         Columns ``mixture``, ``seed``, ``domain``, ``weight``, ``tokens``, ``loss``, ``floor``,
-        ``excess``; one row per (mixture, seed, domain).
+        ``excess``; one row per (mixture, seed, domain), mixtures in input order, then seeds,
+        then domains in spec order (``world.train.domains``). ``domain`` is a pandas
+        Categorical whose categories are the domains in spec order, so ``groupby("domain")``,
+        ``pivot_table`` and sorting keep that order instead of the alphabetical one.
+        :func:`mean_losses` turns the table into mixture × domain means over seeds.
 
     Used in: 1.2, 1.3, 1.4, 1.5.
     """
@@ -665,11 +670,75 @@ def sweep(
         {
             "mixture": np.repeat([name for name, _, _ in jobs], k),
             "seed": np.repeat(np.array([s for _, _, s in jobs], dtype=np.int64), k),
-            "domain": np.tile(np.array(domains, dtype=object), len(jobs)),
+            "domain": pd.Categorical(np.tile(np.array(domains, dtype=object), len(jobs)), categories=domains),
             "weight": weights.ravel(),
             "tokens": tokens.ravel(),
             "loss": losses.ravel(),
             "floor": floor.ravel(),
             "excess": (losses - floor).ravel(),
         }
+    )
+
+
+def mean_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
+    """Per-domain validation losses averaged over seeds: one row per mixture, one column per domain.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        A long table as :func:`sweep` returns it (at least the columns ``mixture``, ``domain``
+        and ``loss``; other columns are ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``mixture`` in the order the mixtures first appear (the order given to
+        :func:`sweep`), columns ``domain`` in spec order (the categories of a Categorical
+        ``domain`` column, otherwise the order of first appearance, which is spec order for a
+        :func:`sweep` table), values the mean ``loss`` over all rows of that (mixture, domain),
+        i.e. over seeds. A (mixture, domain) pair without rows is NaN.
+
+    Raises
+    ------
+    TypeError
+        If ``sweep_table`` is not a DataFrame.
+    ValueError
+        If it is empty or lacks one of the columns ``mixture``, ``domain``, ``loss``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"mixture": ["a", "a", "a", "a"], "seed": [0, 0, 1, 1],
+    ...                       "domain": ["web", "code"] * 2, "loss": [3.0, 2.0, 3.5, 2.5]})
+    >>> means = mean_losses(table)
+    >>> list(means.columns), means.loc["a"].tolist()
+    (['web', 'code'], [3.25, 2.25])
+
+    Used in: 1.1, 1.2, 1.3, 2.4 (skill profiles of several mixtures side by side).
+    """
+    if not isinstance(sweep_table, pd.DataFrame):
+        raise TypeError(f"sweep_table must be a pandas DataFrame from sweep (got {type(sweep_table).__name__})")
+    missing = [c for c in ("mixture", "domain", "loss") if c not in sweep_table.columns]
+    if missing:
+        raise ValueError(
+            f"sweep_table is missing columns: {', '.join(missing)} (has: {', '.join(map(str, sweep_table.columns))})"
+        )
+    if sweep_table.empty:
+        raise ValueError("sweep_table has no rows")
+    dom = sweep_table["domain"]
+    if isinstance(dom.dtype, pd.CategoricalDtype):
+        present = set(dom.dropna().unique().tolist())
+        domains = [d for d in dom.cat.categories.tolist() if d in present]
+    else:
+        domains = pd.unique(dom.to_numpy()).tolist()
+    mixtures = pd.unique(sweep_table["mixture"].to_numpy()).tolist()
+    means = (
+        sweep_table.assign(domain=dom.astype(object))
+        .groupby(["mixture", "domain"], sort=False)["loss"]
+        .mean()
+        .unstack("domain")
+    )
+    return pd.DataFrame(
+        means.reindex(index=mixtures, columns=domains).to_numpy(dtype=np.float64),
+        index=pd.Index(mixtures, name="mixture"),
+        columns=pd.Index(domains, name="domain"),
     )

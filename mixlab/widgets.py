@@ -90,6 +90,46 @@ def _caps_series(caps: Any, domains: tuple[str, ...]) -> pd.Series | None:
     return pd.Series(vals, index=pd.Index(domains, name="domain"), name="cap")
 
 
+def _toml_string(text: str) -> str:
+    """A TOML basic string (quoted, with backslashes, quotes and control characters escaped)."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    out = out.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f'"{out}"'
+
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for a JSON-like scalar or list (bool before int: ``True`` is an int in Python)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))  # repr round-trips exactly; inf/nan are TOML too
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} of type {type(value).__name__} to TOML")
+
+
+#: Editor provenance keys that hand_tuned records itself (the rationale and source are
+#: top-level config keys; ``normalize`` describes hand_tuned's own call).
+_NOT_IN_PROVENANCE_TABLE = ("source", "rationale", "normalize")
+
+
+def _provenance_toml(params: Mapping[str, Any]) -> list[str]:
+    """Lines of a ``[provenance]`` table: scalars and lists first, then one sub-table per mapping."""
+    items = [(k, v) for k, v in params.items() if k not in _NOT_IN_PROVENANCE_TABLE and v is not None]
+    lines = ["# the editor's state when saved; mixlab.mixers.hand_tuned reads it back into the provenance",
+             "[provenance]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in items if not isinstance(v, Mapping)]
+    for k, v in items:
+        if isinstance(v, Mapping):
+            lines += ["", f"[provenance.{k}]"]
+            lines += [f"{_toml_string(str(d))} = {_toml_value(x)}" for d, x in v.items()]
+    return lines
+
+
 # ============================================================================ MixtureEditor
 class MixtureEditor:
     """Sliders of raw importance values per domain, normalized explicitly and projected onto caps.
@@ -316,24 +356,40 @@ class MixtureEditor:
         except ValueError as exc:
             self._infeasible = str(exc)
 
-    def config_toml(self) -> str:
+    def config_toml(self, *, provenance: bool = False) -> str:
         """The current weights and rationale as a hand-tuned config (TOML) that :func:`mixlab.mixers.hand_tuned` reads.
 
         Weights are written with ``repr`` (exact round trip) and sum to 1 as they are.
 
+        Parameters
+        ----------
+        provenance : bool
+            Also write a ``[provenance]`` table with what the editor's own mixture records
+            besides the weights: the raw slider values, the sum they were normalized by, the caps,
+            the budget B and E_max (when set), whether the weights were projected onto the caps
+            and which caps bind. :func:`mixlab.mixers.hand_tuned` copies these entries into the
+            loaded mixture's provenance params, so the round trip keeps them. Default False:
+            the historical format (rationale, source and weights only). Entries without a value
+            (no caps, no budget) are left out, since TOML has no null.
+
         Returns
         -------
         str
-            ``rationale = "…"`` followed by a ``[weights]`` table.
+            ``rationale = "…"`` and ``source = "mixture_editor"`` followed by a ``[weights]``
+            table (and, with ``provenance=True``, a ``[provenance]`` table).
 
         Raises
         ------
+        TypeError
+            If ``provenance`` is not a bool.
         ValueError
             If the editor holds no valid mixture or the rationale is empty (a hand-tuned
             mixture without a written reason is not reproducible).
 
         Used in: 3.4 (the weights saved as a config with a rationale).
         """
+        if not isinstance(provenance, bool):
+            raise TypeError(f"provenance must be a bool (got {provenance!r} of type {type(provenance).__name__})")
         if self.mixture is None:
             raise ValueError(f"no valid mixture to save: {self.message}")
         if not self.rationale.strip():
@@ -341,6 +397,8 @@ class MixtureEditor:
         text = self.rationale.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         lines = [f'rationale = "{text}"', 'source = "mixture_editor"', "", "[weights]"]
         lines += [f'"{d}" = {w!r}' for d, w in self.mixture.items()]
+        if provenance:
+            lines += ["", *_provenance_toml(self.mixture.provenance["params"])]
         return "\n".join(lines) + "\n"
 
     def on_change(self, callback: Callable[[MixtureEditor], None]) -> None:

@@ -79,6 +79,7 @@ __all__ = [
     "generate_world",
     "document_hashes",
     "check_disjoint",
+    "DisjointCheck",
     "worlds_dir",
 ]
 
@@ -1498,7 +1499,58 @@ def _prefix_keys(corpus: Corpus, prefix: int) -> np.ndarray:
     return key
 
 
-def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> None:
+@dataclass(frozen=True)
+class DisjointCheck:
+    """What :func:`check_disjoint` compared when it found no overlap.
+
+    Attributes
+    ----------
+    train_documents, validation_documents : int
+        Documents (and doc_ids) on each side; every validation id was looked up among the
+        training ids and every validation document's content key among the training keys.
+    train_tokens, validation_tokens : int
+        Tokens on each side.
+    candidate_pairs : int
+        (validation, training) pairs with the same length and the same first ``prefix``
+        tokens, each confirmed different by comparing all tokens (normally 0).
+    prefix : int
+        Tokens in the cheap content key.
+
+    Used in: 2.4 (validation sets must not overlap training).
+    """
+
+    train_documents: int
+    validation_documents: int
+    train_tokens: int
+    validation_tokens: int
+    candidate_pairs: int
+    prefix: int
+
+    @property
+    def ids_compared(self) -> int:
+        """doc_ids compared: the validation ids, each looked up among the training ids."""
+        return self.validation_documents
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a plain dict (stable, for printing)."""
+        return {
+            "train_documents": self.train_documents,
+            "validation_documents": self.validation_documents,
+            "train_tokens": self.train_tokens,
+            "validation_tokens": self.validation_tokens,
+            "candidate_pairs": self.candidate_pairs,
+            "prefix": self.prefix,
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"disjoint: {self.validation_documents:,} validation documents ({self.validation_tokens:,} tokens) vs "
+            f"{self.train_documents:,} training documents ({self.train_tokens:,} tokens); no shared doc_id, "
+            f"no identical token sequence ({self.candidate_pairs:,} candidate pairs compared token by token)"
+        )
+
+
+def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> DisjointCheck:
     """Check that no validation document is also a training document, by id and by content.
 
     Candidates are documents with the same length and the same first tokens (a cheap 64-bit
@@ -1508,6 +1560,14 @@ def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> No
     Parameters
     ----------
     train, validation : Corpus
+    prefix : int
+        Tokens in the candidate key (>= 1).
+
+    Returns
+    -------
+    DisjointCheck
+        What was compared: documents and tokens on each side and the number of candidate pairs
+        confirmed token by token (``print`` it for a one-line summary).
 
     Raises
     ------
@@ -1527,9 +1587,17 @@ def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> No
     ht = _prefix_keys(train, prefix)
     hv = _prefix_keys(validation, prefix)
     common = np.intersect1d(ht, hv)
+    summary = {
+        "train_documents": len(train),
+        "validation_documents": len(validation),
+        "train_tokens": int(train.docs["n_tokens"].sum()),
+        "validation_tokens": int(validation.docs["n_tokens"].sum()),
+        "prefix": prefix,
+    }
     if common.size == 0:
-        return
+        return DisjointCheck(candidate_pairs=0, **summary)
     pairs = []
+    checked = 0
     ti = np.flatnonzero(np.isin(ht, common))
     vi = np.flatnonzero(np.isin(hv, common))
     by_hash: dict[int, list[int]] = {}
@@ -1538,6 +1606,7 @@ def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> No
     for j in vi.tolist():
         vt = validation.document_tokens(j)
         for i in by_hash.get(int(hv[j]), []):
+            checked += 1
             if np.array_equal(train.document_tokens(i), vt):
                 pairs.append((validation.docs["doc_id"].iat[j], train.docs["doc_id"].iat[i]))
                 break
@@ -1547,3 +1616,4 @@ def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> No
             f"{len(pairs)} validation document(s) have the same tokens as a training document: {shown}"
             + (" …" if len(pairs) > 8 else "")
         )
+    return DisjointCheck(candidate_pairs=checked, **summary)

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from build_helpers import RECIPE, digests, recipe, temp_files
 
-from mixlab.build import FILTERS, Recipe, build, load_recipe, plan_build, register_cli
+from mixlab.build import FILTERS, Recipe, build, load_recipe, plan_build, recipes_dir, register_cli
 from mixlab.manifest import MANIFEST_NAME, read_records, verify
 
 
@@ -208,6 +208,31 @@ def test_no_resume_rewrites_everything(tmp_path: Path, reference: Path) -> None:
     shutil.copytree(reference, out)
     res = build(RECIPE, out, executor="serial", resume=False, progress=False)
     assert res.reused == [] and digests(out) == digests(reference)
+
+
+def test_summary_is_stable_and_has_no_paths_or_timings(tmp_path: Path, reference: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "deeper" / "b"
+    shutil.copytree(reference, a)
+    shutil.copytree(reference, b)
+    reused = build(RECIPE, a, executor="serial", progress=False)
+    rewritten = build(RECIPE, b, executor="serial", resume=False, progress=False)
+    totals = json.loads((reference / MANIFEST_NAME).read_text())["totals"]
+    n = totals["shards"]
+    common = {"recipe": load_recipe(RECIPE).name, "records": totals["records"], "tokens": totals["tokens"], "shards": n}
+    assert reused.summary() == {**common, "written": 0, "reused": n}
+    assert rewritten.summary() == {**common, "written": n, "reused": 0}
+    text = json.dumps(reused.summary())
+    assert str(tmp_path) not in text and "seconds" not in text and "bytes" not in text
+    assert all(isinstance(v, int) for k, v in reused.summary().items() if k != "recipe")
+
+
+def test_recipes_dir_holds_the_shipped_recipe() -> None:
+    from mixlab.world import worlds_dir
+
+    d = recipes_dir()
+    assert d == worlds_dir().parent / "recipes" and d.name == "recipes" and d.parent.name == "data_synth"
+    assert (d / "tiny-demo.toml").is_file()
+    assert load_recipe(d / "tiny-demo.toml").name == "tiny-demo"
 
 
 def test_cli_build_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -197,6 +197,49 @@ def test_check_temperature_other_mistakes() -> None:
         check_temperature_weights(uni, COUNTS, 3, by="bytes")
 
 
+def test_check_temperature_alpha_form() -> None:
+    right = mixers.temperature(COUNTS, alpha=0.3)
+    assert check_temperature_weights(right, COUNTS, alpha=0.3).ok
+    assert check_temperature_weights(as_dict(right), COUNTS, alpha=0.3).ok
+    # the same weights checked as T = 1/0.3: both forms agree
+    assert check_temperature_weights(right, COUNTS, T=1 / 0.3).ok
+    swapped = as_dict(mixers.temperature(COUNTS, T=0.3))  # used 1/α as the exponent
+    v = check_temperature_weights(swapped, COUNTS, alpha=0.3)
+    assert not v.ok and "power 1/α = 3.33" in v.message and "exponent is 0.3" in text(v)
+    v2 = check_temperature_weights(as_dict(mixers.proportional(COUNTS)), COUNTS, alpha=0.3)
+    assert "natural" in v2.message and "α = 1" in v2.message and "power α" in text(v2)
+    v3 = check_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, alpha=0.3)
+    assert "α = 0 limit" in v3.message
+    v4 = check_temperature_weights(as_dict(mixers.temperature(COUNTS, alpha=0.3, by="docs")), COUNTS, alpha=0.3)
+    assert "document counts" in v4.message
+    assert check_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, alpha=0).ok
+    assert check_temperature_weights(as_dict(mixers.proportional(COUNTS)), COUNTS, alpha=1).ok
+
+
+def test_check_temperature_T_path_hints_unchanged() -> None:
+    wrong = as_dict(mixers.temperature(COUNTS, alpha=3))
+    v = check_temperature_weights(wrong, COUNTS, T=3)
+    assert v.message == "You raised the shares to the power T = 3; temperature sampling uses the exponent α = 1/T."
+    assert v.hints[0] == "w_i ∝ p_i^(1/T): with T = 3 the exponent is α = 0.333. Larger T flattens the mixture."
+
+
+@pytest.mark.parametrize(
+    ("kw", "pattern"),
+    [({}, "exactly one of T or alpha"), ({"T": 2.0, "alpha": 0.5}, "exactly one of T or alpha"),
+     ({"alpha": -1.0}, "alpha must be >= 0"), ({"T": 0.0}, "T must be > 0")],
+)
+def test_check_temperature_exponent_errors(kw: dict[str, float], pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        check_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, **kw)
+
+
+def test_check_temperature_sizes_only_table() -> None:
+    sizes = COUNTS[["tokens"]]
+    right = mixers.temperature(COUNTS, alpha=0.5)
+    assert check_temperature_weights(right, sizes, alpha=0.5).ok
+    assert "natural" in check_temperature_weights(as_dict(mixers.proportional(COUNTS)), sizes, T=2).message
+
+
 # ---------------------------------------------------------------- check_number
 @pytest.mark.parametrize("answer,needle", [
     (250.0, "100× too large"),

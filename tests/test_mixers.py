@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,7 +114,8 @@ def test_hand_tuned_from_toml_and_json(tmp_path: pytest.TempPathFactory) -> None
     toml.write_text('rationale = "books are clean"\n[weights]\nweb = 0.5\nbooks = 0.5\n')
     m = mixers.hand_tuned(toml)
     assert m["books"] == 0.5 and m.provenance["params"]["rationale"] == "books are clean"
-    assert m.provenance["params"]["source"] == str(toml)
+    assert m.provenance["params"]["source"] == "mix.toml"  # the file name, not a machine-specific path
+    assert m.provenance["params"]["sha256"] == hashlib.sha256(toml.read_bytes()).hexdigest()
     js = tmp_path / "mix.json"  # type: ignore[operator]
     js.write_text(json.dumps({"weights": {"web": 0.25, "books": 0.75}, "kind": "document"}))
     with pytest.raises(ValueError, match="rationale"):
@@ -124,6 +128,102 @@ def test_hand_tuned_from_toml_and_json(tmp_path: pytest.TempPathFactory) -> None
         mixers.hand_tuned(bad, "r")
     with pytest.raises(FileNotFoundError):
         mixers.hand_tuned(tmp_path / "nope.toml", "r")  # type: ignore[operator]
+
+
+def test_hand_tuned_provenance_is_machine_independent(tmp_path: Path) -> None:
+    text = 'rationale = "books are clean"\nsource = "mixture_editor"\n[weights]\nweb = 0.5\nbooks = 0.5\n'
+    paths = []
+    for sub in ("a", "b/c"):
+        (tmp_path / sub).mkdir(parents=True)
+        paths.append(tmp_path / sub / "mix.toml")
+        paths[-1].write_text(text, encoding="utf-8")
+    a, b = (mixers.hand_tuned(p) for p in paths)
+    assert a == b  # same file content in two folders: identical mixtures, provenance included
+    params = a.provenance["params"]
+    assert params["source"] == "mix.toml" and str(tmp_path) not in json.dumps(a.provenance)
+    assert params["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert params["written_by"] == "mixture_editor"
+    # a mapping keeps the historical record exactly
+    assert mixers.hand_tuned({"web": 1.0}, "r").provenance["params"] == {
+        "rationale": "r", "source": "mapping", "normalize": False}
+
+
+def test_hand_tuned_reads_provenance_table(tmp_path: Path) -> None:
+    toml = tmp_path / "mix.toml"
+    toml.write_text(
+        'rationale = "r"\n[weights]\nweb = 0.25\ncode = 0.75\n'
+        '[provenance]\nbudget = 6000000.0\nprojected_onto_caps = true\nbinding_caps = ["code"]\n'
+        '[provenance.raw]\nweb = 1.0\ncode = 3.0\n',
+        encoding="utf-8",
+    )
+    params = mixers.hand_tuned(toml).provenance["params"]
+    assert params["budget"] == 6_000_000.0 and params["projected_onto_caps"] is True
+    assert params["binding_caps"] == ["code"] and params["raw"] == {"web": 1.0, "code": 3.0}
+    js = tmp_path / "mix.json"
+    js.write_text(json.dumps({"weights": {"web": 1.0}, "rationale": "r", "provenance": {"note": "x"}}))
+    assert mixers.hand_tuned(js).provenance["params"]["note"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ('rationale = "r"\nbudget = 5\n[weights]\nweb = 1.0\n',
+         r"mix.toml has unknown keys: budget \(allowed: .*put extra records under \[provenance\]\)"),
+        ('rationale = "r"\nprovenance = 3\n[weights]\nweb = 1.0\n', "provenance must be a table"),
+        ('rationale = "r"\n[weights]\nweb = 1.0\n[provenance]\nsource = "elsewhere"\n',
+         r"\[provenance\] must not set source"),
+        ('rationale = "r"\n[weights]\nweb = 1.0\n[provenance]\nwhen = 2024-01-01\n', "provenance.when must be"),
+        ('rationale = "r"\nsource = 3\n[weights]\nweb = 1.0\n', "source must be a string"),
+    ],
+)
+def test_hand_tuned_config_errors(tmp_path: Path, text: str, pattern: str) -> None:
+    toml = tmp_path / "mix.toml"
+    toml.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=pattern):
+        mixers.hand_tuned(toml)
+
+
+# ---------------------------------------------------------------- sizes-only tables
+SIZES = pd.DataFrame({"tokens": [500_000, 400_000, 90_000, 10_000]}, index=COUNTS.index)
+
+
+def test_single_column_mixers_accept_a_sizes_only_table() -> None:
+    assert mixers.proportional(SIZES).allclose(mixers.proportional(COUNTS), atol=0)
+    assert mixers.temperature(SIZES, T=2.0).allclose(mixers.temperature(COUNTS, T=2.0), atol=0)
+    assert mixers.unimax(SIZES, budget=5e5, max_epochs=2).allclose(
+        mixers.unimax(COUNTS, budget=5e5, max_epochs=2), atol=0)
+    assert mixers.seqio_rates(SIZES, maximum=1e5, by="tokens").allclose(
+        mixers.seqio_rates(COUNTS, maximum=1e5, by="tokens"), atol=0)
+    assert mixers.proportional(SIZES).provenance["counts"] == {"tokens": SIZES["tokens"].to_dict()}
+    docs_only = COUNTS[["docs"]]
+    assert mixers.proportional(docs_only, by="docs").allclose(mixers.proportional(COUNTS, by="docs"), atol=0)
+    assert mixers.seqio_rates(docs_only).allclose(mixers.seqio_rates(COUNTS), atol=0)
+
+
+def test_full_tables_keep_both_counts_in_provenance() -> None:
+    for m in (mixers.proportional(COUNTS), mixers.temperature(COUNTS, T=3.0),
+              mixers.unimax(COUNTS, budget=5e5, max_epochs=2), mixers.seqio_rates(COUNTS)):
+        assert set(m.provenance["counts"]) == {"docs", "tokens"}
+
+
+@pytest.mark.parametrize(
+    ("call", "pattern"),
+    [
+        (lambda: mixers.proportional(SIZES, by="docs"), r"^counts is missing columns: docs \(has: tokens\)$"),
+        (lambda: mixers.temperature(COUNTS[["docs"]], T=2.0), r"^counts is missing columns: tokens \(has: docs\)$"),
+        (lambda: mixers.unimax(COUNTS[["docs"]], budget=1, max_epochs=1), "missing columns: tokens"),
+        (lambda: mixers.seqio_rates(SIZES), "missing columns: docs"),
+        (lambda: mixers.proportional(SIZES.assign(docs=[1, -1, 1, 1])), r"counts\['docs'\] must be >= 0"),
+    ],
+)
+def test_single_column_mixers_still_fail_fast(call: Any, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+def test_single_column_mixers_type_error_unchanged() -> None:
+    with pytest.raises(TypeError, match="counts must be a pandas DataFrame"):
+        mixers.proportional({"tokens": [1]})  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- temperature

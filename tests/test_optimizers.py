@@ -23,10 +23,11 @@ from mixlab.optimizers import (
     grid_search,
     kl_project_capped,
     measure,
+    rescore,
     resolve_objective,
     simplex_grid,
 )
-from mixlab.proxy import ProxyConfig
+from mixlab.proxy import ProxyConfig, train_proxy
 from mixlab.world import World, generate_world, load_spec
 
 DOMAINS = ("web", "code", "math")
@@ -192,6 +193,112 @@ def test_grid_search_on_a_world_respects_caps(world3: World) -> None:
     assert caps.min() < 0.5  # math's cap binds
     on_simplex_within(res, caps)
     assert res.value == pytest.approx(measure(world3, res.mixture, "worst-case", CONFIG, EVAL_SEED))
+
+
+def test_grid_search_seeds_average_losses_and_count_every_run(world3: World) -> None:
+    seeds = (0, 1, 2)
+    res = grid_search(world3, "uniform", CONFIG, resolution=2, seeds=seeds, progress=False)
+    n = len(res.history)
+    assert res.runs == n * len(seeds) and res.tokens_spent == res.runs * CONFIG.budget
+    params = res.mixture.provenance["params"]
+    assert params["seeds"] == list(seeds) and params["seed"] is None
+    per_seed = res.details["seed_losses"]
+    assert per_seed.index.names == ["point", "seed"] and list(per_seed.columns) == list(DOMAINS)
+    point = 1
+    w = res.history.loc[point, list(DOMAINS)].to_dict()
+    runs = [train_proxy(world3, Mixture(w, domains=DOMAINS), CONFIG, s).losses for s in seeds]
+    mean = sum(runs) / len(runs)
+    np.testing.assert_allclose(res.history.loc[point, [f"loss_{d}" for d in DOMAINS]].to_numpy(float),
+                               mean.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(per_seed.loc[(point, 2)].to_numpy(), runs[2].to_numpy(), rtol=1e-12)
+    assert res.history.loc[point, "objective"] == pytest.approx(float(mean.mean()), rel=1e-12)
+    # the measured value is still one fresh run at the evaluation seed
+    assert res.value == pytest.approx(measure(world3, res.mixture, "uniform", CONFIG, EVAL_SEED))
+
+
+def test_grid_search_default_seed_path_is_unchanged(world3: World) -> None:
+    one = grid_search(world3, "uniform", CONFIG, resolution=2, seed=3, progress=False)
+    same = grid_search(world3, "uniform", CONFIG, resolution=2, seeds=[3], progress=False)
+    pd.testing.assert_frame_equal(one.history, same.history)
+    assert one.runs == same.runs and one.details == {}
+    assert "seeds" not in one.mixture.provenance["params"] and one.mixture.provenance["params"]["seed"] == 3
+
+
+def test_grid_search_seeds_with_an_injected_surface_counts_each_call() -> None:
+    calls: list[int] = []
+
+    def noisy(m: Mixture) -> pd.Series:
+        calls.append(1)
+        return quadratic()(m) + 0.01 * (len(calls) % 2)  # alternating offset, averaged out over 2 seeds
+
+    res = grid_search(None, "uniform", CONFIG, resolution=10, evaluate=noisy, domains=DOMAINS, progress=False,
+                      seeds=(5, 6))
+    assert res.runs == len(calls) - 1 == 2 * math.comb(12, 2)  # the last call is the measuring run
+    np.testing.assert_allclose(res.mixture.as_array(list(DOMAINS)), OPT, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "pattern"),
+    [
+        ({"seeds": []}, ValueError, "at least one seed"),
+        ({"seeds": [1, 1]}, ValueError, "distinct"),
+        ({"seeds": [-1]}, ValueError, "seeds"),
+        ({"seeds": "01"}, TypeError, "sequence of ints"),
+        ({"seeds": [1, 2], "seed": 4}, ValueError, "seed or seeds, not both"),
+    ],
+)
+def test_grid_search_seeds_errors(kwargs: dict[str, Any], err: type, pattern: str) -> None:
+    with pytest.raises(err, match=pattern):
+        grid_search(None, "uniform", CONFIG, resolution=2, evaluate=quadratic(), domains=DOMAINS, progress=False,
+                    **kwargs)
+
+
+def test_rescore_moves_the_optimum_without_retraining() -> None:
+    calls: list[int] = []
+
+    def surface(m: Mixture) -> pd.Series:
+        calls.append(1)
+        return quadratic()(m)
+
+    res = grid_search(None, "uniform", CONFIG, resolution=10, evaluate=surface, domains=DOMAINS, progress=False)
+    trained = len(calls)
+    same = res.rescore("uniform")
+    assert len(calls) == trained  # no retraining
+    pd.testing.assert_series_equal(same["best"], res.history["best"])
+    np.testing.assert_allclose(same["objective"], res.history["objective"])
+    target = weighted_objective({"web": 0.0, "code": 0.0, "math": 1.0})
+    table = rescore(res.history, target)
+    assert table.attrs["objective"] == target.name and table["best"].sum() == 1
+    best = table.loc[table["best"], list(DOMAINS)].to_numpy().ravel()
+    assert best[2] == pytest.approx(0.2)  # the math loss alone is lowest at the optimum's math weight
+    expected = target(pd.Series(res.history.loc[0, [f"loss_{d}" for d in DOMAINS]].to_numpy(float), index=DOMAINS))
+    assert table.loc[0, "objective"] == pytest.approx(expected)
+    assert list(table.columns) == [*DOMAINS, "objective", "feasible", "best"]
+
+
+def test_rescore_picks_only_feasible_trained_points() -> None:
+    sizes = {"web": 10_000, "code": 10_000, "math": 2_000}  # caps 0.5, 0.5, 0.1
+    lean = grid_search(None, "uniform", CONFIG, resolution=10, max_epochs=1.0, evaluate=quadratic(np.array(
+        [0.2, 0.3, 0.5])), domains=DOMAINS, sizes=sizes, progress=False, train_infeasible=False)
+    table = rescore(lean.history, worst_case(), DOMAINS)
+    assert table.loc[~table["feasible"], "objective"].isna().all()
+    assert bool(table.loc[table["best"], "feasible"].item())
+    assert table.loc[table["best"], "objective"].item() == table.loc[table["feasible"], "objective"].min()
+
+
+def test_rescore_errors() -> None:
+    res = grid_search(None, "uniform", CONFIG, resolution=2, evaluate=quadratic(), domains=DOMAINS, progress=False)
+    with pytest.raises(TypeError, match="history must be a pandas DataFrame"):
+        rescore(res.history.to_numpy(), "uniform")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no loss_<domain> columns"):
+        rescore(res.history[list(DOMAINS)], "uniform")
+    with pytest.raises(ValueError, match="missing columns: loss_math"):
+        rescore(res.history.drop(columns="loss_math"), "uniform", DOMAINS)
+    with pytest.raises(ValueError, match="not a parameter-free objective"):
+        rescore(res.history, "nope")
+    none_feasible = res.history.assign(feasible=False)
+    with pytest.raises(ValueError, match="no feasible grid point"):
+        rescore(none_feasible, "uniform")
 
 
 # ---------------------------------------------------------------------------- exponentiated gradient

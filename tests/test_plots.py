@@ -139,6 +139,110 @@ def test_ternary_scatter_validates_points() -> None:
         plots.ternary_heatmap(simplex_grid(), [1.0, 2.0])
 
 
+def _optimum_text(ax: plt.Axes) -> str:
+    return next(t.get_text() for t in ax.texts if "optimum" in t.get_text())
+
+
+def test_ternary_heatmap_levels_as_count_or_boundaries() -> None:
+    grid = simplex_grid()
+    values = ((grid - [0.2, 0.5, 0.3]) ** 2).sum(axis=1)
+    ax = plots.ternary_heatmap(grid, values, levels=5, mark_min=False)
+    assert len(ax.collections) >= 1
+    bounds = [0.0, 0.1, 0.2, 0.5, 1.0, 2.0]
+    ax2 = plots.ternary_heatmap(grid, values, levels=bounds)
+    cs = next(c for c in ax2.collections if hasattr(c, "levels"))
+    np.testing.assert_allclose(cs.levels, bounds)
+    plots.ternary_heatmap(grid, values, levels=np.linspace(0, 2, 7))  # arrays work too
+    for bad, err, pattern in [
+        (0, ValueError, ">= 1"),
+        (True, TypeError, "got a bool"),
+        ("14", TypeError, "int .* or a sequence"),
+        ([1.0], ValueError, "at least two"),
+        ([0.0, 0.5, 0.5], ValueError, "strictly increasing"),
+        ([0.0, float("nan")], ValueError, "finite"),
+        (["a", "b"], TypeError, "numbers"),
+    ]:
+        with pytest.raises(err, match=pattern):
+            plots.ternary_heatmap(grid, values, levels=bad)
+
+
+def test_ternary_heatmap_marks_the_feasible_minimum() -> None:
+    grid = simplex_grid()
+    values = ((grid - [0.2, 0.5, 0.3]) ** 2).sum(axis=1)
+    feasible = grid[:, 1] <= 0.3  # the unconstrained optimum (code = 0.5) is infeasible
+    ax = plots.ternary_heatmap(grid, values, domains=("web", "code", "math"), feasible=feasible)
+    expected = values[feasible].min()
+    assert _optimum_text(ax) == f"feasible optimum ({expected:.3f})"
+    assert expected > values.min()
+    star = [c for c in ax.collections if c.get_offsets().shape == (1, 2)][-1]
+    i = int(np.flatnonzero(feasible)[np.argmin(values[feasible])])
+    np.testing.assert_allclose(star.get_offsets()[0], plots.barycentric_to_xy(grid[i : i + 1])[0])
+    crosses = [c for c in ax.collections if c.get_label() == "infeasible"]
+    assert len(crosses) == 1 and len(crosses[0].get_offsets()) == int((~feasible).sum())
+    # unconstrained: the historical label and point
+    assert _optimum_text(plots.ternary_heatmap(grid, values)) == f"grid optimum ({values.min():.3f})"
+    # NaN is fine at infeasible points (a grid search with train_infeasible=False), not at feasible ones
+    untrained = np.where(feasible, values, np.nan)
+    ax3 = plots.ternary_heatmap(grid, untrained, feasible=pd.Series(feasible))
+    assert _optimum_text(ax3) == f"feasible optimum ({expected:.3f})"
+    with pytest.raises(ValueError, match="values must be finite \\(NaN/inf found\\)"):
+        plots.ternary_heatmap(grid, untrained)
+    with pytest.raises(ValueError, match="finite at feasible points"):
+        plots.ternary_heatmap(grid, np.where(feasible, np.nan, values), feasible=feasible)
+    with pytest.raises(ValueError, match="one entry per grid point"):
+        plots.ternary_heatmap(grid, values, feasible=feasible[:3])
+    with pytest.raises(TypeError, match="booleans"):
+        plots.ternary_heatmap(grid, values, feasible=feasible.astype(int))
+    with pytest.raises(ValueError, match="no feasible point|at least one feasible"):
+        plots.ternary_heatmap(grid, values, feasible=np.zeros(len(grid), dtype=bool))
+
+
+def test_ternary_heatmap_with_a_grid_search_history() -> None:
+    from mixlab.optimizers import grid_search
+
+    def surface(m: Mixture) -> pd.Series:
+        w = m.as_array(["web", "code", "math"])
+        return pd.Series(2.0 + (w - [0.2, 0.5, 0.3]) ** 2, index=["web", "code", "math"])
+
+    res = grid_search(None, "uniform", resolution=10, evaluate=surface, domains=["web", "code", "math"],
+                      max_epochs=1.0, sizes={"web": 1e9, "code": 90_000, "math": 1e9}, progress=False,
+                      train_infeasible=False)
+    h = res.history
+    ax = plots.ternary_heatmap(h[["web", "code", "math"]], h["objective"], feasible=h["feasible"])
+    assert _optimum_text(ax) == f"feasible optimum ({h.loc[h['best'], 'objective'].item():.3f})"
+
+
+def test_length_distribution_boxes_per_domain() -> None:
+    from mixlab.world import generate_world
+
+    world = generate_world("tiny", 0)
+    ax = plots.length_distribution(world.train)
+    assert ax.get_yscale() == "log" and "tokens per document" in ax.get_ylabel()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    counts = world.train.doc_counts()
+    assert labels == [f"{d}\n({int(counts[d]):,} docs)" for d in world.train.domains]
+    colors = plots.domain_colors(list(world.train.domains))
+    boxes = [p for p in ax.patches]
+    assert len(boxes) == len(world.train.domains)
+    for box, d in zip(boxes, world.train.domains, strict=True):
+        assert matplotlib.colors.to_hex(box.get_facecolor()) == colors[d].lower()
+    means = [c for c in ax.collections if c.get_label() == "mean length"][0].get_offsets()[:, 1]
+    lengths = world.train.docs.groupby("domain", observed=True)["n_tokens"].mean()
+    np.testing.assert_allclose(means, lengths.reindex(list(world.train.domains)).to_numpy())
+    lin = plots.length_distribution(world.train, log=False)
+    assert lin.get_yscale() == "linear"
+    # a domain without documents keeps its slot
+    some = world.train.subset((world.train.docs["domain"] != world.train.domains[1]).to_numpy())
+    ax2 = plots.length_distribution(some)
+    assert len(ax2.get_xticklabels()) == len(world.train.domains) and len(ax2.patches) == len(world.train.domains) - 1
+    with pytest.raises(TypeError, match="Corpus"):
+        plots.length_distribution(world.train.docs)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="log must be a bool"):
+        plots.length_distribution(world.train, log="yes")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no documents"):
+        plots.length_distribution(world.train.subset(np.zeros(len(world.train), dtype=bool)))
+
+
 def test_convergence_plot_is_log_log_with_guides() -> None:
     w = [0.5, 0.3, 0.2]
     src, _ = blended_index(w, 2000)

@@ -14,6 +14,7 @@ from mixlab.proxy import (
     ProxyConfig,
     _integer_budget,
     held_out,
+    mean_losses,
     pair_codes,
     sweep,
     train_on_rows,
@@ -209,6 +210,42 @@ def test_sweep_long_table(world: World) -> None:
     assert len(out) == 2 * 2 * len(world.train.domains)
     assert list(out.columns[:3]) == ["mixture", "seed", "domain"]
     assert out.groupby(["mixture", "seed"])["tokens"].sum().eq(SMALL.budget).all()
+
+
+def test_sweep_keeps_spec_domain_order(world: World) -> None:
+    spec = list(world.train.domains)
+    assert spec != sorted(spec)  # the test means something only if spec order is not alphabetical
+    out = sweep(world, {"b": mix(world, web=0.5), "a": mix(world, code=0.5)}, SMALL, seeds=(1, 0), progress=False)
+    assert isinstance(out["domain"].dtype, pd.CategoricalDtype)
+    assert out["domain"].cat.categories.tolist() == spec
+    for _, rows in out.groupby(["mixture", "seed"], sort=False):
+        assert rows["domain"].tolist() == spec
+    assert out.groupby("domain")["loss"].mean().index.tolist() == spec  # not alphabetical
+    assert out.pivot_table(index="domain", columns="mixture", values="loss").index.tolist() == spec
+    assert out["mixture"].unique().tolist() == ["b", "a"] and out["seed"].unique().tolist() == [1, 0]
+
+
+def test_mean_losses_averages_seeds_in_spec_and_input_order(world: World) -> None:
+    mixtures = {"web-heavy": mix(world, web=0.6), "code-heavy": mix(world, code=0.6)}
+    out = sweep(world, mixtures, SMALL, seeds=(0, 1), progress=False)
+    means = mean_losses(out)
+    assert means.index.tolist() == ["web-heavy", "code-heavy"] and means.index.name == "mixture"
+    assert means.columns.tolist() == list(world.train.domains) and means.columns.name == "domain"
+    for name, m in mixtures.items():
+        runs = [train_proxy(world, m, SMALL, s).losses for s in (0, 1)]
+        np.testing.assert_allclose(means.loc[name].to_numpy(), ((runs[0] + runs[1]) / 2).to_numpy(), rtol=1e-12)
+    # a plain (non-categorical) table keeps the order of first appearance
+    plain = out.assign(domain=out["domain"].astype(str))
+    pd.testing.assert_frame_equal(mean_losses(plain), means)
+
+
+def test_mean_losses_errors() -> None:
+    with pytest.raises(TypeError, match="sweep_table must be a pandas DataFrame"):
+        mean_losses([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="missing columns: loss"):
+        mean_losses(pd.DataFrame({"mixture": ["a"], "domain": ["web"]}))
+    with pytest.raises(ValueError, match="no rows"):
+        mean_losses(pd.DataFrame({"mixture": [], "domain": [], "loss": []}))
 
 
 # ---------------------------------------------------------------------------- errors

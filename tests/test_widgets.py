@@ -191,6 +191,46 @@ def test_config_toml_round_trips_through_hand_tuned(tmp_path: Path) -> None:
         ed.config_toml()
 
 
+def test_config_toml_default_format_is_unchanged() -> None:
+    ed = MixtureEditor(["web", "code"], initial={"web": 1.0, "code": 3.0}, rationale="code matters")
+    assert ed.config_toml() == ed.config_toml(provenance=False) == (
+        'rationale = "code matters"\nsource = "mixture_editor"\n\n[weights]\n"web" = 0.25\n"code" = 0.75\n'
+    )
+    with pytest.raises(TypeError, match="provenance must be a bool"):
+        ed.config_toml(provenance="yes")  # type: ignore[arg-type]
+
+
+def test_config_toml_provenance_round_trips_the_editor_state(tmp_path: Path) -> None:
+    sizes = pd.Series({"web": 1_500_000, "books": 180_000, "code": 450_000})
+    ed = MixtureEditor(DOMAINS, initial={"web": 3.0, "books": 2.0, "code": 2.0}, sizes=sizes,
+                       budget=1_500_000, max_epochs=2.0, rationale="books capped by E_max")
+    assert ed.status == "capped" and ed.mixture is not None
+    text = ed.config_toml(provenance=True)
+    assert text.startswith(ed.config_toml()) and "\n[provenance]\n" in text
+    path = tmp_path / "editor.toml"
+    path.write_text(text, encoding="utf-8")
+    loaded = mixers.hand_tuned(path, domains=DOMAINS)
+    assert loaded.allclose(ed.mixture, atol=0)
+    mine, back = ed.mixture.provenance["params"], loaded.provenance["params"]
+    for key in ("raw", "normalized_from_sum", "caps", "budget", "max_epochs", "projected_onto_caps", "binding_caps"):
+        assert back[key] == mine[key], key
+    assert back["binding_caps"] == ["books"] and back["projected_onto_caps"] is True
+    assert back["written_by"] == "mixture_editor" and back["source"] == "editor.toml"
+    assert back["rationale"] == "books capped by E_max"
+
+
+def test_config_toml_provenance_without_caps_leaves_out_missing_values(tmp_path: Path) -> None:
+    ed = MixtureEditor(DOMAINS, rationale='a "quoted" \\ reason')
+    text = ed.config_toml(provenance=True)
+    assert "caps" not in text.replace("binding_caps", "").replace("projected_onto_caps", "")
+    assert "budget" not in text and "max_epochs" not in text
+    path = tmp_path / "plain.toml"
+    path.write_text(text, encoding="utf-8")
+    back = mixers.hand_tuned(path).provenance["params"]
+    assert back["raw"] == dict.fromkeys(DOMAINS, 1.0) and back["binding_caps"] == []
+    assert back["projected_onto_caps"] is False and back["rationale"] == 'a "quoted" \\ reason'
+
+
 def test_on_change_listeners_are_called() -> None:
     ed = MixtureEditor(DOMAINS)
     seen: list[dict[str, float]] = []

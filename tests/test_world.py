@@ -17,6 +17,7 @@ from mixlab.text import byte_lengths, word_table
 from mixlab.validation import InvariantError
 from mixlab.world import (
     SCHEMA_VERSION,
+    DisjointCheck,
     MarkovProcess,
     World,
     WorldSpec,
@@ -299,7 +300,36 @@ def test_document_hashes_chunking(tiny: World) -> None:
 
 # ---------------------------------------------------------------- validation disjointness
 def test_check_disjoint_passes(tiny: World) -> None:
-    check_disjoint(tiny.train, tiny.validation)
+    summary = check_disjoint(tiny.train, tiny.validation)
+    assert isinstance(summary, DisjointCheck)
+    assert summary.train_documents == len(tiny.train) and summary.validation_documents == len(tiny.validation)
+    assert summary.ids_compared == len(tiny.validation)
+    assert summary.train_tokens == int(tiny.train.docs["n_tokens"].sum())
+    assert summary.validation_tokens == int(tiny.validation.docs["n_tokens"].sum())
+    assert summary.candidate_pairs == 0 and summary.prefix == 16
+    assert summary.as_dict()["candidate_pairs"] == 0
+    assert str(summary).startswith(f"disjoint: {len(tiny.validation):,} validation documents")
+    assert "0x" not in repr(summary) and "/" not in str(summary)
+
+
+def _replace_validation_document(tiny: World, row: int, tokens: np.ndarray) -> Corpus:
+    val = tiny.validation
+    lens = val.docs["n_tokens"].to_numpy().copy()
+    pieces = [val.document_tokens(i) for i in range(len(val))]
+    pieces[row] = tokens
+    lens[row] = len(tokens)
+    docs = val.docs.copy()
+    docs["n_tokens"] = lens
+    docs["start"] = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    return Corpus(docs, np.concatenate(pieces).astype(np.int32), val.domains, val.vocab_size)
+
+
+def test_check_disjoint_counts_candidate_pairs(tiny: World) -> None:
+    near = tiny.train.document_tokens(42).copy()
+    assert len(near) > 16
+    near[-1] = (near[-1] + 1) % tiny.vocab_size  # same length and prefix, different content
+    summary = check_disjoint(tiny.train, _replace_validation_document(tiny, 5, near))
+    assert summary.candidate_pairs >= 1
 
 
 def test_check_disjoint_catches_copied_document(tiny: World) -> None:
