@@ -4,7 +4,10 @@ Subcommands::
 
     mixlab doctor                        check Python, packages, kernel, widgets extension
     mixlab course run [--notebooks DIR]  execute every notebook headless (files untouched)
+        [--report PATH] [--budget [S]]   ... with a wall-time table; fail on notebooks over S s
     mixlab course refresh [NOTEBOOK ...] re-execute notebooks in place (maintainers)
+    mixlab course student OUT            student copies: no solutions, exercises cleared
+    mixlab course site OUT               offline HTML site of the executed notebooks
 
 Adding a subcommand: write ``_add_<name>(subparsers)`` that creates its parser and sets
 ``func=<handler>`` with ``set_defaults``; a handler takes the parsed ``argparse.Namespace`` and
@@ -28,9 +31,24 @@ __all__ = ["build_parser", "main"]
 #: Default location of the notebooks: ``notebooks/`` in the current directory.
 DEFAULT_NOTEBOOKS = Path("notebooks")
 
+#: Per-notebook wall-time budget of ``course run --budget`` given without a value (seconds);
+#: the same number as :data:`mixlab.course.DEFAULT_BUDGET` (kept here so ``--help`` stays cheap).
+DEFAULT_BUDGET = 10.0
 
-def _print(*args: Any) -> None:
-    print(*args, flush=True)
+
+def _positive_seconds(text: str) -> float:
+    """argparse type: a finite number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds (got {text!r})") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0 (got {text!r})")
+    return value
+
+
+def _print(*args: Any, end: str = "\n") -> None:
+    print(*args, end=end, flush=True)
 
 
 def _help_for(parser: argparse.ArgumentParser) -> Any:
@@ -59,8 +77,12 @@ def _print_run(run: Any) -> None:
 
 
 def _cmd_course_run(args: argparse.Namespace) -> int:
-    from mixlab.course import describe_runs, run_course
+    from mixlab.course import REPORT_FORMATS, describe_runs, run_course
 
+    if args.report is not None and Path(args.report).suffix.lower() not in REPORT_FORMATS:
+        # checked before the (long) run, so a typo does not cost a whole course execution
+        _print(f"mixlab course run: --report must end in one of {', '.join(REPORT_FORMATS)} (got {args.report!r})")
+        return 2
     directory = Path(args.notebooks)
     try:
         runs = run_course(directory, timeout=args.timeout, stop_on_failure=args.fail_fast, echo=_print_run)
@@ -68,12 +90,36 @@ def _cmd_course_run(args: argparse.Namespace) -> int:
         _print(f"mixlab course run: {exc}")
         return 2
     _print(describe_runs(runs))
-    failed = [r for r in runs if not r.ok]
-    if failed:
-        for r in failed:
+    return _report_runs(runs, budget=args.budget, report=args.report)
+
+
+def _report_runs(runs: Sequence[Any], *, budget: float | None, report: str | None) -> int:
+    """Print the wall-time table, write ``report``, name failures and notebooks over ``budget``."""
+    from mixlab.course import over_budget, runtime_table, write_runtime_report
+
+    _print()
+    _print(runtime_table(runs, budget=budget), end="")
+    if report is not None:
+        try:
+            fmt = write_runtime_report(report, runs, budget=budget)
+        except (ValueError, OSError) as exc:
+            _print(f"mixlab course run: cannot write the report: {exc}")
+            return 2
+        _print(f"wall-time report ({fmt}) written to {report}")
+    code = 0
+    for r in runs:
+        if not r.ok:
             _print(f"FAILED {r.failure}")
-        return 1
-    return 0
+            code = 1
+    if budget is not None:
+        slow = over_budget(runs, budget)
+        for r in slow:
+            _print(f"OVER BUDGET {r.path.name}: {r.seconds:.2f} s > {budget:g} s")
+        if slow:
+            code = 1
+        else:
+            _print(f"every notebook within the budget of {budget:g} s")
+    return code
 
 
 def _cmd_course_refresh(args: argparse.Namespace) -> int:
@@ -111,15 +157,24 @@ COURSE_SUBPARSERS: Any = None
 
 def _add_course(subparsers: Any) -> None:
     global COURSE_SUBPARSERS
-    course = subparsers.add_parser("course", help="run or refresh the course notebooks")
+    course = subparsers.add_parser("course", help="run, refresh or hand out the course notebooks")
     course.set_defaults(func=_help_for(course))
-    sub = course.add_subparsers(dest="course_command", metavar="{run,refresh}")
+    sub = course.add_subparsers(dest="course_command", metavar="{run,refresh,student,site}")
     COURSE_SUBPARSERS = sub
 
     run = sub.add_parser("run", help="execute every notebook headless, in order; files are not modified")
     run.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder of notebooks (default: notebooks/)")
     run.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per cell (default 600)")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
+    run.add_argument(
+        "--report", metavar="PATH", default=None,
+        help="also write the wall-time table to PATH (.md for Markdown, .csv for CSV)",
+    )
+    run.add_argument(
+        "--budget", metavar="SECONDS", nargs="?", type=_positive_seconds, const=DEFAULT_BUDGET, default=None,
+        help=f"exit non-zero naming every notebook slower than SECONDS (default {DEFAULT_BUDGET:g} when given "
+        "without a value)",
+    )
     run.set_defaults(func=_cmd_course_run)
 
     refresh = sub.add_parser(
@@ -129,6 +184,62 @@ def _add_course(subparsers: Any) -> None:
     refresh.add_argument("notebook", nargs="*", help="notebook files (default: every notebook in notebooks/)")
     refresh.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per cell (default 600)")
     refresh.set_defaults(func=_cmd_course_refresh)
+
+
+def _cmd_course_student(args: argparse.Namespace) -> int:
+    from mixlab.classroom import write_student_copies
+
+    try:
+        copies = write_student_copies(args.out, args.notebooks)
+    except (NotADirectoryError, FileExistsError, ValueError) as exc:
+        _print(f"mixlab course student: {exc}")
+        return 2
+    for c in copies:
+        _print(f"  {c}")
+    removed = sum(c.removed for c in copies)
+    _print(f"{len(copies)} student notebook(s) written to {args.out} ({removed} solution cell(s) removed)")
+    return 0
+
+
+def _cmd_course_site(args: argparse.Namespace) -> int:
+    from mixlab.classroom import build_site
+
+    try:
+        pages = build_site(args.out, args.notebooks, mathjax=not args.no_mathjax)
+    except (NotADirectoryError, FileExistsError, ValueError) as exc:
+        _print(f"mixlab course site: {exc}")
+        return 2
+    for page in pages:
+        _print(f"  {page.filename}  {page.label}")
+    _print(f"{len(pages)} page(s) and index.html written to {args.out}; open {Path(args.out) / 'index.html'}")
+    return 0
+
+
+def _add_classroom(sub: Any) -> None:
+    """Add ``course student`` and ``course site`` to the ``course`` group (:data:`COURSE_SUBPARSERS`)."""
+    student = sub.add_parser(
+        "student",
+        help="write student copies: solution cells removed, exercise/check outputs cleared",
+        description="Write a student copy of every notebook into OUT: cells tagged 'solution' are removed, "
+        "outputs of cells tagged 'exercise' or 'check' are cleared, everything else is kept. OUT is replaced "
+        "as a whole and must not be (or contain, or lie inside) the notebooks folder.",
+    )
+    student.add_argument("out", metavar="OUT", help="folder for the student copies (new, empty or from an earlier run)")
+    student.add_argument(
+        "--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder of notebooks (default: notebooks/)"
+    )
+    student.set_defaults(func=_cmd_course_student)
+
+    site = sub.add_parser(
+        "site",
+        help="build an offline HTML site of the executed notebooks (stored outputs, no re-execution)",
+        description="Render every notebook's stored outputs to OUT/<notebook>.html with previous/next links "
+        "and OUT/index.html. Nothing is executed and the pages load nothing from the network.",
+    )
+    site.add_argument("out", metavar="OUT", help="folder for the site (new, empty or from an earlier run)")
+    site.add_argument("--notebooks", default=str(DEFAULT_NOTEBOOKS), help="folder of notebooks (default: notebooks/)")
+    site.add_argument("--no-mathjax", action="store_true", help="do not copy MathJax (formulas stay LaTeX source)")
+    site.set_defaults(func=_cmd_course_site)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_doctor(subparsers)
     _add_course(subparsers)
+    _add_classroom(COURSE_SUBPARSERS)
     from mixlab.build import register_cli  # `build` and `verify` (A.1)
     register_cli(subparsers)
     return parser

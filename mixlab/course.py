@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,11 @@ __all__ = [
     "refresh_notebook",
     "run_environment",
     "describe_runs",
+    "DEFAULT_BUDGET",
+    "over_budget",
+    "runtime_table",
+    "REPORT_FORMATS",
+    "write_runtime_report",
 ]
 
 #: Section prefixes of the course, in teaching order, with their titles (from the course spec).
@@ -345,7 +350,12 @@ class NotebookRun:
         return self.failure is None
 
 
-def run_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) -> NotebookRun:
+def run_notebook(
+    path: str | os.PathLike[str],
+    *,
+    timeout: float = 600.0,
+    allow_error: Callable[[Mapping[str, Any], str], bool] | None = None,
+) -> NotebookRun:
     """Execute a notebook on a fresh kernel of this Python, in memory; the file is not modified.
 
     The kernel's working directory is the notebook's folder (as in JupyterLab and nbval), and
@@ -358,6 +368,11 @@ def run_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) -> Not
         The ``.ipynb`` file.
     timeout : float
         Seconds allowed per cell (> 0).
+    allow_error : callable, optional
+        ``allow_error(cell, ename)`` is asked about every other error (``ename`` is the
+        exception's class name, e.g. ``"NotImplementedError"``); when it returns True the error
+        stays in the cell's outputs and the run goes on. Timeouts and dead kernels always stop
+        the run. Student copies use it to let exercise stubs raise.
 
     Returns
     -------
@@ -394,6 +409,7 @@ def run_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) -> Not
         timeout=math.ceil(timeout),
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(p.parent.resolve())}},
+        record_timing=False,  # per-cell timestamps would change every stored notebook on each refresh
     )
     failure: CellFailure | None = None
     start = time.perf_counter()
@@ -408,7 +424,13 @@ def run_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) -> Not
                     continue
                 try:
                     client.execute_cell(cell, index)
-                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                except CellExecutionError as exc:
+                    if allow_error is not None and allow_error(cell, str(exc.ename)):
+                        continue
+                    evalue = exc.evalue or _first_line(str(exc))
+                    failure = CellFailure(p.name, index, _first_line(_source(cell)), f"{exc.ename}: {evalue}")
+                    break
+                except (CellTimeoutError, DeadKernelError) as exc:
                     ename = getattr(exc, "ename", type(exc).__name__)
                     evalue = getattr(exc, "evalue", "") or _first_line(str(exc))
                     failure = CellFailure(p.name, index, _first_line(_source(cell)), f"{ename}: {evalue}")
@@ -465,11 +487,23 @@ def run_course(
     return runs
 
 
+def _file_mode(path: Path) -> int:
+    """Permission bits for a rewritten file: the existing file's, else what ``open()`` would give."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def _write_atomic(path: Path, text: str) -> None:
+    mode = _file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, mode)  # mkstemp creates 0600; keep the mode a plain write would have
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -507,9 +541,24 @@ def refresh_notebook(path: str | os.PathLike[str], *, timeout: float = 600.0) ->
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3 (ipykernel)", "language": "python"}
     # Widget state saved by the executor is large, and differs between runs: leave it out.
     nb.metadata.pop("widgets", None)
+    _relative_tracebacks(nb, Path(path).resolve().parent.parent)
     nbformat.validate(nb)
     _write_atomic(Path(path), nbformat.writes(nb) + "\n")
     return result
+
+
+def _relative_tracebacks(nb: Any, root: Path) -> None:
+    """Write paths under ``root`` (the course folder) as relative paths in stored tracebacks.
+
+    Tracebacks of cells that raise on purpose would otherwise carry the maintainer's absolute
+    checkout path into every learner's copy. nbval does not compare tracebacks, so this changes
+    nothing a test holds; the error's type and message are kept as they are.
+    """
+    prefix = str(root) + os.sep
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") == "error":
+                out["traceback"] = [line.replace(prefix, "") for line in out.get("traceback", [])]
 
 
 def describe_runs(runs: Sequence[NotebookRun]) -> str:
@@ -520,3 +569,136 @@ def describe_runs(runs: Sequence[NotebookRun]) -> str:
     ok = sum(r.ok for r in runs)
     total = sum(r.seconds for r in runs)
     return f"{ok}/{len(runs)} notebooks ran cleanly in {total:.1f} s"
+
+
+#: Default per-notebook wall-time budget in seconds (the notebook guide's hard limit).
+DEFAULT_BUDGET = 10.0
+
+
+def over_budget(runs: Sequence[NotebookRun], budget: float) -> list[NotebookRun]:
+    """Return the runs whose wall time exceeds ``budget`` seconds, in the order given.
+
+    Parameters
+    ----------
+    runs : sequence of NotebookRun
+        Results of :func:`run_course` (or any objects with ``seconds``).
+    budget : float
+        Seconds allowed per notebook (> 0).
+
+    Returns
+    -------
+    list of NotebookRun
+        The runs with ``seconds > budget`` (a run exactly at the budget is within it).
+
+    Raises
+    ------
+    ValueError
+        If ``budget`` is not a finite number > 0.
+
+    Used in: ``mixlab course run --budget`` and ``benchmarks/bench_notebooks.py`` (maintainers).
+    """
+    from mixlab.validation import check_positive
+
+    limit = check_positive(budget, "budget")
+    return [r for r in runs if r.seconds > limit]
+
+
+def _runtime_rows(runs: Sequence[NotebookRun], budget: float | None) -> tuple[list[str], list[list[str]]]:
+    header = ["notebook", "section", "seconds", "status"]
+    if budget is not None:
+        header.append(f"budget {budget:g} s")
+    rows = []
+    for r in runs:
+        row = [r.path.name, section_of(r.path) or "", f"{r.seconds:.2f}", "ok" if r.ok else "FAILED"]
+        if budget is not None:
+            row.append("OVER" if r.seconds > budget else "within")
+        rows.append(row)
+    return header, rows
+
+
+def runtime_table(runs: Sequence[NotebookRun], *, budget: float | None = None, fmt: str = "markdown") -> str:
+    """Format every notebook's wall time as a Markdown or CSV table, with a total.
+
+    Parameters
+    ----------
+    runs : sequence of NotebookRun
+        Results of :func:`run_course`.
+    budget : float, optional
+        Seconds allowed per notebook; adds a column saying ``within`` or ``OVER``.
+    fmt : {"markdown", "csv"}
+        Output format.
+
+    Returns
+    -------
+    str
+        The table, ending with a newline. Markdown gets a final *total* row; CSV has one row
+        per notebook (sum the column for the total).
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is not ``"markdown"`` or ``"csv"``, or ``budget`` is not > 0.
+
+    Used in: ``mixlab course run`` (printed, and written by ``--report``).
+    """
+    import csv
+    import io
+
+    if fmt not in ("markdown", "csv"):
+        raise ValueError(f"fmt must be 'markdown' or 'csv' (got {fmt!r})")
+    if budget is not None:
+        over_budget([], budget)  # validates the budget
+    header, rows = _runtime_rows(runs, budget)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return buf.getvalue()
+    total = ["**total**", "", f"{sum(r.seconds for r in runs):.2f}", f"{sum(r.ok for r in runs)}/{len(runs)} ok"]
+    if budget is not None:
+        total.append(f"{len(over_budget(runs, budget))} over")
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in [*rows, total]]
+    return "\n".join(lines) + "\n"
+
+
+#: Report file suffix -> table format.
+REPORT_FORMATS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".csv": "csv"}
+
+
+def write_runtime_report(
+    path: str | os.PathLike[str], runs: Sequence[NotebookRun], *, budget: float | None = None
+) -> str:
+    """Write :func:`runtime_table` to ``path`` atomically, in the format its suffix names.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Target file ending in ``.md``/``.markdown`` (Markdown) or ``.csv``; its folder is created.
+    runs : sequence of NotebookRun
+    budget : float, optional
+        As in :func:`runtime_table`.
+
+    Returns
+    -------
+    str
+        The format written (``"markdown"`` or ``"csv"``).
+
+    Raises
+    ------
+    ValueError
+        If the suffix is not one of :data:`REPORT_FORMATS`.
+
+    Used in: ``mixlab course run --report`` and ``benchmarks/bench_notebooks.py``.
+    """
+    target = Path(path)
+    fmt = REPORT_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"report path must end in one of {', '.join(REPORT_FORMATS)} (got {str(target)!r})"
+        )
+    text = runtime_table(runs, budget=budget, fmt=fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(target, text)
+    return fmt

@@ -152,3 +152,25 @@ def test_doctor_reports_missing_widgets_extension(tmp_path: Path) -> None:
 def test_doctor_rejects_old_python() -> None:
     check = doctor.check_python((3, 10, 4))
     assert not check.ok and "Python >= 3.11 is required (got 3.10.4" in check.detail
+
+
+def test_course_refresh_stores_no_timings_or_absolute_paths(tmp_path: Path) -> None:
+    # a notebook whose cell raises on purpose inside a module under the course folder
+    course = tmp_path / "course"
+    (course / "notebooks").mkdir(parents=True)
+    (course / "helper_mod.py").write_text("def boom():\n    raise ValueError('on purpose')\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    setup = nbformat.v4.new_code_cell(f"import sys\nsys.path.insert(0, {str(course)!r})\nimport helper_mod")
+    raising = nbformat.v4.new_code_cell("helper_mod.boom()")
+    raising.metadata["tags"] = ["raises-exception"]
+    nb.cells = [setup, raising]
+    path = course / "notebooks" / "1.1-paths.ipynb"
+    nbformat.write(nb, str(path))
+    assert cli.main(["course", "refresh", str(path)]) == 0
+    stored = nbformat.read(str(path), as_version=4)
+    error = stored.cells[1].outputs[0]
+    assert error.output_type == "error" and error.evalue == "on purpose"
+    text = "\n".join(error.traceback)
+    assert "helper_mod.py" in text and str(course) not in text  # relative to the course folder
+    assert all("execution" not in cell.metadata for cell in stored.cells)
