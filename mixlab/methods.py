@@ -48,6 +48,8 @@ __all__ = [
     "default_settings",
     "run_methods",
     "score_mixtures",
+    "paired_comparison",
+    "winners",
     "compare_methods",
 ]
 
@@ -108,6 +110,8 @@ def run_methods(
     max_epochs: float | None = None,
     progress: bool = True,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    cap_budget: float | None = None,
 ) -> dict[str, OptimizationResult]:
     """Run each named method on ``world`` and return its :class:`~mixlab.optimizers.OptimizationResult`.
 
@@ -132,6 +136,10 @@ def run_methods(
         Progress bars.
     settings : mapping, optional
         Per-method keyword overrides, merged over :func:`default_settings`.
+    cap_budget : float, optional
+        Budget ``B`` the repetition caps are computed at (default: the proxy's
+        ``config.budget``), passed to every method that accepts it (see
+        :func:`mixlab.optimizers.search_setup`).
 
     Returns
     -------
@@ -141,7 +149,8 @@ def run_methods(
     Raises
     ------
     ValueError
-        Unknown or repeated method names, or settings for a method not run.
+        Unknown or repeated method names, settings for a method not run, or ``cap_budget``
+        with a method that does not take it yet.
 
     Used in: 1.5, 3.6.
     """
@@ -165,9 +174,20 @@ def run_methods(
         "mixing-law": mixing_law_optimize,
         "regmix": regmix,
     }
+    if cap_budget is not None:
+        import inspect
+
+        unsupported = [m for m in names if m in fns and "cap_budget" not in inspect.signature(fns[m]).parameters]
+        if unsupported:
+            raise ValueError(
+                f"cap_budget is not supported by these methods yet: {', '.join(unsupported)} "
+                "(run them without cap_budget, or leave them out of methods=)"
+            )
     out: dict[str, OptimizationResult] = {}
     for name in names:
         kwargs = {**base[name], **dict((settings or {}).get(name, {}))}
+        if cap_budget is not None and name in fns:
+            kwargs["cap_budget"] = cap_budget
         if name == "uniform":
             out[name] = _uniform_result(world, obj, config, EVAL_SEED)
             continue
@@ -175,51 +195,282 @@ def run_methods(
     return out
 
 
+def _objective_map(objectives: Mapping[str, Objective | str] | Objective | str) -> dict[str, Objective] | None:
+    """``None`` for a single objective, else the validated name → Objective mapping."""
+    if isinstance(objectives, Objective | str):
+        return None
+    if not isinstance(objectives, Mapping):
+        raise TypeError(
+            f"objective must be an Objective, a name, or a mapping name -> Objective (got {type(objectives).__name__})"
+        )
+    if not objectives:
+        raise ValueError("objectives must name at least one objective (got an empty mapping)")
+    return {str(k): resolve_objective(v) for k, v in objectives.items()}
+
+
 def score_mixtures(
     world: World,
     mixtures: Mapping[str, Mixture],
-    objective: Objective | str,
+    objective: Mapping[str, Objective | str] | Objective | str,
     config: ProxyConfig = PROXY,
     eval_seeds: Sequence[int] = (EVAL_SEED, EVAL_SEED + 1, EVAL_SEED + 2, EVAL_SEED + 3, EVAL_SEED + 4),
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Measure named mixtures under one objective with fresh proxy runs on every evaluation seed.
+    """Measure named mixtures with fresh proxy runs on every evaluation seed, under one or several objectives.
 
     Every mixture is trained once per seed in ``eval_seeds`` (the same seeds for all, so the
-    comparison is paired: the same documents in the same order, in different amounts).
+    comparison is paired: the same documents in the same order, in different amounts). Each
+    run gives the per-domain losses, and every objective is a function of them, so several
+    objectives are scored on the *same* runs: ``len(mixtures) × len(eval_seeds)`` proxy runs,
+    whatever the number of objectives.
+
+    Parameters
+    ----------
+    world : World
+    mixtures : mapping name → Mixture
+        Token weights over the world's domains.
+    objective : Objective, str, or mapping name → Objective
+        One objective (wide summary table, see Returns), or several keyed by name (long table).
+    config : ProxyConfig
+    eval_seeds : sequence of int
+        Distinct scoring seeds (default five seeds from :data:`mixlab.optimizers.EVAL_SEED`).
+    progress : bool
+        Progress bar.
 
     Returns
     -------
     pandas.DataFrame
-        Index = mixture names; columns ``value_mean``, ``value_sd`` (sample sd over seeds, 0 for
-        one seed) and ``value@<seed>`` per seed.
+        With one objective: index = mixture names (``method``); columns ``value_mean``,
+        ``value_sd`` (sample sd over seeds, 0 for one seed) and ``value@<seed>`` per seed.
+        With a mapping of objectives: a long table with columns ``mixture``, ``objective``,
+        ``seed``, ``value`` (one row per mixture × objective × seed, mixtures and objectives in
+        the order given, seeds in the order given), ready for :func:`winners` or for
+        ``table.pivot_table(index="mixture", columns="objective", values="value")``.
 
     Raises
     ------
+    TypeError
+        If ``objective`` is neither an objective nor a mapping of them.
     ValueError
-        No mixtures, no seeds, or repeated seeds.
+        No mixtures, no objectives, no seeds, or repeated seeds.
 
-    Used in: 1.5, 3.6.
+    Used in: 1.5, 3.6 (four objectives scored on the same runs).
     """
     from mixlab.proxy import train_proxy
 
-    obj = resolve_objective(objective)
+    many = _objective_map(objective)
+    single = resolve_objective(objective) if isinstance(objective, Objective | str) else None
     seeds = [check_seed(s, "eval_seeds") for s in eval_seeds]
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"eval_seeds must be distinct and non-empty (got {seeds})")
     if not mixtures:
         raise ValueError("score_mixtures needs at least one mixture")
     jobs = [(name, s) for name in mixtures for s in seeds]
-    vals: dict[tuple[str, int], float] = {}
+    losses: dict[tuple[str, int], pd.Series] = {}
     for name, s in progress_bar(jobs, progress, desc=f"scoring mixtures ({len(jobs)} runs)"):
-        vals[(name, s)] = obj(train_proxy(world, mixtures[name], config, s))
+        losses[(name, s)] = train_proxy(world, mixtures[name], config, s).losses
+    if many is not None:
+        long_rows = [
+            {"mixture": name, "objective": oname, "seed": s, "value": obj(losses[(name, s)])}
+            for name in mixtures
+            for oname, obj in many.items()
+            for s in seeds
+        ]
+        return pd.DataFrame(long_rows, columns=["mixture", "objective", "seed", "value"])
+    assert single is not None
     rows = []
     for name in mixtures:
-        v = np.array([vals[(name, s)] for s in seeds])
+        v = np.array([single(losses[(name, s)]) for s in seeds])
         row: dict[str, Any] = {"value_mean": v.mean(), "value_sd": v.std(ddof=1) if v.size > 1 else 0.0}
         row.update({f"value@{s}": x for s, x in zip(seeds, v.tolist(), strict=True)})
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(list(mixtures), name="method"))
+
+
+# ---------------------------------------------------------------------------- paired comparisons
+def paired_comparison(values: pd.DataFrame, reference: str, z: float = 2.0) -> pd.DataFrame:
+    """Every mixture against a reference, seed by seed: mean paired difference, its SE and a noise verdict.
+
+    On shared evaluation seeds (:func:`score_mixtures`), a seed that is hard for one mixture
+    tends to be hard for all, so what decides whether two mixtures differ is the spread of their
+    *difference* seed by seed, not either mixture's own spread. With ``n`` seeds and the
+    differences ``d_s = value_s(mixture) − value_s(reference)``:
+    ``mean_diff = mean(d)``, ``sd = sd(d)`` (sample sd), ``se = sd / √n``,
+    ``z_score = mean_diff / se``, and the difference is *within noise* when
+    ``|mean_diff| <= z · se``.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Index = evaluation seeds, one column per mixture (values of one objective), e.g.
+        ``long.query("objective == 'uniform'").pivot(index="seed", columns="mixture", values="value")``.
+    reference : str
+        The column every mixture is compared with (e.g. the winner, or the optimizer's mixture).
+    z : float
+        How many standard errors a difference must exceed to count (default 2, about a 95 %
+        two-sided interval).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = mixtures (the columns of ``values``, in order, the reference included with a
+        difference of 0, ``z_score`` NaN and ``within_noise`` True); columns ``mean_diff``
+        (positive: worse than the reference when lower is better), ``sd``, ``se``, ``z_score``
+        (NaN when ``se`` is 0) and ``within_noise`` (bool). ``attrs`` hold ``reference``, ``z``
+        and ``n_seeds``.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not a DataFrame.
+    ValueError
+        Unknown reference, fewer than 2 seeds (rows), repeated columns, or non-finite values.
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.1, 2.1, 3.2]}, index=pd.Index([1, 2, 3], name="seed"))
+    >>> cmp = paired_comparison(values, "a")
+    >>> cmp.loc["b", ["mean_diff", "se"]].astype(float).round(4).tolist(), bool(cmp.loc["b", "within_noise"])
+    ([0.1333, 0.0333], False)
+
+    Used in: 3.6 (is a winner's margin larger than the noise?).
+    """
+    from mixlab.validation import check_positive
+
+    if not isinstance(values, pd.DataFrame):
+        raise TypeError(
+            f"values must be a DataFrame indexed by seed with one column per mixture (got {type(values).__name__})"
+        )
+    zz = check_positive(z, "z")
+    cols = [str(c) for c in values.columns]
+    if len(set(cols)) != len(cols):
+        repeated = sorted({c for c in cols if cols.count(c) > 1})
+        raise ValueError(f"values must have one column per mixture (repeated: {repeated})")
+    if reference not in values.columns:
+        raise ValueError(f"reference {reference!r} is not a column of values (columns: {', '.join(cols)})")
+    n = len(values)
+    if n < 2:
+        raise ValueError(f"a paired comparison needs at least 2 seeds (rows of values; got {n})")
+    arr = values.to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        bad = [cols[j] for j in np.flatnonzero(~np.all(np.isfinite(arr), axis=0))]
+        raise ValueError(f"values must be finite (NaN/inf in columns: {', '.join(bad)})")
+    diff = arr - values[reference].to_numpy(dtype=np.float64)[:, None]
+    mean = diff.mean(axis=0)
+    sd = diff.std(axis=0, ddof=1)
+    se = sd / np.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zscore = np.where(se > 0, mean / np.where(se > 0, se, 1.0), np.nan)
+    out = pd.DataFrame(
+        {"mean_diff": mean, "sd": sd, "se": se, "z_score": zscore, "within_noise": np.abs(mean) <= zz * se},
+        index=pd.Index(list(values.columns), name="mixture"),
+    )
+    out.attrs.update(reference=reference, z=zz, n_seeds=n)
+    return out
+
+
+def _values_by_objective(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Split a long (mixture, objective, seed, value) table into seed × mixture frames per objective."""
+    need = ["mixture", "objective", "seed", "value"]
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be the long DataFrame of score_mixtures (got {type(table).__name__})")
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"table is missing columns: {', '.join(missing)} (need the long table of score_mixtures with several "
+            f"objectives; has: {', '.join(map(str, table.columns))})"
+        )
+    if table.duplicated(["mixture", "objective", "seed"]).any():
+        raise ValueError("table has repeated (mixture, objective, seed) rows")
+    mixtures = list(dict.fromkeys(table["mixture"]))
+    out = {}
+    for name, part in table.groupby("objective", sort=False):
+        wide = part.pivot(index="seed", columns="mixture", values="value").reindex(columns=mixtures)
+        if wide.isna().any().any():
+            raise ValueError(f"objective {name!r}: every mixture needs a value on every seed")
+        out[str(name)] = wide
+    return out
+
+
+def winners(
+    table: pd.DataFrame,
+    z: float = 2.0,
+    *,
+    lower_is_better: bool = True,
+    eligible: pd.Series | Mapping[str, bool] | None = None,
+) -> pd.DataFrame:
+    """Per objective: the winner, the runner-up, the margin between them and whether it is within noise.
+
+    The winner has the best mean over the evaluation seeds; the margin is the mean paired
+    difference runner-up − winner (positive), judged with :func:`paired_comparison`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The long table of :func:`score_mixtures` with several objectives (columns ``mixture``,
+        ``objective``, ``seed``, ``value``).
+    z : float
+        Standard errors a margin must exceed to count (default 2).
+    lower_is_better : bool
+        Losses: lower is better (default). With False the highest mean wins.
+    eligible : Series or mapping mixture → bool, optional
+        Which mixtures are allowed to win (e.g. those within the repetition cap); adds the
+        column ``best_eligible``, the best mean among them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``objective`` (in the table's order); columns ``winner``, ``winner_mean``,
+        ``runner_up``, ``margin`` (≥ 0, in the objective's units), ``margin_sd`` (paired sd),
+        ``margin_se``, ``z_score`` and ``within_noise`` (bool), and ``best_eligible`` with
+        ``eligible``. Ties on the mean keep the table's mixture order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A table without the long-format columns, fewer than 2 mixtures or seeds, an
+        ``eligible`` that misses a mixture or allows none.
+
+    Used in: 3.6 (who wins each objective, and by more than the noise?).
+    """
+    per_objective = _values_by_objective(table)
+    if not isinstance(lower_is_better, bool):
+        raise TypeError(f"lower_is_better must be a bool (got {lower_is_better!r})")
+    allowed: pd.Series | None = None
+    if eligible is not None:
+        allowed = pd.Series(eligible, dtype=bool) if isinstance(eligible, Mapping) else eligible.astype(bool)
+    rows: dict[str, dict[str, Any]] = {}
+    for name, wide in per_objective.items():
+        if wide.shape[1] < 2:
+            raise ValueError(f"objective {name!r}: a winner needs at least 2 mixtures (got {wide.shape[1]})")
+        mean = wide.mean(axis=0)
+        order = (mean if lower_is_better else -mean).sort_values(kind="stable").index
+        best, second = str(order[0]), str(order[1])
+        cmp = paired_comparison(wide, best, z)
+        md, msd, mse, mz = cmp.loc[second, ["mean_diff", "sd", "se", "z_score"]].to_numpy(dtype=np.float64)
+        sign = 1.0 if lower_is_better else -1.0
+        row: dict[str, Any] = {
+            "winner": best,
+            "winner_mean": float(mean[best]),
+            "runner_up": second,
+            "margin": sign * float(md),
+            "margin_sd": float(msd),
+            "margin_se": float(mse),
+            "z_score": sign * float(mz),
+            "within_noise": bool(cmp["within_noise"][second]),
+        }
+        if allowed is not None:
+            missing = [m for m in order if m not in allowed.index]
+            if missing:
+                raise ValueError(f"eligible has no entry for mixtures: {', '.join(map(str, missing))}")
+            ok = [m for m in order if bool(allowed[m])]
+            if not ok:
+                raise ValueError("eligible allows no mixture (all False)")
+            row["best_eligible"] = str(ok[0])
+        rows[name] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "objective"
+    return out
 
 
 def compare_methods(
@@ -233,6 +484,8 @@ def compare_methods(
     *,
     max_epochs: float | None = None,
     settings: Mapping[str, Mapping[str, Any]] | None = None,
+    baselines: Mapping[str, Mixture] | None = None,
+    cap_budget: float | None = None,
 ) -> pd.DataFrame:
     """Run the methods and score every chosen mixture under ONE objective, side by side.
 
@@ -260,40 +513,62 @@ def compare_methods(
         Repetition cap for every method.
     settings : mapping, optional
         Per-method keyword overrides (see :func:`default_settings`).
+    baselines : mapping name → Mixture, optional
+        Fixed mixtures (e.g. chapter 3's baselines) scored on the same eval seeds as the
+        methods' answers, as extra rows after them with ``search_value`` NaN and no search
+        cost (``tokens_spent`` and ``runs`` 0). Names must differ from the method names.
+    cap_budget : float, optional
+        Budget ``B`` at which every method computes its repetition caps (default: the proxy's
+        ``config.budget``; see :func:`mixlab.optimizers.search_setup`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per method (index ``method``): ``objective``, ``value_mean``, ``value_sd`` (over
-        the eval seeds), ``search_value`` (the method's own measured ``value``, at
-        :data:`~mixlab.optimizers.EVAL_SEED`), ``tokens_spent``, ``runs``, then one weight
-        column per domain. The results themselves: call :func:`run_methods` and
-        :func:`score_mixtures` separately.
+        One row per method, then per baseline (index ``method``): ``objective``,
+        ``value_mean``, ``value_sd`` (over the eval seeds), ``search_value`` (the method's own
+        measured ``value``, at :data:`~mixlab.optimizers.EVAL_SEED`), ``tokens_spent``,
+        ``runs``, then one weight column per domain. The results themselves: call
+        :func:`run_methods` and :func:`score_mixtures` separately.
+
+    Raises
+    ------
+    TypeError
+        If a baseline is not a Mixture.
+    ValueError
+        As :func:`run_methods` and :func:`score_mixtures`, or a baseline named like a method.
 
     Examples
     --------
     >>> from mixlab.world import generate_world, load_spec             # doctest: +SKIP
-    >>> world = generate_world(load_spec("default").select_domains(["web", "code", "math"]), 0)
-    >>> compare_methods(world, progress=False)[["value_mean", "tokens_spent"]]
+    >>> world = generate_world(load_spec("default").select_domains(["web", "code", "math"]), 0)  # doctest: +SKIP
+    >>> compare_methods(world, progress=False)[["value_mean", "tokens_spent"]]  # doctest: +SKIP
 
     Used in: 1.5, 3.6.
     """
     obj = resolve_objective(objective)
-    results = run_methods(world, obj, config, methods, seed, max_epochs, progress, settings)
-    scores = score_mixtures(world, {n: r.mixture for n, r in results.items()}, obj, config, eval_seeds, progress)
+    extra = dict(baselines or {})
+    for name, m in extra.items():
+        if not isinstance(m, Mixture):
+            raise TypeError(f"baselines[{name!r}] must be a Mixture (got {type(m).__name__})")
+    clash = [n for n in extra if n in set(methods)]
+    if clash:
+        raise ValueError(f"baseline names must differ from the method names (both: {', '.join(clash)})")
+    results = run_methods(world, obj, config, methods, seed, max_epochs, progress, settings, cap_budget=cap_budget)
+    mixtures = {**{n: r.mixture for n, r in results.items()}, **extra}
+    scores = score_mixtures(world, mixtures, obj, config, eval_seeds, progress)
     table = pd.DataFrame(
         {
-            "objective": [obj.name] * len(results),
+            "objective": [obj.name] * len(mixtures),
             "value_mean": scores["value_mean"].to_numpy(),
             "value_sd": scores["value_sd"].to_numpy(),
-            "search_value": [r.value for r in results.values()],
-            "tokens_spent": [r.tokens_spent for r in results.values()],
-            "runs": [r.runs for r in results.values()],
+            "search_value": [r.value for r in results.values()] + [np.nan] * len(extra),
+            "tokens_spent": [r.tokens_spent for r in results.values()] + [0] * len(extra),
+            "runs": [r.runs for r in results.values()] + [0] * len(extra),
         },
-        index=pd.Index(list(results), name="method"),
+        index=pd.Index(list(mixtures), name="method"),
     )
     weights = pd.DataFrame(
-        [r.mixture.as_array(list(world.train.domains)) for r in results.values()],
+        [m.as_array(list(world.train.domains)) for m in mixtures.values()],
         index=table.index,
         columns=list(world.train.domains),
     )

@@ -250,6 +250,8 @@ def search_setup(
     evaluate: LossFunction | None = None,
     domains: Sequence[str] | None = None,
     sizes: pd.Series | Mapping[str, float] | None = None,
+    *,
+    cap_budget: float | None = None,
 ) -> SearchSetup:
     """Validate a search problem: a world (proxy runs) or an injected loss surface, caps, objective.
 
@@ -270,6 +272,11 @@ def search_setup(
         Required without a world.
     sizes : Series or mapping, optional
         Tokens per domain (for caps without a world).
+    cap_budget : float, optional
+        The budget ``B`` the caps are computed at, ``u_i = min(1, E_max T_i / B)``: the token
+        budget of the *run* the mixture is chosen for, which can differ from the proxy's own
+        ``config.budget`` (a proxy that trains on 300k tokens choosing the mixture of a 6M-token
+        run). Default ``None``: ``config.budget``. Only used with ``max_epochs``.
 
     Returns
     -------
@@ -280,7 +287,7 @@ def search_setup(
     TypeError, ValueError
         Bad arguments, fewer than 2 domains, or infeasible caps (``E_max Σ T_i < B``).
 
-    Used in: 1.5.
+    Used in: 1.5, 3.6 (caps at the run's budget, searched with a smaller proxy).
     """
     from mixlab.budget import check_feasible
 
@@ -289,6 +296,7 @@ def search_setup(
         raise TypeError(f"config must be a ProxyConfig (got {type(config).__name__})")
     s = check_seed(seed)
     es = check_seed(eval_seed, "eval_seed")
+    cap_b = None if cap_budget is None else check_positive(cap_budget, "cap_budget")
     if world is None and evaluate is None:
         raise ValueError("give a world (to train proxies) or an evaluate function (mixture -> per-domain losses)")
     if evaluate is not None and not callable(evaluate):
@@ -316,7 +324,8 @@ def search_setup(
         missing = [d for d in doms if d not in size_s.index]
         if missing:
             raise ValueError(f"sizes must give tokens for every domain (missing: {', '.join(missing)})")
-        caps = check_feasible(size_s.loc[list(doms)], config.budget, max_epochs).to_numpy(dtype=np.float64)
+        at = config.budget if cap_b is None else cap_b
+        caps = check_feasible(size_s.loc[list(doms)], at, max_epochs).to_numpy(dtype=np.float64)
     if evaluate is None:
         assert world is not None
         ev, meas = proxy_losses(world, config, s), proxy_losses(world, config, es)
@@ -445,6 +454,7 @@ def grid_search(
     sizes: pd.Series | Mapping[str, float] | None = None,
     train_infeasible: bool = True,
     seeds: Sequence[int] | None = None,
+    cap_budget: float | None = None,
 ) -> OptimizationResult:
     """Evaluate the objective at every point of a simplex grid and return the best feasible one.
 
@@ -489,6 +499,9 @@ def grid_search(
         cost: ``runs`` and ``tokens_spent`` count every run). All points share the same seeds
         (common random numbers). Default None: one run per point at ``seed``, as before.
         ``seed`` must then be left at its default.
+    cap_budget : float, optional
+        Budget ``B`` at which the caps are computed (default ``config.budget``); see
+        :func:`search_setup`. Use it when the proxy's budget is not the run's budget.
 
     Returns
     -------
@@ -508,7 +521,8 @@ def grid_search(
 
     Used in: 1.3 (ternary heat map with the optimum), 1.5, 3.6.
     """
-    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
+    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes,
+                        cap_budget=cap_budget)
     r = check_int(resolution, "resolution", minimum=1)
     if not isinstance(train_infeasible, bool):
         raise TypeError(f"train_infeasible must be a bool (got {train_infeasible!r})")
@@ -561,6 +575,8 @@ def grid_search(
         "eval_seed": eval_seed,
         "config": getattr(config, "name", "?"),
     }
+    if cap_budget is not None:
+        params["cap_budget"] = cap_budget
     details: dict[str, Any] = {}
     if seed_list is not None:
         params["seed"] = None
@@ -758,6 +774,7 @@ def exponentiated_gradient(
     evaluate: LossFunction | None = None,
     domains: Sequence[str] | None = None,
     sizes: pd.Series | Mapping[str, float] | None = None,
+    cap_budget: float | None = None,
 ) -> OptimizationResult:
     """Minimize the objective over the (capped) simplex by exponentiated gradient (mirror descent).
 
@@ -788,7 +805,8 @@ def exponentiated_gradient(
         Number of updates (>= 1); the run stops earlier when an update moves ``w`` by less than
         ``tol`` in L1.
     lr : float
-        Step size ``η > 0`` (nats⁻¹ per unit weight).
+        Step size ``η > 0`` (nats⁻¹ per unit weight). Default 1; see Notes (``lr=2`` for
+        starts far from the optimum).
     max_epochs : float, optional
         Repetition cap ``E_max`` (caps ``u_i = min(1, E_max T_i / B)``).
     seed : int
@@ -797,7 +815,8 @@ def exponentiated_gradient(
         Starting weights, strictly positive and within the caps (a zero weight could never
         grow under a multiplicative update). Default: the KL projection of uniform onto the caps.
     fd_eps : float
-        Finite-difference step ε in (0, 0.5].
+        Finite-difference step ε in (0, 0.5]. Default 0.05; see Notes (``fd_eps=0.1`` on
+        bumpy surfaces).
     eval_seed : int
         Seed of the fresh run that measures the returned mixture.
     progress : bool
@@ -814,6 +833,9 @@ def exponentiated_gradient(
         the capped simplex is convex).
     evaluate, domains, sizes
         As for :func:`grid_search` (an injected loss surface).
+    cap_budget : float, optional
+        Budget ``B`` at which the caps are computed (default ``config.budget``); see
+        :func:`search_setup`.
 
     Returns
     -------
@@ -829,9 +851,20 @@ def exponentiated_gradient(
         On bad arguments (non-positive lr, ε outside (0, 0.5], an init off the simplex, with a
         zero weight, or above a cap).
 
-    Used in: 1.3 (a real optimizer agrees with the grid), 1.5.
+    Notes
+    -----
+    Choosing ``lr`` and ``fd_eps``: the defaults (``lr=1``, ``fd_eps=0.05``) take small, careful
+    steps. On a proxy surface, which is slightly bumpy even with common random numbers (documents
+    enter a domain's sample one at a time, some more useful than others), small probes and small
+    steps can stall on a bump far from the optimum. For starts far from the optimum use
+    ``lr=2, fd_eps=0.1`` (with e.g. ``tol=0.01``): the larger probe looks past the bumps and the
+    larger step gets to the floor of the bowl in a few steps (lesson 1.3 does this from the
+    proportional mixture).
+
+    Used in: 1.3 (a real optimizer agrees with the grid), 1.5, 3.6.
     """
-    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
+    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes,
+                        cap_budget=cap_budget)
     n_steps = check_int(steps, "steps", minimum=1)
     eta = check_positive(lr, "lr")
     eps = check_positive(fd_eps, "fd_eps")
@@ -920,6 +953,8 @@ def exponentiated_gradient(
         "eval_seed": eval_seed,
         "config": getattr(config, "name", "?"),
     }
+    if cap_budget is not None:
+        params["cap_budget"] = cap_budget
     value, _ = _measure(prob, chosen)
     return OptimizationResult(
         mixture=prob.mixture(chosen, "exponentiated_gradient", params),

@@ -8,8 +8,9 @@ stable ``text/plain`` output. Colors are fixed per domain name (:func:`domain_co
 
 matplotlib is imported inside the functions, so ``import mixlab`` stays light.
 
-Used in: 1.1 (skill profile), 1.2 (ledger), 1.3 (ternary heat map), 1.4 (rank agreement),
-2.2 (ternary plot), 2.3 (convergence), 2.5 / 3.2 (epochs), 3.5 (temperature), 3.1–3.6 (mixtures).
+Used in: 1.1 (skill profile), 1.2 (ledger), 1.3 (ternary heat map, caps, optimizer path),
+1.4 (rank agreement), 2.1 (document lengths), 2.2 (ternary plot), 2.3 (convergence),
+2.5 / 3.2 (epochs), 3.5 (temperature), 3.1–3.6 (mixtures), 3.6 (objective heat map).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ __all__ = [
     "ternary_axes",
     "ternary_scatter",
     "ternary_heatmap",
+    "ternary_caps",
+    "ternary_path",
     "length_distribution",
     "convergence_plot",
     "epochs_plot",
@@ -47,6 +50,7 @@ __all__ = [
     "ledger_plot",
     "spearman",
     "rank_agreement_plot",
+    "objective_heatmap",
 ]
 
 #: Fixed colors for the course's suggested domain names (colorblind-friendly, Okabe–Ito based).
@@ -172,6 +176,16 @@ def _as_k3(points: Any, domains: Sequence[str] | None) -> tuple[np.ndarray, list
         bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)[:5].tolist()
         raise ValueError(f"ternary points must lie on the simplex (rows {bad} sum to {sums[bad].round(6).tolist()})")
     return arr, labels
+
+
+def _is_filled(marker: Any) -> bool:
+    """Whether a matplotlib marker has a face (only those take an edge color without a warning)."""
+    from matplotlib.markers import MarkerStyle
+
+    try:
+        return bool(MarkerStyle(marker).is_filled())
+    except ValueError as exc:
+        raise ValueError(f"marker {marker!r} is not a matplotlib marker") from exc
 
 
 # ---------------------------------------------------------------------------- skill profile
@@ -373,6 +387,8 @@ def ternary_axes(
     Returns
     -------
     matplotlib.axes.Axes
+        With x limits (−0.3, 1.3): room for the corner labels beside the triangle, also when a
+        colorbar takes part of the figure.
 
     Used in: 1.3 (objective over the simplex), 2.2 (ternary plot).
     """
@@ -398,7 +414,9 @@ def ternary_axes(
     for (cx, cy), name, (dx, dy, ha) in zip(corners, names, offsets, strict=True):
         ax.text(cx + dx, cy + dy, f"100% {name}", ha=ha, va="center", fontsize=10, color=colors[name],
                 fontweight="bold")
-    ax.set_xlim(-0.2, 1.2)
+    # wide side margins: the corner labels stick out of the triangle, and a colorbar placed next
+    # to the Axes (ternary_heatmap) must not clip them
+    ax.set_xlim(-0.3, 1.3)
     ax.set_ylim(-0.12, _SQRT3_2 + 0.1)
     ax.set_aspect("equal")
     ax.axis("off")
@@ -416,6 +434,7 @@ def ternary_scatter(
     marker: str = "o",
     color: str | Sequence[str] | None = None,
     size: float = 60.0,
+    label: str | None = None,
 ) -> Axes:
     """Mark mixtures on the 3-domain simplex, each with a text label.
 
@@ -430,7 +449,10 @@ def ternary_scatter(
     domains : three names, optional
         Corner order (default: the first Mixture's domains, or A/B/C).
     marker, color, size
-        Marker style; ``color`` may be one color or one per point.
+        Marker style; ``color`` may be one color or one per point. Filled markers ("o", "D",
+        "*", "X", …) get a thin white edge; line markers ("x", "+", …) have no face and get none.
+    label : str, optional
+        Legend entry for these points (``ax.legend()`` then lists them); default none.
 
     Returns
     -------
@@ -443,6 +465,8 @@ def ternary_scatter(
 
     Used in: 1.3 (baselines and the optimum marked), 2.2.
     """
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a string (got {type(label).__name__})")
     if domains is None and isinstance(points, Mapping) and points:
         first = next(iter(points.values()))
         domains = list(first.domains) if isinstance(first, Mixture) else None
@@ -458,7 +482,12 @@ def ternary_scatter(
         ax = ternary_axes(domains if domains is not None else ("A", "B", "C"))
     xy = barycentric_to_xy(arr)
     cols: Any = color if color is not None else [SERIES_COLORS[i % len(SERIES_COLORS)] for i in range(len(arr))]
-    ax.scatter(xy[:, 0], xy[:, 1], s=size, marker=marker, c=cols, edgecolors="white", linewidths=0.8, zorder=5)
+    style: dict[str, Any] = {"linewidths": 0.8}
+    if _is_filled(marker):  # an edge color on an unfilled marker ("x") makes matplotlib warn
+        style["edgecolors"] = "white"
+    if label is not None:
+        style["label"] = str(label)
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, marker=marker, c=cols, zorder=5, **style)
     if names is not None:
         for (x, y), name in zip(xy, names, strict=True):
             ax.annotate(name, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=9, zorder=6, bbox=_LABEL_BOX)
@@ -586,6 +615,182 @@ def ternary_heatmap(
         ax.scatter([xy[i, 0]], [xy[i, 1]], marker="*", s=220, c="white", edgecolors="black", zorder=7)
         ax.annotate(f"{name} ({vals[i]:.3f})", (xy[i, 0], xy[i, 1]), xytext=(8, -12),
                     textcoords="offset points", fontsize=9, zorder=7, bbox=_LABEL_BOX)
+    return ax
+
+
+def _k3_caps(caps: Any, domains: Sequence[str]) -> np.ndarray:
+    """Three caps in the order of ``domains`` from a Series/mapping keyed by domain or an array."""
+    names = [str(d) for d in domains]
+    if len(names) != 3:
+        raise ValueError(f"a ternary plot needs exactly 3 domains (got {names})")
+    if isinstance(caps, pd.Series | Mapping):
+        cs = pd.Series(caps, dtype=np.float64) if isinstance(caps, Mapping) else caps.astype(np.float64)
+        missing = [d for d in names if d not in cs.index]
+        if missing:
+            raise ValueError(f"caps must give a cap for every domain (missing: {', '.join(missing)})")
+        arr = cs.loc[names].to_numpy(dtype=np.float64)
+    else:
+        arr = np.asarray(caps, dtype=np.float64)
+        if arr.shape != (3,):
+            raise ValueError(f"caps must hold 3 values, one per domain (got shape {arr.shape})")
+    if not np.all(np.isfinite(arr)) or (arr < 0).any():
+        raise ValueError(f"caps must be finite and >= 0 (got {arr.tolist()})")
+    return arr
+
+
+def ternary_caps(
+    ax: Axes,
+    caps: Any,
+    domains: Sequence[str],
+    *,
+    color: str = "#C0392B",
+    shade: bool = True,
+    annotate: bool = True,
+    label: str | None = "caps $w_i = u_i$",
+    shade_label: str | None = "cut off by a cap",
+) -> Axes:
+    """Draw where each repetition cap binds on a ternary plot and shade the region it cuts off.
+
+    The cap ``w_i <= u_i`` is bounded by the line ``w_i = u_i``, parallel to the edge opposite
+    corner ``i``; the infeasible part is the small triangle between that line and corner ``i``.
+    Only caps below 1 are drawn (a cap of 1 cuts nothing).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        An Axes from :func:`ternary_axes`.
+    caps : Series or mapping domain → cap, or 3 numbers in the order of ``domains``
+        Caps ``u_i = min(1, E_max T_i / B)``, e.g. from :func:`mixlab.budget.check_feasible`.
+    domains : three names
+        Corner order of the plot.
+    color : str
+        Color of the cap lines, their labels and the shading.
+    shade : bool
+        Shade and hatch the cut-off regions (light, so a heat map underneath stays visible).
+    annotate : bool
+        Write ``"<domain> ≤ <cap>"`` next to each cap line.
+    label, shade_label : str or None
+        Legend entries of the cap lines and of the shading (one entry each; None: no entry).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the caps are not 3 finite non-negative values covering ``domains``.
+
+    Used in: 1.3 (a larger budget: the caps bind).
+    """
+    u = _k3_caps(caps, domains)
+    names = [str(d) for d in domains]
+    corners = barycentric_to_xy(np.eye(3))
+    drawn = False
+    for i, (d, ui) in enumerate(zip(names, u.tolist(), strict=True)):
+        if ui >= 1.0:
+            continue
+        j, k = [x for x in range(3) if x != i]
+        ends = np.zeros((2, 3))
+        ends[:, i] = ui
+        ends[0, j] = ends[1, k] = 1.0 - ui
+        xy = barycentric_to_xy(ends)
+        if shade:
+            region = np.vstack([corners[i], xy[0], xy[1]])
+            from matplotlib.colors import to_rgba
+
+            ax.fill(region[:, 0], region[:, 1], facecolor=to_rgba(color, 0.15), edgecolor=to_rgba(color, 0.6),
+                    hatch="///", lw=0, zorder=2, label=shade_label if not drawn else None)
+        ax.plot(xy[:, 0], xy[:, 1], color=color, lw=2, zorder=4, label=label if not drawn else None)
+        if annotate:
+            ax.annotate(f"{d} ≤ {ui:.3f}", xy[0], xytext=(-4, -4), textcoords="offset points", ha="right",
+                        va="top", color=color, fontsize=9, zorder=6)
+        drawn = True
+    return ax
+
+
+def ternary_path(
+    ax: Axes,
+    history_or_weights: Any,
+    domains: Sequence[str],
+    *,
+    label: str | None = "iterates",
+    start_label: str | None = "start",
+    end_label: str | None = "result",
+    color: str = "white",
+    start_color: str | None = None,
+    end_color: str | None = None,
+    **style: Any,
+) -> Axes:
+    """Draw an optimizer's trajectory on a ternary plot, with its start and end marked.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        An Axes from :func:`ternary_axes`.
+    history_or_weights : OptimizationResult, DataFrame or array of shape (n, 3)
+        The visited mixtures in order: an :class:`~mixlab.optimizers.OptimizationResult` (its
+        ``history``), a history DataFrame with one column per domain (e.g. from
+        :func:`mixlab.optimizers.exponentiated_gradient`), or an array of weights.
+    domains : three names
+        Corner order of the plot (and the weight columns to read).
+    label : str or None
+        Legend entry of the path.
+    start_label, end_label : str or None
+        Legend entries of the start marker (a circle) and the end marker (a diamond). The end is
+        the iterate the optimizer returned when the history has a boolean ``chosen`` column,
+        else the last point. None: no legend entry (the marker is still drawn).
+    color : str
+        Path color (white reads well on a viridis heat map).
+    start_color, end_color : str, optional
+        Marker colors (default: ``color``).
+    **style
+        Passed to ``ax.plot`` for the path (e.g. ``lw``, ``ms``, ``marker``, ``ls``, ``zorder``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        On an unreadable trajectory.
+    ValueError
+        Missing domain columns, no points, or points off the simplex.
+
+    Used in: 1.3 (exponentiated gradient walks into the bowl, then along a cap).
+    """
+    names = [str(d) for d in domains]
+    if len(names) != 3:
+        raise ValueError(f"a ternary plot needs exactly 3 domains (got {names})")
+    path = history_or_weights.history if hasattr(history_or_weights, "history") and not isinstance(
+        history_or_weights, pd.DataFrame) else history_or_weights
+    chosen: int | None = None
+    if isinstance(path, pd.DataFrame):
+        missing = [d for d in names if d not in path.columns]
+        if missing:
+            raise ValueError(
+                f"the trajectory has no weight columns for: {', '.join(missing)} "
+                f"(has: {', '.join(map(str, path.columns))})"
+            )
+        if "chosen" in path.columns and pd.api.types.is_bool_dtype(path["chosen"]) and path["chosen"].any():
+            chosen = int(np.flatnonzero(path["chosen"].to_numpy())[0])
+        path = path[names].to_numpy(dtype=np.float64)
+    elif isinstance(path, pd.Series | Mapping | str):
+        raise TypeError(
+            f"history_or_weights must be an OptimizationResult, a DataFrame or an (n, 3) array "
+            f"(got {type(path).__name__})"
+        )
+    arr, _ = _as_k3(path, names)
+    xy = barycentric_to_xy(arr)
+    end = len(xy) - 1 if chosen is None else chosen
+    opts: dict[str, Any] = {"marker": "o", "lw": 1.5, "ms": 4, "zorder": 6, **style}
+    ax.plot(xy[:, 0], xy[:, 1], color=color, label=label, **opts)
+    z = float(opts["zorder"]) + 1
+    ax.scatter([xy[0, 0]], [xy[0, 1]], marker="o", s=80, c=start_color or color, edgecolors="black",
+               linewidths=0.8, zorder=z, label=start_label)
+    ax.scatter([xy[end, 0]], [xy[end, 1]], marker="D", s=60, c=end_color or color, edgecolors="black",
+               linewidths=0.8, zorder=z, label=end_label)
     return ax
 
 
@@ -972,6 +1177,7 @@ def rank_agreement_plot(
     xlabel: str = "proxy loss (nats/token)",
     ylabel: str = "target loss (nats/token)",
     title: str | None = "Proxy vs target",
+    annotate: bool = True,
 ) -> Axes:
     """Scatter of candidate mixtures' proxy vs target values, with Spearman's ρ in the title.
 
@@ -983,6 +1189,8 @@ def rank_agreement_plot(
     labels : sequence of str, optional
         Point labels (default: the Series index, if any).
     xlabel, ylabel, title : str
+    annotate : bool
+        Write each point's label next to it (default True); False keeps a crowded plot readable.
 
     Returns
     -------
@@ -990,11 +1198,15 @@ def rank_agreement_plot(
 
     Raises
     ------
+    TypeError
+        If ``annotate`` is not a bool.
     ValueError
         On different lengths / indices, fewer than 2 points, or non-finite values.
 
     Used in: 1.4 (rank agreement between proxy and target).
     """
+    if not isinstance(annotate, bool):
+        raise TypeError(f"annotate must be a bool (got {annotate!r})")
     if isinstance(proxy_values, pd.Series) and isinstance(target_values, pd.Series):
         if set(proxy_values.index) != set(target_values.index):
             raise ValueError("proxy_values and target_values must have the same index (candidates)")
@@ -1011,7 +1223,7 @@ def rank_agreement_plot(
         raise ValueError(f"labels must have one entry per point (got {len(labels)} for {p.size})")
     ax = _axes(ax, figsize=(5.5, 4.5))
     ax.scatter(p, t, s=45, color="#3B75AF", edgecolors="white", zorder=3)
-    if labels is not None:
+    if annotate and labels is not None:
         for xi, yi, lab in zip(p, t, labels, strict=True):
             ax.annotate(str(lab), (xi, yi), xytext=(5, 3), textcoords="offset points", fontsize=8)
     rho = spearman(p, t)
@@ -1020,4 +1232,109 @@ def rank_agreement_plot(
     ax.grid(alpha=0.3)
     head = f"{title}: " if title else ""
     ax.set_title(f"{head}Spearman ρ = {rho:.2f} (n = {p.size})")
+    return ax
+
+
+# ---------------------------------------------------------------------------- mixtures x objectives
+def objective_heatmap(
+    table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    lower_is_better: bool = True,
+    fmt: str = ".3f",
+    near: pd.DataFrame | None = None,
+    cmap: str = "viridis_r",
+    title: str | None = "Mixtures under each objective",
+) -> Axes:
+    """Heat map of mixtures (rows) × objectives (columns), colored per column, values written in.
+
+    Objectives live on different scales (a mean loss near 4, an excess loss near 0.2), so each
+    column is colored on its own scale: 0 at the column's best value, 1 at its worst. Colors
+    then compare mixtures *within* an objective, and the pattern across columns shows whether
+    the same mixtures do well everywhere. Every cell shows its value; the best cell of each
+    column is outlined and its value bold.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Index = mixture names, one column per objective, finite values (e.g. the mean over
+        evaluation seeds: ``long.pivot_table(index="mixture", columns="objective", values="value")``).
+    ax : matplotlib Axes, optional
+    lower_is_better : bool
+        Losses: lower is better (default). With False the highest value is best.
+    fmt : str
+        Format spec of the written values (default ``".3f"``).
+    near : pandas.DataFrame of bool, optional
+        Same shape and labels as ``table``: cells to mark with "≈" (e.g. within noise of the
+        column's best, from :func:`mixlab.methods.paired_comparison`).
+    cmap : str
+        Colormap from best (0) to worst (1); default ``viridis_r`` (best is bright yellow).
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        If ``table`` is not a DataFrame or ``near`` is not a boolean DataFrame.
+    ValueError
+        On an empty table, non-finite values, a bad ``fmt``, or ``near`` with other labels.
+
+    Used in: 3.6 (every baseline and optimized mixture under four objectives).
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a DataFrame of mixtures x objectives (got {type(table).__name__})")
+    if table.empty:
+        raise ValueError("table must have at least one mixture and one objective")
+    if not isinstance(lower_is_better, bool):
+        raise TypeError(f"lower_is_better must be a bool (got {lower_is_better!r})")
+    try:
+        vals = table.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("table must hold numbers (one value per mixture and objective)") from exc
+    if not np.all(np.isfinite(vals)):
+        bad = [str(c) for c, ok in zip(table.columns, np.all(np.isfinite(vals), axis=0), strict=True) if not ok]
+        raise ValueError(f"table values must be finite (NaN/inf in columns: {', '.join(bad)})")
+    try:
+        format(1.0, fmt)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"fmt must be a float format spec such as '.3f' (got {fmt!r})") from exc
+    marks = np.zeros(vals.shape, dtype=bool)
+    if near is not None:
+        if not isinstance(near, pd.DataFrame):
+            raise TypeError(f"near must be a boolean DataFrame like table (got {type(near).__name__})")
+        if list(near.index) != list(table.index) or list(near.columns) != list(table.columns):
+            raise ValueError("near must have the same index (mixtures) and columns (objectives) as table, in order")
+        if not all(pd.api.types.is_bool_dtype(dt) for dt in near.dtypes):
+            raise TypeError("near must hold booleans (True: mark the cell with '≈')")
+        marks = near.to_numpy(dtype=bool)
+    oriented = vals if lower_is_better else -vals
+    lo = oriented.min(axis=0)
+    span = oriented.max(axis=0) - lo
+    scaled = np.divide(oriented - lo, span, out=np.zeros_like(oriented), where=span > 0)
+    best = np.argmin(oriented, axis=0)
+    n_rows, n_cols = vals.shape
+    ax = _axes(ax, figsize=(1.6 * n_cols + 3.5, 0.45 * n_rows + 1.6))
+    image = ax.imshow(scaled, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    colormap = plt.get_cmap(cmap)
+    for (i, j), v in np.ndenumerate(vals):
+        r, g, b, _ = colormap(float(scaled[i, j]))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        text = ("≈ " if marks[i, j] and i != best[j] else "") + format(v, fmt)
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=ink,
+                fontweight="bold" if i == best[j] else "normal")
+    for j, i in enumerate(best.tolist()):
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2.0, zorder=3))
+    ax.set_xticks(range(n_cols), [str(c) for c in table.columns])
+    ax.set_yticks(range(n_rows), [str(i) for i in table.index])
+    ax.tick_params(length=0)
+    cbar = plt.colorbar(image, ax=ax, ticks=[0.0, 1.0])
+    cbar.ax.set_yticklabels(["best", "worst"])
+    cbar.set_label("position within the column")
+    if title:
+        ax.set_title(title + ("; outlined: best per column" if n_rows > 1 else ""))
     return ax

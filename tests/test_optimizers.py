@@ -25,6 +25,7 @@ from mixlab.optimizers import (
     measure,
     rescore,
     resolve_objective,
+    search_setup,
     simplex_grid,
 )
 from mixlab.proxy import ProxyConfig, train_proxy
@@ -432,3 +433,69 @@ def test_eg_accepts_a_mixture_as_init() -> None:
         None, "uniform", CONFIG, steps=2, init=init, evaluate=quadratic(), domains=DOMAINS, progress=False
     )
     np.testing.assert_allclose(res.history.loc[0, list(DOMAINS)].to_numpy(dtype=float), [0.4, 0.4, 0.2])
+
+
+# ---------------------------------------------------------------- caps at the run's budget (cap_budget)
+def test_cap_budget_sets_the_caps_independently_of_the_proxy_budget() -> None:
+    sizes = {"web": 10_000, "code": 10_000, "math": 2_000}
+    kwargs: dict[str, Any] = {"evaluate": quadratic(), "domains": DOMAINS, "sizes": sizes, "max_epochs": 2.0}
+    at_proxy = search_setup(None, "uniform", CONFIG, **kwargs)
+    at_run = search_setup(None, "uniform", CONFIG, cap_budget=40_000, **kwargs)
+    # caps u_i = min(1, E_max T_i / B): at the proxy's 20k, and at the run's 40k tokens
+    np.testing.assert_allclose(at_proxy.caps, [1.0, 1.0, 0.2])
+    np.testing.assert_allclose(at_run.caps, [0.5, 0.5, 0.1])
+    assert at_run.budget == CONFIG.budget  # one search run still costs the proxy's budget
+    # the old workaround (sizes scaled by b / B at the proxy's budget) gives the same caps
+    scaled = {d: t * CONFIG.budget / 40_000 for d, t in sizes.items()}
+    same = search_setup(None, "uniform", CONFIG, evaluate=quadratic(), domains=DOMAINS, sizes=scaled, max_epochs=2.0)
+    np.testing.assert_allclose(same.caps, at_run.caps, rtol=1e-12)
+    # without max_epochs there is no cap, whatever the budget
+    np.testing.assert_array_equal(search_setup(None, "uniform", CONFIG, evaluate=quadratic(), domains=DOMAINS,
+                                               cap_budget=10**9).caps, 1.0)
+
+
+def test_cap_budget_in_grid_search_and_eg() -> None:
+    sizes = {"web": 10_000, "code": 10_000, "math": 2_000}
+    kwargs: dict[str, Any] = {"evaluate": quadratic(np.array([0.2, 0.3, 0.5])), "domains": DOMAINS, "sizes": sizes,
+                              "max_epochs": 2.0, "progress": False}
+    caps = np.array([0.5, 0.5, 0.1])  # E_max T_i / B at B = 40k
+    grid = grid_search(None, "uniform", CONFIG, resolution=10, cap_budget=40_000, **kwargs)
+    np.testing.assert_array_equal(grid.history["feasible"], np.all(grid.history[list(DOMAINS)] <= caps + 1e-9, axis=1))
+    on_simplex_within(grid, caps)
+    assert grid.mixture.provenance["params"]["cap_budget"] == 40_000
+    assert grid.tokens_spent == len(grid.history) * CONFIG.budget
+    eg = exponentiated_gradient(None, "uniform", CONFIG, steps=60, lr=5.0, fd_eps=0.01, cap_budget=40_000,
+                                output="last", **kwargs)
+    on_simplex_within(eg, caps)
+    np.testing.assert_allclose(eg.mixture.as_array(list(DOMAINS)), [0.4, 0.5, 0.1], atol=0.02)
+    assert eg.mixture.provenance["params"]["cap_budget"] == 40_000
+    # without cap_budget, the caps are at the proxy budget (20k: 1, 1, 0.2) and the answer differs
+    loose = exponentiated_gradient(None, "uniform", CONFIG, steps=60, lr=5.0, fd_eps=0.01, output="last", **kwargs)
+    assert loose.mixture["math"] == pytest.approx(0.2, abs=1e-6)
+    assert "cap_budget" not in loose.mixture.provenance["params"]
+
+
+def test_cap_budget_on_a_world_matches_check_feasible(world3: World) -> None:
+    from mixlab.budget import check_feasible
+
+    big = 5 * int(world3.train.token_counts().sum())
+    setup = search_setup(world3, "uniform", CONFIG, max_epochs=6.0, cap_budget=big)
+    expected = check_feasible(world3.train.token_counts(), big, 6.0).to_numpy()
+    np.testing.assert_allclose(setup.caps, expected)
+    assert (setup.caps < 1).any()
+
+
+@pytest.mark.parametrize(
+    ("cap_budget", "err", "pattern"),
+    [(0, ValueError, "cap_budget"), (-5.0, ValueError, "cap_budget"), ("big", TypeError, "cap_budget"),
+     (10**9, ValueError, "infeasible")],
+)
+def test_cap_budget_errors(cap_budget: Any, err: type, pattern: str) -> None:
+    with pytest.raises(err, match=pattern):
+        search_setup(None, "uniform", CONFIG, evaluate=quadratic(), domains=DOMAINS,
+                     sizes={"web": 10_000, "code": 10_000, "math": 2_000}, max_epochs=1.0, cap_budget=cap_budget)
+
+
+def test_eg_docstring_recommends_settings_for_far_starts() -> None:
+    doc = exponentiated_gradient.__doc__ or ""
+    assert "lr=2" in doc and "fd_eps=0.1" in doc and "stall" in doc

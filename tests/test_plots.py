@@ -309,3 +309,189 @@ def test_figures_are_deterministic() -> None:
         return buf.getvalue()
 
     assert png() == png()
+
+
+# ---------------------------------------------------------------- caps, paths, legends, margins
+D3 = ("web", "code", "math")
+
+
+def _in_figure(ax: plt.Axes, text: str) -> bool:
+    """Whether the text object whose string is ``text`` lies inside the figure once drawn."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = next(t for t in ax.texts if t.get_text() == text).get_window_extent(renderer)
+    return bool(box.x0 >= 0 and box.x1 <= fig.bbox.width)
+
+
+def test_ternary_axes_leaves_room_for_corner_labels_next_to_a_colorbar() -> None:
+    fig, ax = plt.subplots(figsize=(8, 6))
+    plots.ternary_axes(D3, ax=ax)
+    plots.ternary_heatmap(simplex_grid(), simplex_grid()[:, 0], ax=ax, domains=D3)
+    lo, hi = ax.get_xlim()
+    assert lo <= -0.25 and hi >= 1.25
+    assert _in_figure(ax, "100% web") and _in_figure(ax, "100% code")
+    # the labels do not overlap the colorbar either
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    code = next(t for t in ax.texts if t.get_text() == "100% code").get_window_extent(renderer)
+    cbar = fig.axes[1].get_window_extent(renderer)
+    assert code.x1 < cbar.x0
+
+
+def test_ternary_caps_draws_binding_caps_and_shades_the_cut_off_regions() -> None:
+    ax = plots.ternary_axes(D3)
+    n_lines, n_patches = len(ax.lines), len(ax.patches)
+    caps = pd.Series({"web": 1.0, "code": 0.6, "math": 0.25})
+    plots.ternary_caps(ax, caps, D3)
+    new_lines = ax.lines[n_lines:]
+    assert len(new_lines) == 2  # the web cap of 1 cuts nothing
+    # the math cap is the line w_math = 0.25: y = (√3/2)·0.25 at both ends
+    ys = [tuple(np.round(line.get_ydata(), 9)) for line in new_lines]
+    assert (round(np.sqrt(3) / 2 * 0.25, 9),) * 2 in ys
+    assert len(ax.patches) - n_patches == 2
+    # the shaded triangle of math lies above its cap line (towards the math corner)
+    tri = ax.patches[-1].get_xy()
+    assert tri[:, 1].min() == pytest.approx(np.sqrt(3) / 2 * 0.25)
+    assert {t.get_text() for t in ax.texts} >= {"code ≤ 0.600", "math ≤ 0.250"}
+    handles, labels = ax.get_legend_handles_labels()
+    assert labels.count("caps $w_i = u_i$") == 1 and labels.count("cut off by a cap") == 1
+    # arrays in the order of domains, no shading, no annotations, no legend entries
+    ax2 = plots.ternary_axes(D3)
+    plots.ternary_caps(ax2, [1.0, 0.5, 1.0], D3, shade=False, annotate=False, label=None, shade_label=None)
+    assert not ax2.patches and ax2.get_legend_handles_labels()[1] == []
+
+
+@pytest.mark.parametrize(
+    ("caps", "pattern"),
+    [({"web": 1.0, "code": 0.5}, "missing: math"), ([0.5, 0.5], "3 values"), ([0.5, -0.1, 1.0], ">= 0"),
+     ([np.nan, 1.0, 1.0], "finite")],
+)
+def test_ternary_caps_errors(caps: object, pattern: str) -> None:
+    ax = plots.ternary_axes(D3)
+    with pytest.raises(ValueError, match=pattern):
+        plots.ternary_caps(ax, caps, D3)
+
+
+def test_ternary_path_from_a_history_marks_start_and_the_chosen_iterate() -> None:
+    history = pd.DataFrame([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2], [0.4, 0.3, 0.3], [0.41, 0.3, 0.29]], columns=D3)
+    history["objective"] = [4.0, 3.9, 3.8, 3.85]
+    history["chosen"] = [False, False, True, False]
+    ax = plots.ternary_axes(D3)
+    plots.ternary_path(ax, history, D3, color="#F39C12", label="EG iterates", lw=2)
+    path = ax.lines[-1]
+    np.testing.assert_allclose(np.column_stack([path.get_xdata(), path.get_ydata()]),
+                               plots.barycentric_to_xy(history[list(D3)]))
+    assert path.get_linewidth() == 2 and path.get_label() == "EG iterates"
+    start, end = ax.collections[-2], ax.collections[-1]
+    np.testing.assert_allclose(start.get_offsets(), plots.barycentric_to_xy([0.7, 0.2, 0.1]))
+    np.testing.assert_allclose(end.get_offsets(), plots.barycentric_to_xy([0.4, 0.3, 0.3]))  # the chosen row
+    assert [start.get_label(), end.get_label()] == ["start", "result"]
+
+
+def test_ternary_path_accepts_results_and_arrays() -> None:
+    from mixlab.optimizers import exponentiated_gradient
+
+    def bowl(m: Mixture) -> pd.Series:
+        w = m.as_array(list(D3))
+        return pd.Series(2.0 + 4 * (w - [0.5, 0.3, 0.2]) ** 2, index=list(D3))
+
+    res = exponentiated_gradient(None, "uniform", steps=5, evaluate=bowl, domains=D3, progress=False)
+    ax = plots.ternary_axes(D3)
+    plots.ternary_path(ax, res, D3, end_label=None, start_color="red")
+    assert len(ax.lines[-1].get_xdata()) == len(res.history)
+    np.testing.assert_allclose(ax.collections[-1].get_offsets(), plots.barycentric_to_xy(res.mixture.as_array()))
+    ax2 = plots.ternary_axes(D3)
+    plots.ternary_path(ax2, np.array([[0.2, 0.3, 0.5], [0.3, 0.3, 0.4]]), D3)
+    np.testing.assert_allclose(ax2.collections[-1].get_offsets(), plots.barycentric_to_xy([0.3, 0.3, 0.4]))
+    with pytest.raises(ValueError, match="no weight columns for: math"):
+        plots.ternary_path(ax2, pd.DataFrame({"web": [1.0], "code": [0.0]}), D3)
+    with pytest.raises(ValueError, match="simplex"):
+        plots.ternary_path(ax2, np.array([[0.5, 0.5, 0.5]]), D3)
+    with pytest.raises(TypeError, match="OptimizationResult"):
+        plots.ternary_path(ax2, {"web": 1.0}, D3)
+
+
+def test_ternary_scatter_legend_label_and_no_warning_for_line_markers() -> None:
+    import warnings
+
+    ax = plots.ternary_axes(D3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an edge color on the unfilled 'x' would warn (with an absolute path)
+        plots.ternary_scatter(np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]), ax=ax, domains=D3, marker="x",
+                              color="grey", label="infeasible")
+        plots.ternary_scatter(Mixture({"web": 0.5, "code": 0.3, "math": 0.2}), ax=ax, marker="D", label="optimum")
+        ax.legend()
+    assert ax.get_legend_handles_labels()[1] == ["infeasible", "optimum"]
+    filled = ax.collections[-1]
+    np.testing.assert_allclose(filled.get_edgecolor()[0], [1, 1, 1, 1])  # white edge on filled markers
+    with pytest.raises(TypeError, match="label"):
+        plots.ternary_scatter(np.array([[0.2, 0.3, 0.5]]), ax=ax, label=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a matplotlib marker"):
+        plots.ternary_scatter(np.array([[0.2, 0.3, 0.5]]), ax=ax, marker="not-a-marker")
+
+
+def test_rank_agreement_plot_can_hide_point_labels() -> None:
+    p = pd.Series([3.0, 2.0, 1.0, 4.0], index=list("abcd"))
+    t = pd.Series([3.1, 2.2, 1.5, 3.9], index=list("abcd"))
+    assert {t.get_text() for t in plots.rank_agreement_plot(p, t).texts} == set("abcd")
+    ax = plots.rank_agreement_plot(p, t, annotate=False)
+    assert len(ax.texts) == 0 and "Spearman ρ = 1.00" in ax.get_title()
+    with pytest.raises(TypeError, match="annotate"):
+        plots.rank_agreement_plot(p, t, annotate="no")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- objective heat map
+def objective_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"uniform": [4.10, 4.05, 4.30], "worst-case": [4.40, 4.45, 4.90], "worst-excess": [0.20, 0.35, 0.10]},
+        index=pd.Index(["UniMax", "EG", "proportional"], name="mixture"),
+    )
+
+
+def test_objective_heatmap_scales_each_column_and_marks_the_best() -> None:
+    table = objective_table()
+    ax = plots.objective_heatmap(table)
+    image = ax.images[0].get_array()
+    # per column: 0 at the best (lowest) value, 1 at the worst
+    np.testing.assert_allclose(image[:, 0], [0.2, 0.0, 1.0])
+    np.testing.assert_allclose(image[:, 2], [0.4, 1.0, 0.0])
+    texts = {t.get_text(): t for t in ax.texts}
+    assert {"4.100", "4.050", "0.100", "4.900"} <= set(texts)
+    assert texts["4.050"].get_fontweight() == "bold" and texts["4.100"].get_fontweight() == "normal"
+    outlined = sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in ax.patches)
+    assert outlined == [(0.0, 1.0), (1.0, 0.0), (2.0, 2.0)]  # (column, row) of each column's best
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(table.columns)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(table.index)
+    assert "best per column" in ax.get_title()
+
+
+def test_objective_heatmap_options() -> None:
+    table = objective_table()
+    ax = plots.objective_heatmap(table, lower_is_better=False, fmt=".1f")
+    np.testing.assert_allclose(ax.images[0].get_array()[:, 0], [0.8, 1.0, 0.0])  # highest is best now
+    assert "4.3" in {t.get_text() for t in ax.texts}
+    near = pd.DataFrame(False, index=table.index, columns=table.columns)
+    near.loc["UniMax", "uniform"] = True
+    ax = plots.objective_heatmap(table, near=near)
+    assert "≈ 4.100" in {t.get_text() for t in ax.texts}
+    fig, own = plt.subplots()
+    assert plots.objective_heatmap(table, ax=own, title=None) is own and own.get_title() == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "pattern"),
+    [
+        ({"table": [[1.0]]}, TypeError, "DataFrame"),
+        ({"table": pd.DataFrame()}, ValueError, "at least one"),
+        ({"table": pd.DataFrame({"a": [1.0, np.nan]})}, ValueError, "finite.*a"),
+        ({"table": pd.DataFrame({"a": ["x", "y"]})}, ValueError, "numbers"),
+        ({"fmt": "%d"}, ValueError, "fmt"),
+        ({"near": pd.DataFrame({"a": [True]})}, ValueError, "same index"),
+        ({"lower_is_better": "yes"}, TypeError, "lower_is_better"),
+    ],
+)
+def test_objective_heatmap_errors(kwargs: dict[str, object], err: type, pattern: str) -> None:
+    args: dict[str, object] = {"table": objective_table(), **kwargs}
+    with pytest.raises(err, match=pattern):
+        plots.objective_heatmap(**args)  # type: ignore[arg-type]
