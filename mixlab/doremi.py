@@ -363,6 +363,7 @@ def doremi(
     eps: float = 1e-3,
     tokens_per_domain: int | None = None,
     reference: Mixture | None = None,
+    cap_budget: float | None = None,
 ) -> OptimizationResult:
     """Choose domain weights with DoReMi (Xie et al. 2023, arXiv 2305.10429) on small proxy models.
 
@@ -392,6 +393,9 @@ def doremi(
         Group DRO steps T >= 1.
     max_epochs : float, optional
         Repetition cap for the returned mixture.
+    cap_budget : float, optional
+        Token budget at which the caps ``u_i = min(1, E_max T_i / B)`` are computed (default: the
+        proxy's own ``config.budget``), for when the real run is larger than the proxy.
     seed : int
         Child streams of ``SeedSequence(seed)`` seed the reference's training data and the
         Group DRO minibatch stream (different draws, so the reference is not scored on its own
@@ -432,7 +436,7 @@ def doremi(
     from mixlab.domains import domain_stats
     from mixlab.mixers import uniform_by_token
 
-    setup = search_setup(world, objective, config, max_epochs, seed, eval_seed)
+    setup = search_setup(world, objective, config, max_epochs, seed, eval_seed, cap_budget=cap_budget)
     k = len(setup.domains)
     T = check_int(steps, "steps", minimum=1)
     b = config.budget // (k * T) if tokens_per_domain is None else tokens_per_domain

@@ -481,6 +481,7 @@ def mixing_law_optimize(
     evaluate: LossFunction | None = None,
     domains: Sequence[str] | None = None,
     sizes: pd.Series | Mapping[str, float] | None = None,
+    cap_budget: float | None = None,
 ) -> OptimizationResult:
     """Choose a mixture by fitting a data mixing law to proxy runs and minimizing its prediction.
 
@@ -506,6 +507,9 @@ def mixing_law_optimize(
         Fitting runs (>= m + 2); default ``6 m + 4`` for m domains.
     max_epochs : float, optional
         Repetition cap ``E_max``.
+    cap_budget : float, optional
+        Token budget at which the caps ``u_i = min(1, E_max T_i / B)`` are computed (default: the
+        proxy's own ``config.budget``), for when the real run is larger than the proxy.
     seed : int
         Seeds the mixture sampler, the fit's restarts and every proxy run.
     eval_seed : int
@@ -536,7 +540,9 @@ def mixing_law_optimize(
 
     Used in: 1.5, 3.6.
     """
-    setup = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
+    setup = search_setup(
+        world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes, cap_budget=cap_budget
+    )
     m = len(setup.domains)
     n = check_int(6 * m + 4 if n_runs is None else n_runs, "n_runs", minimum=m + 2)
     conc = float(concentration)

@@ -239,6 +239,7 @@ def regmix(
     evaluate: LossFunction | None = None,
     domains: Sequence[str] | None = None,
     sizes: pd.Series | Mapping[str, float] | None = None,
+    cap_budget: float | None = None,
 ) -> OptimizationResult:
     """Choose a mixture RegMix-style: proxy runs on Dirichlet mixtures, a regression, top-k averaging.
 
@@ -265,6 +266,9 @@ def regmix(
         Number of proxy runs (>= 4); default ``16 k``.
     max_epochs : float, optional
         Repetition cap ``E_max``; training and candidate mixtures above a cap are rejected.
+    cap_budget : float, optional
+        Token budget at which the caps ``u_i = min(1, E_max T_i / B)`` are computed (default: the
+        proxy's own ``config.budget``), for when the real run is larger than the proxy.
     seed : int
         Seeds the mixture sampler (child streams of ``SeedSequence(seed)``), the regression and
         every proxy run.
@@ -310,7 +314,9 @@ def regmix(
     from scipy.stats import spearmanr
     from sklearn.model_selection import KFold, cross_val_predict
 
-    prob = search_setup(world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes)
+    prob = search_setup(
+        world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes, cap_budget=cap_budget
+    )
     k = len(prob.domains)
     n = check_int(16 * k if n_runs is None else n_runs, "n_runs", minimum=4)
     n_cand = check_int(n_candidates, "n_candidates", minimum=1)

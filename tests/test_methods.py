@@ -133,7 +133,7 @@ def test_compare_methods_scores_baselines_on_the_same_seeds(tiny3: World) -> Non
                         baselines={"bad": {"web": 1.0}})  # type: ignore[dict-item]
 
 
-def test_compare_methods_cap_budget_reaches_the_grid(tiny3: World) -> None:
+def test_compare_methods_cap_budget_reaches_every_method(tiny3: World) -> None:
     from mixlab.budget import check_feasible
 
     cfg = PROXY.with_(budget=10_000)
@@ -149,11 +149,12 @@ def test_compare_methods_cap_budget_reaches_the_grid(tiny3: World) -> None:
                           settings={"grid": {"resolution": 5}}, cap_budget=B)
     hist = results["grid"].history
     np.testing.assert_array_equal(hist["feasible"], np.all(hist[DOMAINS].to_numpy() <= caps + 1e-9, axis=1))
+    # every cited method takes caps at the run budget too, and respects them
     fns = {"doremi": doremi, "mixing-law": mixing_law_optimize, "regmix": regmix}
-    unsupported = [m for m, fn in fns.items() if "cap_budget" not in inspect.signature(fn).parameters]
-    if unsupported:  # methods that cannot take caps at B yet say so instead of ignoring it
-        with pytest.raises(ValueError, match="cap_budget is not supported"):
-            run_methods(tiny3, "uniform", cfg, methods=unsupported, progress=False, cap_budget=B)
+    assert all("cap_budget" in inspect.signature(fn).parameters for fn in fns.values())
+    others = run_methods(tiny3, "uniform", cfg, methods=list(fns), max_epochs=3.0, progress=False, cap_budget=B)
+    for name, res in others.items():
+        assert np.all(res.mixture.as_array(DOMAINS) <= caps + 1e-9), (name, res.mixture, caps)
 
 
 def test_score_mixtures_with_several_objectives_trains_each_run_once(
