@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from mixlab.agreement import dirichlet_mixtures
+from mixlab.agreement import candidate_mixtures
 from mixlab.mixture import Mixture
 from mixlab.proxy import (
     PROXY,
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     with pd.option_context("display.float_format", "{:,.2f}".format, "display.width", 120):
         print(table.to_string())
 
-    mixes = dirichlet_mixtures(world.train.domains, args.mixtures, 1.0, seed=args.seed)
+    mixes = candidate_mixtures(world.train.domains, args.mixtures, 1.0, seed=args.seed)
     print()
     for cfg in (PROXY, TARGET):
         t0 = time.perf_counter()

@@ -11,7 +11,10 @@ trust on the synthetic world:
 - :func:`misleading_pairs` — the pairs of mixtures the proxy orders opposite to the target,
   most costly first: "a case where the proxy misleads".
 - :func:`proxy_target_study` — the whole experiment of lesson 1.4: several proxy configurations
-  (less capacity, fewer tokens) against one target, with the compute cost ratio of each.
+  (less capacity, fewer tokens) against one target, with the compute cost ratio of each;
+  :class:`ProxyStudy` compares seed-averaged values (``agreement``), single runs of one model
+  (``seed_agreement``, the noise ceiling) and single runs across models (``single_run_agreement``).
+- :func:`candidate_mixtures` — named candidate mixtures drawn from a Dirichlet over the domains.
 
 RegMix (Liu et al. 2024, arXiv 2407.01492) reports rank correlations of this kind between
 1M-parameter proxies and 1B-parameter models; Data Mixing Laws (Ye et al. 2024,
@@ -45,7 +48,7 @@ __all__ = [
     "misleading_pairs",
     "ProxyStudy",
     "proxy_target_study",
-    "dirichlet_mixtures",
+    "candidate_mixtures",
     "n_parameters",
 ]
 
@@ -262,8 +265,12 @@ def n_parameters(config: ProxyConfig, vocab_size: int) -> int:
     return buckets * (v - 1)
 
 
-def dirichlet_mixtures(domains: Sequence[str], n: int, concentration: float = 1.0, seed: int = 0) -> dict[str, Mixture]:
-    """``n`` candidate mixtures drawn from a symmetric Dirichlet over ``domains`` (RegMix-style).
+def candidate_mixtures(domains: Sequence[str], n: int, concentration: float = 1.0, seed: int = 0) -> dict[str, Mixture]:
+    """``n`` named candidate mixtures drawn from a symmetric Dirichlet over ``domains`` (RegMix-style).
+
+    Not to be confused with :func:`mixlab.regmix.dirichlet_mixtures`, which returns a weight
+    matrix centred on a prior (with strengths and caps) for the RegMix regression; this one
+    returns named :class:`~mixlab.mixture.Mixture` objects for ranking studies.
 
     Parameters
     ----------
@@ -278,6 +285,11 @@ def dirichlet_mixtures(domains: Sequence[str], n: int, concentration: float = 1.
     -------
     dict of str → Mixture
         Provenance ``{"mixer": "dirichlet", "params": {...}}``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Fewer than 2 or repeated domains, ``n < 1``, ``concentration <= 0``, a bad seed.
 
     Used in: 1.4 (candidate mixtures), 1.5 (RegMix, arXiv 2407.01492, samples its proxy mixtures so).
     """
@@ -316,6 +328,10 @@ class ProxyStudy:
         ``spearman_p``, ``kendall``, ``top1``, ``regret``, ``misleading_pairs`` (pairs ordered
         opposite to the target by more than ``min_gap``), ``token_ratio``, ``param_ratio``
         and ``cost_ratio`` (= tokens × params relative to the target). All deterministic.
+        The agreement columns compare the *seed-averaged* values (``values``), as
+        :meth:`agreement` does; averaging removes part of the sampling noise, so they are
+        higher than what one proxy run says about one target run
+        (:meth:`single_run_agreement`).
     timings : pandas.DataFrame
         Measured wall time per model: ``seconds_per_run`` and ``time_ratio`` vs the target
         (machine-dependent; keep it out of output comparisons).
@@ -351,7 +367,9 @@ class ProxyStudy:
 
         No proxy can be expected to agree with the target better than the target agrees with a
         rerun of itself on other samples; ``table["target"] - table["proxy"]`` (here: seed 2
-        minus seed 1) also suggests a ``min_gap`` for :meth:`misleading`.
+        minus seed 1) also suggests a ``min_gap`` for :meth:`misleading`. Compares single
+        runs, like :meth:`single_run_agreement` (``seed_agreement(m)`` equals
+        ``single_run_agreement(m, seed=s0, target_seed=s1, against=m)`` for the first two seeds).
 
         Raises
         ------
@@ -366,6 +384,51 @@ class ProxyStudy:
         if len(seeds) < 2:
             raise ValueError("seed agreement needs a study run with at least two seeds")
         return rank_agreement(self.per_seed[(model, seeds[0])], self.per_seed[(model, seeds[1])])
+
+    def single_run_agreement(
+        self, model: str, *, seed: int, target_seed: int, against: str = "target"
+    ) -> RankAgreement:
+        """Rank agreement of *one* run of ``model`` (seed ``seed``) with one target run (seed ``target_seed``).
+
+        :meth:`agreement` and ``summary["spearman"]`` compare values averaged over the study's
+        seeds, and :meth:`seed_agreement` compares two single runs of one model. This compares
+        single runs across models: what a method that trains each proxy once learns about a
+        target trained once. Use different seeds (``seed=0, target_seed=1``) so that the two
+        runs also read different samples, as the noise ceiling does.
+
+        Parameters
+        ----------
+        model : str
+            A proxy config's name, or ``"target"``.
+        seed : int
+            The seed of the ``model`` run (one of the study's seeds).
+        target_seed : int
+            The seed of the ``against`` run (one of the study's seeds).
+        against : str
+            The reference model, ``"target"`` by default.
+
+        Returns
+        -------
+        RankAgreement
+            ``rank_agreement(per_seed[(model, seed)], per_seed[(against, target_seed)])``.
+
+        Raises
+        ------
+        KeyError
+            For an unknown model.
+        ValueError
+            If a seed was not run by the study.
+
+        Used in: 1.4 (one run vs one target run, next to the noise ceiling).
+        """
+        for name in (model, against):
+            if name not in self.values.columns:
+                raise KeyError(f"unknown model {name!r} (known: {', '.join(map(str, self.values.columns))})")
+        seeds = list(self.per_seed[model].columns)
+        for arg, value in (("seed", seed), ("target_seed", target_seed)):
+            if isinstance(value, bool) or value not in seeds:
+                raise ValueError(f"{arg} must be one of the study's seeds {seeds} (got {value!r})")
+        return rank_agreement(self.per_seed[(model, seed)], self.per_seed[(against, target_seed)])
 
     def _check_name(self, proxy: str) -> None:
         if proxy not in self.summary.index:

@@ -539,6 +539,29 @@ def _stack_decisions(
     return stacked, order
 
 
+def _check_chain(stacked: pd.DataFrame, order: list[str]) -> None:
+    """Raise InvariantError unless stage k's documents are exactly those stage k−1 kept.
+
+    Vectorized: doc ids become object arrays and membership is a hash lookup
+    (``pandas.Index.get_indexer``), not ``Series.isin`` on arrow strings, which iterates in Python.
+    Doc ids are unique within a stage (checked by :func:`check_decisions`), so each index is unique.
+    """
+    pos = stacked["_pos"].to_numpy()
+    ids = stacked["doc_id"].to_numpy(dtype=object)
+    kept = stacked["kept"].to_numpy(dtype=bool)
+    for k in range(1, len(order)):
+        cur_ids = ids[pos == k]
+        prev_kept = ids[(pos == k - 1) & kept]
+        extra = pd.Index(prev_kept).get_indexer(cur_ids) < 0
+        lost = pd.Index(cur_ids).get_indexer(prev_kept) < 0
+        if extra.any() or lost.any():
+            raise InvariantError(
+                f"stages do not chain: stage {order[k]!r} has {int(extra.sum())} documents not kept by "
+                f"{order[k - 1]!r} (e.g. {cur_ids[extra][:3].tolist()}) and misses {int(lost.sum())} it kept "
+                f"(e.g. {prev_kept[lost][:3].tolist()})"
+            )
+
+
 def lineage_table(
     decisions_by_stage: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame] | pd.DataFrame,
 ) -> pd.DataFrame:
@@ -566,20 +589,13 @@ def lineage_table(
     Used in: A.1, 1.2.
     """
     stacked, order = _stack_decisions(decisions_by_stage)
+    return _lineage_frame(stacked, order)
+
+
+def _lineage_frame(stacked: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """The body of :func:`lineage_table`, from already stacked and checked decisions."""
     first = stacked[stacked["_pos"] == 0]
-    # chaining check, vectorized per pair of stages
-    for k in range(1, len(order)):
-        prev = stacked[stacked["_pos"] == k - 1]
-        cur_ids = stacked.loc[stacked["_pos"] == k, "doc_id"]
-        prev_kept = prev.loc[prev["kept"], "doc_id"]
-        extra = ~cur_ids.isin(prev_kept)
-        lost = ~prev_kept.isin(cur_ids)
-        if extra.any() or lost.any():
-            raise InvariantError(
-                f"stages do not chain: stage {order[k]!r} has {int(extra.sum())} documents not kept by "
-                f"{order[k - 1]!r} (e.g. {cur_ids[extra].head(3).tolist()}) and misses {int(lost.sum())} it kept "
-                f"(e.g. {prev_kept[lost].head(3).tolist()})"
-            )
+    _check_chain(stacked, order)
     dropped = stacked.loc[~stacked["kept"], ["doc_id", "stage", "reason", "score"]]
     out = first[["doc_id", "domain", "n_tokens"]].reset_index(drop=True)
     out = out.merge(dropped, on="doc_id", how="left", validate="one_to_one")
@@ -619,10 +635,39 @@ class LineageRecord:
         )
 
 
+def _stage_order(
+    decisions_by_stage: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame] | pd.DataFrame,
+) -> tuple[list[str], int]:
+    """Stage names in pipeline order and the number of documents entering the first stage.
+
+    The cheap part of :func:`_stack_decisions` (no concatenation, no checks), named the same way.
+    """
+    if isinstance(decisions_by_stage, pd.DataFrame):
+        if "stage" not in decisions_by_stage.columns:
+            raise ValueError("decisions_by_stage has no 'stage' column")
+        stages = decisions_by_stage["stage"].to_numpy(dtype=object)
+        order = [str(x) for x in pd.unique(stages)]
+        return order, int((stages == stages[0]).sum()) if len(stages) else 0
+    if isinstance(decisions_by_stage, Mapping):
+        named: list[tuple[str, pd.DataFrame]] = list(decisions_by_stage.items())
+        order = [str(name) if len(df) else f"<empty {i}>" for i, (name, df) in enumerate(named)]
+        return order, len(named[0][1]) if named else 0
+    dfs: list[pd.DataFrame] = list(decisions_by_stage)
+    order = [str(df["stage"].iloc[0]) if len(df) else f"<empty {i}>" for i, df in enumerate(dfs)]
+    return order, len(dfs[0]) if dfs else 0
+
+
 def lineage(
-    decisions_by_stage: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame] | pd.DataFrame, doc_id: str
+    decisions_by_stage: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame] | pd.DataFrame,
+    doc_id: str,
+    *,
+    lineage_table: pd.DataFrame | None = None,
 ) -> LineageRecord:
     """Which stage dropped ``doc_id`` and why, or that it was kept through all stages.
+
+    Each call builds the whole :func:`lineage_table` (and checks that the stages chain). To
+    trace many documents of one pipeline, build the table once and pass it as
+    ``lineage_table``: the call then only looks the document up.
 
     Parameters
     ----------
@@ -630,28 +675,57 @@ def lineage(
         As for :func:`lineage_table`.
     doc_id : str
         The document to trace.
+    lineage_table : pandas.DataFrame, optional
+        ``lineage_table(decisions_by_stage)``, computed beforehand. It is trusted (the stages'
+        chaining was checked when it was built); only its shape is compared with
+        ``decisions_by_stage`` (one row per first-stage document, dropping stages among its stages).
 
     Returns
     -------
     LineageRecord
         ``status`` (``"kept"``/``"dropped"``), dropping ``stage``, ``reason``, ``score`` and the
-        stages it passed; ``str(record)`` is a readable sentence.
+        stages it passed; ``str(record)`` is a readable sentence. The same with or without
+        ``lineage_table``.
 
     Raises
     ------
     KeyError
         If ``doc_id`` was not an input of the first stage.
     InvariantError
-        If the stages do not chain.
+        If the stages do not chain (when the table is built here).
+    TypeError, ValueError
+        If ``lineage_table`` is not a lineage table of ``decisions_by_stage``.
+
+    Examples
+    --------
+    >>> by_stage = pipeline.decisions_by_stage()  # doctest: +SKIP
+    >>> fates = lineage_table(by_stage)  # doctest: +SKIP
+    >>> [lineage(by_stage, d, lineage_table=fates) for d in doc_ids]  # doctest: +SKIP
 
     Used in: A.1, 1.2.
     """
-    table = lineage_table(decisions_by_stage)
-    hit = table.index[table["doc_id"] == doc_id]
+    if lineage_table is None:
+        stacked, order = _stack_decisions(decisions_by_stage)
+        table = _lineage_frame(stacked, order)
+    else:
+        table = lineage_table
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"lineage_table must be a DataFrame from lineage_table() (got {type(table).__name__})")
+        missing = [c for c in ("doc_id", "status", "stage", "reason", "score") if c not in table.columns]
+        if missing:
+            raise ValueError(f"lineage_table is missing columns: {', '.join(missing)} (build it with lineage_table())")
+        order, n_first = _stage_order(decisions_by_stage)
+        unknown = sorted({str(x) for x in pd.unique(table["stage"].dropna().to_numpy(dtype=object))} - set(order))
+        if len(table) != n_first or unknown:
+            raise ValueError(
+                f"lineage_table does not belong to decisions_by_stage: it has {len(table):,} documents and "
+                f"dropping stages {unknown or 'as expected'}; the first stage took {n_first:,} documents and "
+                f"the stages are {order}"
+            )
+    hit = np.flatnonzero((table["doc_id"] == doc_id).to_numpy(dtype=bool, na_value=False))
     if len(hit) == 0:
         raise KeyError(f"doc_id {doc_id!r} is not among the {len(table):,} documents that entered the first stage")
-    row = table.loc[hit[0]]
-    _, order = _stack_decisions(decisions_by_stage)
+    row = table.iloc[int(hit[0])]
     if row["status"] == "kept":
         return LineageRecord(doc_id, "kept", None, None, math.nan, tuple(order))
     k = order.index(row["stage"])

@@ -275,6 +275,86 @@ class Mixture:
             atol=atol,
         )
 
+    def with_share(self, domain: str, share: float) -> Mixture:
+        """A new mixture with one domain's share set and the others rescaled proportionally.
+
+        With ``d`` the domain and ``s`` its new share, the other domains keep their ratios
+        to each other and share the rest, so the weights still sum to 1:
+
+        ``w'_d = s``,  ``w'_j = w_j · (1 − s) / Σ_{i≠d} w_i`` for ``j ≠ d``.
+
+        This is the usual "upweight one domain" experiment (e.g. the marginal value of a
+        domain's tokens); nothing is normalized behind your back, because the rescaling is the
+        documented purpose of the call.
+
+        Parameters
+        ----------
+        domain : str
+            One of :attr:`domains`.
+        share : float
+            The new weight of ``domain``, in ``[0, 1]``.
+
+        Returns
+        -------
+        Mixture
+            Same domains, kind and tolerance. Provenance ``{"mixer": "with_share", "params":
+            {"domain": ..., "share": ...}, "base": <this mixture's weights>, "parent": <this
+            mixture's provenance>}``.
+
+        Raises
+        ------
+        TypeError
+            If ``share`` is not a real number or ``domain`` not a string.
+        ValueError
+            If ``domain`` is not a domain of the mixture, ``share`` is NaN or outside
+            ``[0, 1]``, or ``share < 1`` while every other domain has weight 0 (there is no
+            proportion to rescale them by).
+
+        Examples
+        --------
+        >>> m = Mixture({"web": 0.6, "code": 0.3, "math": 0.1}).with_share("code", 0.5)
+        >>> [round(w, 4) for w in m.as_array()]
+        [0.4286, 0.5, 0.0714]
+
+        Used in: 1.2 (marginal value of a domain's tokens, repetition experiment).
+        """
+        if not isinstance(domain, str):
+            raise TypeError(f"domain must be a domain name (str) (got {type(domain).__name__}: {domain!r})")
+        if domain not in self._domains:
+            raise ValueError(f"domain must be one of the mixture's domains {list(self._domains)} (got {domain!r})")
+        if isinstance(share, bool) or not isinstance(share, numbers.Real):
+            raise TypeError(f"share must be a real number in [0, 1] (got {type(share).__name__}: {share!r})")
+        s = float(share)
+        if not 0.0 <= s <= 1.0:  # also rejects NaN
+            raise ValueError(f"share must lie in [0, 1] (got {domain}={s!r})")
+        i = self._domains.index(domain)
+        others = np.ones(len(self._domains), dtype=bool)
+        others[i] = False
+        rest = self._w[others]
+        total = float(rest.sum())
+        if total <= 0 and s < 1:
+            raise ValueError(
+                f"cannot give {domain} share {s:g}: every other domain has weight 0, so there is no proportion "
+                f"to rescale them by (weights: {format_values(self.items())})"
+            )
+        new = np.zeros_like(self._w)
+        if total > 0:
+            new[others] = rest * (1 - s) / total
+        new[i] = s
+        prov = {
+            "mixer": "with_share",
+            "params": {"domain": domain, "share": s},
+            "base": dict(self.items()),
+            "parent": self._provenance,
+        }
+        return Mixture(
+            dict(zip(self._domains, new.tolist(), strict=True)),
+            domains=self._domains,
+            kind=self._kind,
+            provenance=prov,
+            atol=self._atol,
+        )
+
     # ------------------------------------------------------------ views
     @property
     def domains(self) -> tuple[str, ...]:

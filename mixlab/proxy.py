@@ -521,8 +521,18 @@ class ProxyRun:
         Entropy rate per domain (the irreducible loss).
     tokens : pandas.Series
         Training tokens consumed per domain (sums to ``config.budget``).
+    docs : pandas.Series
+        Documents read per domain: the document prefixes the model was trained on, a document
+        drawn twice counted twice (the last document of a domain may be cut, it still counts).
+        The model counts ``tokens − docs`` transitions.
+    unique_docs : pandas.Series
+        Distinct documents read per domain (``<= docs``; smaller when a domain is repeated).
 
-    Used in: 1.1, 1.4.
+    All per-domain Series are indexed by the training corpus's domains, in spec order.
+    :meth:`skill_profile` shows ``tokens`` next to the losses; ``docs`` and ``unique_docs``
+    stay on the run (the document view of what was read).
+
+    Used in: 1.1, 1.2, 1.4.
     """
 
     config: ProxyConfig
@@ -532,6 +542,8 @@ class ProxyRun:
     losses: pd.Series
     floor: pd.Series
     tokens: pd.Series
+    docs: pd.Series
+    unique_docs: pd.Series
 
     @property
     def tokens_spent(self) -> int:
@@ -547,7 +559,31 @@ class ProxyRun:
         return f"ProxyRun({self.config.name}, {self.tokens_spent:,} tokens, seed={self.seed}; loss {losses})"
 
 
-def train_proxy(world: World, mixture: Mixture, config: ProxyConfig = PROXY, seed: int = 0) -> ProxyRun:
+def _check_train_corpus(world: World, train: Any) -> Corpus:
+    """Check that ``train`` can stand in for ``world.train``: a Corpus over the same domains and vocabulary."""
+    if not isinstance(train, Corpus):
+        raise TypeError(f"train must be a Corpus, e.g. a subset of world.train (got {type(train).__name__})")
+    if tuple(train.domains) != tuple(world.train.domains):
+        raise ValueError(
+            f"train must have the world's domains in the same order (got {list(train.domains)}, "
+            f"world: {list(world.train.domains)})"
+        )
+    if train.vocab_size != world.train.vocab_size:
+        raise ValueError(
+            "train must use the world's vocabulary "
+            f"(got vocab_size={train.vocab_size}, world: {world.train.vocab_size})"
+        )
+    return train
+
+
+def train_proxy(
+    world: World,
+    mixture: Mixture,
+    config: ProxyConfig = PROXY,
+    seed: int = 0,
+    *,
+    train: Corpus | None = None,
+) -> ProxyRun:
     """Train a proxy model on ``config.budget`` tokens sampled from ``mixture`` and evaluate it.
 
     Parameters
@@ -560,6 +596,12 @@ def train_proxy(world: World, mixture: Mixture, config: ProxyConfig = PROXY, see
         Capacity, budget and smoothing (default :data:`PROXY`).
     seed : int
         Sampling seed (same seed, same mixture → identical losses on any machine).
+    train : Corpus, optional
+        Train on this corpus instead of ``world.train`` (e.g. the output of a filter pipeline,
+        or a subset that holds only a few unique documents of one domain, to study
+        repetition). It must have the world's domains (same order) and vocabulary. The model
+        is still evaluated on ``world.validation`` against the world's entropy floor, so runs
+        on different training corpora are comparable. Default: ``world.train``.
 
     Returns
     -------
@@ -567,19 +609,29 @@ def train_proxy(world: World, mixture: Mixture, config: ProxyConfig = PROXY, see
 
     Raises
     ------
+    TypeError
+        If ``config`` is not a ProxyConfig or ``train`` not a Corpus.
     ValueError
-        On a document-kind mixture, a mixture over other domains, or weight on an empty domain.
+        On a document-kind mixture, a mixture over other domains, weight on a domain with no
+        training documents, or a ``train`` corpus with other domains or another vocabulary.
 
     Used in: 1.1, 1.2, 1.3, 1.4, 1.5, 2.4, 3.1–3.6.
     """
     s = check_seed(seed)
     if not isinstance(config, ProxyConfig):
         raise TypeError(f"config must be a ProxyConfig (got {type(config).__name__})")
-    corpus = world.train
+    corpus = world.train if train is None else _check_train_corpus(world, train)
     rows, lengths = training_rows(corpus, mixture, config.budget, s)
     model = train_on_rows(config.build(corpus.vocab_size), corpus, rows, lengths)
-    codes = corpus.domain_codes()[rows]
-    tokens = np.bincount(codes, weights=lengths, minlength=len(corpus.domains)).astype(np.int64)
+    domain_of_row = corpus.domain_codes()
+    codes = domain_of_row[rows]
+    k = len(corpus.domains)
+    tokens = np.bincount(codes, weights=lengths, minlength=k).astype(np.int64)
+    docs = np.bincount(codes, minlength=k).astype(np.int64)
+    read = np.zeros(len(domain_of_row), dtype=bool)
+    read[rows] = True  # each document once, however often it was read
+    unique_docs = np.bincount(domain_of_row[read], minlength=k).astype(np.int64)
+    index = pd.Index(corpus.domains, name="domain")
     return ProxyRun(
         config=config,
         mixture=mixture,
@@ -587,7 +639,9 @@ def train_proxy(world: World, mixture: Mixture, config: ProxyConfig = PROXY, see
         model=model,
         losses=model.evaluate(held_out(world.validation)),
         floor=world.process.entropy_rate(),  # cached by the process, returned as a copy
-        tokens=pd.Series(tokens, index=pd.Index(corpus.domains, name="domain"), name="tokens"),
+        tokens=pd.Series(tokens, index=index, name="tokens"),
+        docs=pd.Series(docs, index=index.copy(), name="docs"),  # own Index objects: renaming one renames no other
+        unique_docs=pd.Series(unique_docs, index=index.copy(), name="unique_docs"),
     )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mixlab.agreement import (
-    dirichlet_mixtures,
+    candidate_mixtures,
     misleading_pairs,
     n_parameters,
     proxy_target_study,
@@ -104,16 +104,18 @@ def test_misleading_pair_count_matches_kendall() -> None:
     assert rank_agreement(p, t).kendall == pytest.approx((n_pairs - 2 * discordant) / n_pairs)
 
 
-def test_dirichlet_mixtures_and_parameter_counts() -> None:
-    mixes = dirichlet_mixtures(["web", "code", "math"], 12, concentration=0.5, seed=3)
+def test_candidate_mixtures_and_parameter_counts() -> None:
+    mixes = candidate_mixtures(["web", "code", "math"], 12, concentration=0.5, seed=3)
     assert list(mixes)[:2] == ["c00", "c01"] and len(mixes) == 12
     for m in mixes.values():
         assert m.domains == ("web", "code", "math")
         assert abs(m.as_array().sum() - 1) <= 1e-9
-    again = dirichlet_mixtures(["web", "code", "math"], 12, concentration=0.5, seed=3)
+    again = candidate_mixtures(["web", "code", "math"], 12, concentration=0.5, seed=3)
     assert all(a.allclose(b, atol=0) for a, b in zip(mixes.values(), again.values(), strict=True))
     with pytest.raises(ValueError, match="concentration"):
-        dirichlet_mixtures(["web", "code"], 3, concentration=0.0)
+        candidate_mixtures(["web", "code"], 3, concentration=0.0)
+    with pytest.raises(ValueError, match="at least 2 unique"):
+        candidate_mixtures(["web", "web"], 3)
     assert n_parameters(ProxyConfig(budget=10, buckets=None), 96) == 96 * 95
     assert n_parameters(ProxyConfig(budget=10, buckets=16), 96) == 16 * 95
     assert n_parameters(ProxyConfig(budget=10, buckets=500), 96) == 96 * 95
@@ -121,7 +123,7 @@ def test_dirichlet_mixtures_and_parameter_counts() -> None:
 
 def test_proxy_target_study_on_the_tiny_world() -> None:
     world = generate_world(load_spec("tiny").select_domains(["web", "code", "math"]), 0)
-    mixes = dirichlet_mixtures(world.train.domains, 8, seed=1)
+    mixes = candidate_mixtures(world.train.domains, 8, seed=1)
     target = ProxyConfig(budget=30_000, name="big")
     configs = {
         "same": target,  # the target itself: perfect agreement, cost ratio 1
@@ -146,6 +148,25 @@ def test_proxy_target_study_on_the_tiny_world() -> None:
     assert -1 <= st.seed_agreement().spearman <= 1
     with pytest.raises(KeyError, match="unknown model"):
         st.seed_agreement("nope")
+    # single runs: proxy seed s vs target seed t, straight from per_seed (not the seed averages)
+    one = st.single_run_agreement("small", seed=0, target_seed=1)
+    expected = rank_agreement(st.per_seed[("small", 0)], st.per_seed[("target", 1)])
+    assert one.spearman == expected.spearman and one.kendall == expected.kendall
+    pd.testing.assert_frame_equal(one.table, expected.table)
+    assert st.single_run_agreement("same", seed=1, target_seed=1).spearman == pytest.approx(1.0)
+    ceiling = st.single_run_agreement("target", seed=0, target_seed=1)
+    assert ceiling.spearman == st.seed_agreement("target").spearman
+    assert st.single_run_agreement("small", seed=1, target_seed=0, against="same").spearman == (
+        rank_agreement(st.per_seed[("small", 1)], st.per_seed[("same", 0)]).spearman
+    )
+    with pytest.raises(KeyError, match="unknown model"):
+        st.single_run_agreement("nope", seed=0, target_seed=1)
+    with pytest.raises(KeyError, match="unknown model"):
+        st.single_run_agreement("small", seed=0, target_seed=1, against="nope")
+    with pytest.raises(ValueError, match=r"target_seed must be one of the study's seeds \[0, 1\] \(got 2\)"):
+        st.single_run_agreement("small", seed=0, target_seed=2)
+    with pytest.raises(ValueError, match="seed must be one of"):
+        st.single_run_agreement("small", seed=True, target_seed=1)
     with pytest.raises(KeyError, match="unknown proxy"):
         st.agreement("nope")
     with pytest.raises(ValueError, match="at least 3"):

@@ -192,6 +192,45 @@ def test_lineage_detects_broken_chain() -> None:
         lineage_table(by_stage)
 
 
+def test_lineage_with_a_precomputed_table_gives_the_same_records() -> None:
+    corpus = make_corpus(5, 300)
+    result = _pipeline(corpus)
+    by_stage = result.decisions_by_stage()
+    table = lineage_table(by_stage)
+    for source in (by_stage, list(by_stage.values()), result.decisions):
+        for doc_id in table["doc_id"].iloc[::7]:
+            assert lineage(source, doc_id, lineage_table=table) == lineage(source, doc_id)
+    with pytest.raises(KeyError, match="nope"):
+        lineage(by_stage, "nope", lineage_table=table)
+
+
+def test_lineage_rejects_a_table_of_another_pipeline() -> None:
+    result = _pipeline(make_corpus(5, 300))
+    by_stage = result.decisions_by_stage()
+    table = lineage_table(by_stage)
+    doc_id = table["doc_id"].iloc[0]
+    with pytest.raises(ValueError, match="does not belong to decisions_by_stage"):
+        lineage(by_stage, doc_id, lineage_table=table.iloc[1:])
+    names = ["q", "length", "dedup"]
+    renamed = {name: df.assign(stage=name) for name, df in zip(names, by_stage.values(), strict=True)}
+    with pytest.raises(ValueError, match=r"dropping stages \['quality'\]"):
+        lineage(renamed, doc_id, lineage_table=table)
+    with pytest.raises(ValueError, match="missing columns: status"):
+        lineage(by_stage, doc_id, lineage_table=table.drop(columns="status"))
+    with pytest.raises(TypeError, match="lineage_table must be a DataFrame"):
+        lineage(by_stage, doc_id, lineage_table=table.to_dict())  # type: ignore[arg-type]
+
+
+def test_lineage_detects_a_document_that_was_not_kept_upstream() -> None:
+    result = _pipeline(make_corpus(4, 100))
+    by_stage = result.decisions_by_stage()
+    quality = by_stage["quality"]
+    dropped_row = quality[~quality["kept"]].iloc[[0]].assign(stage="length", kept=True, reason=None)
+    by_stage["length"] = pd.concat([by_stage["length"], dropped_row], ignore_index=True)
+    with pytest.raises(InvariantError, match=r"stage 'length' has 1 documents not kept by 'quality'"):
+        lineage_table(by_stage)
+
+
 # ------------------------------------------------------------------ drift
 def _run(seed: int, threshold: float = 0.3, n_docs: int = 400) -> pd.DataFrame:
     return quality_filter(make_corpus(seed, n_docs), threshold).decisions

@@ -276,3 +276,86 @@ def test_allclose_and_equality() -> None:
     assert a.allclose(b) and not a.allclose(b, atol=0.0)
     assert a != b
     assert hash(a) == hash(Mixture({"a": 0.5, "b": 0.5}))
+
+
+# ---------------------------------------------------------------- with_share
+def test_with_share_sets_one_domain_and_rescales_the_rest_proportionally() -> None:
+    base = Mixture({"web": 0.6, "books": 0.3, "code": 0.1}, provenance={"mixer": "hand", "params": {}})
+    m = base.with_share("code", 0.5)
+    np.testing.assert_allclose(m.as_array(), [0.6 * 0.5 / 0.9, 0.3 * 0.5 / 0.9, 0.5], rtol=0, atol=1e-15)
+    assert m["code"] == 0.5
+    assert m["web"] / m["books"] == pytest.approx(2.0)  # the others keep their ratio
+    assert m.domains == base.domains and m.kind == base.kind and m.atol == base.atol
+    assert abs(m.as_array().sum() - 1) <= 1e-12
+    prov = m.provenance
+    assert prov["mixer"] == "with_share" and prov["params"] == {"domain": "code", "share": 0.5}
+    assert prov["base"] == {"web": 0.6, "books": 0.3, "code": 0.1}
+    assert prov["parent"] == {"mixer": "hand", "params": {}}
+    assert base["code"] == 0.1  # the base is untouched (immutable)
+    assert Mixture.from_json(m.to_json()) == m
+
+
+def test_with_share_matches_the_hand_formula_bit_for_bit() -> None:
+    base = Mixture.normalized({"web": 5.0, "books": 0.7, "code": 1.9, "math": 0.6})
+    for s in (0.0, 0.02, 0.05, 0.1, 0.2, 0.4, 1.0):
+        others = base.weights.drop("code")
+        by_hand = Mixture({**(others * (1 - s) / others.sum()).to_dict(), "code": s}, domains=base.domains)
+        assert np.array_equal(base.with_share("code", s).as_array(), by_hand.as_array())
+
+
+def test_with_share_edges() -> None:
+    base = Mixture({"web": 0.6, "books": 0.4, "code": 0.0})
+    assert base.with_share("code", 1.0).as_array().tolist() == [0.0, 0.0, 1.0]
+    assert base.with_share("web", 0.0).as_array().tolist() == [0.0, 1.0, 0.0]
+    # a zero-weight domain stays at zero: only the domains with weight share the rest
+    assert base.with_share("web", 0.5)["code"] == 0.0
+    point = Mixture({"web": 1.0, "books": 0.0})
+    assert point.with_share("web", 1.0).as_array().tolist() == [1.0, 0.0]
+    assert Mixture({"web": 1.0}).with_share("web", 1.0)["web"] == 1.0
+    doc = Mixture({"web": 0.5, "code": 0.5}, kind="document").with_share("code", 0.25)
+    assert doc.kind == "document" and doc["web"] == 0.75
+
+
+@pytest.mark.parametrize(
+    ("domain", "share", "err", "pattern"),
+    [
+        ("math", 0.2, ValueError, r"one of the mixture's domains \['web', 'books', 'code'\] \(got 'math'\)"),
+        (3, 0.2, TypeError, "domain must be a domain name"),
+        ("code", -0.1, ValueError, r"share must lie in \[0, 1\] \(got code=-0.1\)"),
+        ("code", 1.5, ValueError, r"share must lie in \[0, 1\]"),
+        ("code", float("nan"), ValueError, r"share must lie in \[0, 1\]"),
+        ("code", "0.2", TypeError, "share must be a real number"),
+        ("code", True, TypeError, "share must be a real number"),
+    ],
+)
+def test_with_share_rejects_bad_arguments(domain: object, share: object, err: type, pattern: str) -> None:
+    with pytest.raises(err, match=pattern):
+        Mixture({"web": 0.6, "books": 0.3, "code": 0.1}).with_share(domain, share)  # type: ignore[arg-type]
+
+
+def test_with_share_needs_weight_on_the_other_domains() -> None:
+    point = Mixture({"web": 1.0, "books": 0.0, "code": 0.0})
+    with pytest.raises(ValueError, match="every other domain has weight 0"):
+        point.with_share("web", 0.5)
+    with pytest.raises(ValueError, match="every other domain has weight 0"):
+        Mixture({"web": 1.0}).with_share("web", 0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=simplex(k_min=2), data=st.data())
+def test_with_share_property(w: dict[str, float], data: st.DataObject) -> None:
+    base = Mixture(w)
+    domain = data.draw(st.sampled_from(list(w)))
+    share = data.draw(st.floats(0, 1))
+    rest = sum(v for d, v in w.items() if d != domain)
+    if rest <= 0 and share < 1:
+        with pytest.raises(ValueError):
+            base.with_share(domain, share)
+        return
+    m = base.with_share(domain, share)
+    assert m[domain] == share
+    assert abs(m.as_array().sum() - 1) <= 1e-9
+    assert (m.as_array() >= 0).all()
+    for d, v in w.items():
+        if d != domain and rest > 0:
+            assert m[d] == pytest.approx(v * (1 - share) / rest, abs=1e-12)

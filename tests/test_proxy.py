@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mixlab.corpus import Corpus
 from mixlab.mixture import Mixture
 from mixlab.proxy import (
     PROXY,
@@ -22,7 +23,7 @@ from mixlab.proxy import (
     training_rows,
     transitions,
 )
-from mixlab.world import World, generate_world
+from mixlab.world import World, generate_world, load_spec
 
 SMALL = ProxyConfig(budget=20_000, buckets=32, name="small")
 FULL = ProxyConfig(budget=20_000, buckets=None, name="full")
@@ -70,6 +71,72 @@ def test_zero_weight_domain_gets_no_tokens(world: World) -> None:
     run = train_proxy(world, m, SMALL, 0)
     assert run.tokens[["web", "code"]].tolist() == [10_000, 10_000]
     assert run.tokens.drop(["web", "code"]).eq(0).all()
+
+
+def test_run_records_documents_read(world: World) -> None:
+    m = mix(world, web=0.31, code=0.27)
+    run = train_proxy(world, m, SMALL, seed=3)
+    rows, lengths = training_rows(world.train, m, SMALL.budget, 3)
+    codes = world.train.domain_codes()
+    expected_docs = pd.Series(codes[rows]).value_counts().reindex(range(len(world.train.domains)), fill_value=0)
+    assert run.docs.to_numpy().tolist() == expected_docs.to_numpy().tolist()
+    assert list(run.docs.index) == list(world.train.domains) and run.docs.name == "docs"
+    assert run.docs.dtype == np.int64 and run.unique_docs.dtype == np.int64
+    assert int(run.docs.sum()) == len(rows)
+    # one transition per token read, except each document's first
+    assert run.model.counts.sum() == SMALL.budget - run.docs.sum()
+    uniq = pd.Series(codes[np.unique(rows)]).value_counts().reindex(range(len(world.train.domains)), fill_value=0)
+    assert run.unique_docs.to_numpy().tolist() == uniq.to_numpy().tolist()
+    assert (run.unique_docs <= run.docs).all()
+    # the skill profile keeps its columns (notebooks display it)
+    assert list(run.skill_profile().columns) == ["weight", "tokens", "loss", "floor", "excess"]
+
+
+def test_repeated_domain_reads_documents_more_than_once(world: World) -> None:
+    # a budget larger than the code domain: code documents are read in several epochs
+    code_tokens = int(world.train.token_counts()["code"])
+    config = ProxyConfig(budget=4 * code_tokens, buckets=32)
+    run = train_proxy(world, mix(world, code=0.5), config, seed=0)
+    assert run.docs["code"] > run.unique_docs["code"] == world.train.doc_counts()["code"]
+
+
+def test_train_on_a_restricted_corpus_evaluates_on_the_world(world: World) -> None:
+    m = mix(world, web=0.3, code=0.3)
+    full = train_proxy(world, m, SMALL, seed=1)
+    # the default and an explicit world.train are the same run
+    same = train_proxy(world, m, SMALL, seed=1, train=world.train)
+    pd.testing.assert_series_equal(same.losses, full.losses)
+    np.testing.assert_array_equal(same.model.counts, full.model.counts)
+    # keep only the first few code documents: a few unique tokens, repeated
+    train = world.train
+    is_code = (train.docs["domain"] == "code").to_numpy()
+    code_so_far = np.cumsum(np.where(is_code, train.docs["n_tokens"], 0))
+    few = train.subset(~is_code | (code_so_far <= 1_000))
+    run = train_proxy(world, m, SMALL, seed=1, train=few)
+    # same as spelling it out: training_rows -> train_on_rows -> evaluate on world.validation
+    rows, lengths = training_rows(few, m, SMALL.budget, 1)
+    model = train_on_rows(SMALL.build(world.vocab_size), few, rows, lengths)
+    pd.testing.assert_series_equal(run.losses, model.evaluate(held_out(world.validation)))
+    pd.testing.assert_series_equal(run.floor, world.process.entropy_rate())
+    assert run.tokens_spent == SMALL.budget and run.tokens["code"] == full.tokens["code"]
+    assert run.unique_docs["code"] == int(few.doc_counts()["code"]) < run.docs["code"]
+    assert run.losses["code"] > full.losses["code"]  # repeated tokens teach less than fresh ones
+
+
+def test_train_corpus_must_match_the_world(world: World) -> None:
+    m = mix(world, web=0.5)
+    with pytest.raises(TypeError, match="train must be a Corpus"):
+        train_proxy(world, m, SMALL, train=world.train.docs)  # type: ignore[arg-type]
+    other = generate_world(load_spec("tiny").select_domains(["web", "code"]), 0).train
+    with pytest.raises(ValueError, match=r"world's domains in the same order \(got \['web', 'code'\]"):
+        train_proxy(world, m, SMALL, train=other)
+    t = world.train
+    wider = Corpus(t.docs, t.tokens, t.domains, t.vocab_size + 1)
+    with pytest.raises(ValueError, match=f"vocab_size={t.vocab_size + 1}, world: {t.vocab_size}"):
+        train_proxy(world, m, SMALL, train=wider)
+    no_code = t.subset((t.docs["domain"] != "code").to_numpy())
+    with pytest.raises(ValueError, match="code"):
+        train_proxy(world, mix(world, code=0.5), SMALL, train=no_code)
 
 
 # ---------------------------------------------------------------------------- determinism
