@@ -403,6 +403,7 @@ def run_notebook(
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+            cell.metadata.pop("execution", None)  # timestamps of an earlier run
     client = NotebookClient(
         nb,
         km=_current_env_kernel_manager(),

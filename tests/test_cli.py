@@ -164,6 +164,7 @@ def test_course_refresh_stores_no_timings_or_absolute_paths(tmp_path: Path) -> N
     setup = nbformat.v4.new_code_cell(f"import sys\nsys.path.insert(0, {str(course)!r})\nimport helper_mod")
     raising = nbformat.v4.new_code_cell("helper_mod.boom()")
     raising.metadata["tags"] = ["raises-exception"]
+    setup.metadata["execution"] = {"shell.execute_reply": "2026-01-01T00:00:00Z"}  # left by an earlier run
     nb.cells = [setup, raising]
     path = course / "notebooks" / "1.1-paths.ipynb"
     nbformat.write(nb, str(path))
