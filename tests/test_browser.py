@@ -26,12 +26,7 @@ import importlib.util
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +34,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from lab_server import jupyterlab
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,12 +75,6 @@ pytestmark = [
     pytest.mark.skipif(_REASON is not None and not _REQUIRED, reason=_REASON or ""),
 ]
 
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _widget_notebook() -> nbformat.NotebookNode:
@@ -146,38 +136,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(value, encoding="utf-8")
 
-    port = _free_port()
     env = {
-        **os.environ,
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
         "JUPYTERLAB_SETTINGS_DIR": str(tmp / "lab-settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
     }
-    cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.port_retries=0",
-        "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
-        f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    lab_args = ["--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     log_path = tmp / "jupyterlab.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        up = False
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status", timeout=5):  # noqa: S310 - loopback only
-                    up = True
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.25)
-        assert up, "JupyterLab did not answer:\n" + log_path.read_text(errors="replace")
-
+    with jupyterlab(root, tmp, env=env, extra_args=lab_args, start_timeout=SERVER_START_S) as base:
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(
                 str(tmp / "chromium-profile"),  # a fresh user-data-dir
@@ -197,14 +162,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 yield Lab(base, root, context, external, log_path)
             finally:
                 context.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
 
 
 def _widget_text(area: Any) -> str:
