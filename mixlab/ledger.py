@@ -819,7 +819,8 @@ def drift_check(
       is a ratio estimator over documents; its variance is estimated by the delta method
       (linearisation) from per-document token counts, and the two runs are compared with a
       z-test ``(R1 − R2) / sqrt(V1 + V2)``. This needs per-document decisions; given only
-      :class:`StageRow` objects the token test is *not run* (``m = 1``) and the result says so.
+      :class:`StageRow` objects, or when a run has fewer than 2 documents (its variance cannot be
+      estimated), the token test is *not run* (``m = 1``) and the result says so.
 
     Both runs are treated as independent samples of documents from the same process (e.g. the
     same filter on a world regenerated with another seed). Reruns on the *same* documents are
@@ -873,21 +874,24 @@ def drift_check(
 
         r1, v1 = _ratio_variance(kept1, t1)
         r2, v2 = _ratio_variance(kept2, t2)
-        se = math.sqrt(v1 + v2) if not (math.isnan(v1) or math.isnan(v2)) else math.nan
-        if se > 0:
-            zt = (r1 - r2) / se
-            pt = float(2 * stats.norm.sf(abs(zt)))
-        elif r1 == r2:
-            zt, pt = 0.0, 1.0
-        else:  # zero or undefined variance with different rates: cannot be chance under the model
-            zt, pt = math.copysign(math.inf, r1 - r2), 0.0
-        rows["tokens"] = {
-            "current": r1,
-            "reference": r2,
-            "statistic": zt,
-            "p_value": pt,
-            "test": "ratio-estimator z (delta method, documents as clusters)",
-        }
+        # with fewer than 2 documents in a run the variance cannot be estimated: no evidence either
+        # way, so the token test is not run (as with StageRow inputs) rather than read as certain drift
+        if not (math.isnan(v1) or math.isnan(v2)):
+            se = math.sqrt(v1 + v2)
+            if se > 0:
+                zt = (r1 - r2) / se
+                pt = float(2 * stats.norm.sf(abs(zt)))
+            elif r1 == r2:
+                zt, pt = 0.0, 1.0
+            else:  # both variances exactly 0 with different rates: cannot be chance under the model
+                zt, pt = math.copysign(math.inf, r1 - r2), 0.0
+            rows["tokens"] = {
+                "current": r1,
+                "reference": r2,
+                "statistic": zt,
+                "p_value": pt,
+                "test": "ratio-estimator z (delta method, documents as clusters)",
+            }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["difference"] = table["current"] - table["reference"]
     m = len(table)

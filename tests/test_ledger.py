@@ -295,6 +295,16 @@ def test_drift_with_stage_rows_runs_doc_test_only() -> None:
         drift_check(a, b, alpha=1.5)
 
 
+def test_drift_with_a_single_document_run_is_no_evidence_of_token_drift() -> None:
+    # one kept document against a 50 % reference: the token variance of a 1-document run cannot
+    # be estimated, so the token test must not report certain drift (it is left out)
+    ref = quality_filter(make_corpus(5, 1000), 0.5).decisions
+    one = ref.iloc[[int(np.flatnonzero(ref["kept"].to_numpy())[0])]]
+    res = drift_check(one, ref)
+    assert list(res.table.index) == ["docs"] and math.isnan(res.p_tok)
+    assert not res.flagged
+
+
 # ------------------------------------------------------------------ audit
 def test_audit_sample_seeded_stratified_and_near_threshold() -> None:
     corpus = make_corpus(9, 500)
