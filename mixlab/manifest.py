@@ -40,6 +40,7 @@ __all__ = [
     "canonical_json",
     "json_sha256",
     "file_sha256",
+    "tree_digests",
     "atomic_write_bytes",
     "record_schema",
     "check_batch",
@@ -110,6 +111,24 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def tree_digests(folder: str | os.PathLike[str]) -> dict[str, str]:
+    """sha256 of every file under ``folder``, keyed by its relative POSIX path, in sorted order.
+
+    Two builds are byte-identical exactly when their digests are equal (hidden files included).
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``folder`` is not a folder.
+
+    Used in: A.1 (resume and repair give the same bytes), the build tests.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise NotADirectoryError(f"folder must be an existing folder (got {str(root)!r})")
+    return {p.relative_to(root).as_posix(): file_sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def tmp_path_for(path: Path) -> Path:

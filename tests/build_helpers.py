@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 from pathlib import Path
 from typing import Any
 
+from mixlab.manifest import tree_digests as digests  # noqa: F401  (re-exported for the build tests)
 from mixlab.world import available_presets
 
 PRESET = "tiny" if "tiny" in available_presets() else "default"
@@ -30,15 +30,6 @@ def recipe(**changes: Any) -> dict[str, Any]:
     out = copy.deepcopy(RECIPE)
     out.update(copy.deepcopy(changes))
     return out
-
-
-def digests(folder: Path) -> dict[str, str]:
-    """sha256 of every file under ``folder``, keyed by relative path."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def temp_files(folder: Path) -> list[str]:

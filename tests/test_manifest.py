@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -105,3 +106,16 @@ def test_verify_without_manifest(tmp_path: Path) -> None:
     report = verify(tmp_path)
     assert not report.ok and "manifest" in report.violations[0]
     assert not verify(tmp_path / "nope").ok
+
+
+def test_tree_digests_cover_every_file_and_reject_a_non_folder(tmp_path: Path) -> None:
+    from mixlab.manifest import tree_digests
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.bin").write_bytes(b"a")
+    (tmp_path / "sub" / ".hidden").write_bytes(b"")
+    got = tree_digests(tmp_path)
+    assert list(got) == ["a.bin", "sub/.hidden"]
+    assert got["a.bin"] == hashlib.sha256(b"a").hexdigest()
+    with pytest.raises(NotADirectoryError, match="folder"):
+        tree_digests(tmp_path / "a.bin")
