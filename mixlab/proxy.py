@@ -50,6 +50,7 @@ __all__ = [
     "skill_profile",
     "sweep",
     "mean_losses",
+    "profile_summary",
     "ProxyConfig",
     "PROXY",
     "TARGET",
@@ -767,7 +768,7 @@ def mean_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
     >>> list(means.columns), means.loc["a"].tolist()
     (['web', 'code'], [3.25, 2.25])
 
-    Used in: 1.1, 1.2, 1.3, 2.4 (skill profiles of several mixtures side by side).
+    Used in: 1.1, 1.2, 1.3, 2.4, 3.6 (skill profiles of several mixtures side by side).
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a pandas DataFrame from sweep (got {type(sweep_table).__name__})")
@@ -795,4 +796,47 @@ def mean_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
         means.reindex(index=mixtures, columns=domains).to_numpy(dtype=np.float64),
         index=pd.Index(mixtures, name="mixture"),
         columns=pd.Index(domains, name="domain"),
+    )
+
+
+def profile_summary(runs: Mapping[str, ProxyRun]) -> pd.DataFrame:
+    """Summarize several runs' skill profiles: mean and worst excess loss, and the worst domain.
+
+    Parameters
+    ----------
+    runs : mapping of str to ProxyRun
+        Named proxy runs, e.g. ``{"uniform by token": train_proxy(...), ...}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run, index = the names of ``runs`` in their given order; columns
+        ``mean excess`` (the mean over domains of ``run.skill_profile()["excess"]``, i.e. of
+        loss − entropy floor, nats/token), ``worst excess`` (its maximum) and ``worst domain``
+        (the domain where that maximum is reached; the first one in spec order on a tie).
+
+    Raises
+    ------
+    TypeError
+        If ``runs`` is not a mapping or one of its values is not a ProxyRun.
+    ValueError
+        If ``runs`` is empty.
+
+    Used in: 3.1, 3.2, 3.3 (the three simple baselines side by side).
+    """
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"runs must be a mapping of name -> ProxyRun (got {type(runs).__name__})")
+    if not runs:
+        raise ValueError("runs is empty: profile_summary needs at least one run")
+    bad = [str(name) for name, run in runs.items() if not isinstance(run, ProxyRun)]
+    if bad:
+        raise TypeError(f"every value of runs must be a ProxyRun (not for: {', '.join(bad)})")
+    excess = {name: run.skill_profile()["excess"] for name, run in runs.items()}
+    return pd.DataFrame(
+        {
+            "mean excess": [float(e.mean()) for e in excess.values()],
+            "worst excess": [float(e.max()) for e in excess.values()],
+            "worst domain": [str(e.idxmax()) for e in excess.values()],
+        },
+        index=pd.Index(list(excess)),
     )

@@ -17,6 +17,7 @@ from mixlab.proxy import (
     held_out,
     mean_losses,
     pair_codes,
+    profile_summary,
     sweep,
     train_on_rows,
     train_proxy,
@@ -313,6 +314,32 @@ def test_mean_losses_errors() -> None:
         mean_losses(pd.DataFrame({"mixture": ["a"], "domain": ["web"]}))
     with pytest.raises(ValueError, match="no rows"):
         mean_losses(pd.DataFrame({"mixture": [], "domain": [], "loss": []}))
+
+
+def test_profile_summary_reads_each_runs_excess_in_input_order(world: World) -> None:
+    runs = {
+        "web-heavy": train_proxy(world, mix(world, web=0.6), SMALL, 0),
+        "code-heavy": train_proxy(world, mix(world, code=0.6), SMALL, 0),
+    }
+    out = profile_summary(runs)
+    assert out.index.tolist() == ["web-heavy", "code-heavy"]
+    assert out.columns.tolist() == ["mean excess", "worst excess", "worst domain"]
+    for name, run in runs.items():
+        excess = run.losses - run.floor
+        assert out.loc[name, "mean excess"] == pytest.approx(excess.mean(), rel=1e-12)
+        assert out.loc[name, "worst excess"] == pytest.approx(excess.max(), rel=1e-12)
+        assert out.loc[name, "worst domain"] == excess.idxmax()
+    # the order of the mapping, not alphabetical order
+    assert profile_summary(dict(reversed(runs.items()))).index.tolist() == ["code-heavy", "web-heavy"]
+
+
+def test_profile_summary_errors(world: World) -> None:
+    with pytest.raises(ValueError, match="runs is empty"):
+        profile_summary({})
+    with pytest.raises(TypeError, match="runs must be a mapping"):
+        profile_summary([train_proxy(world, mix(world, web=0.6), SMALL, 0)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not for: bad"):
+        profile_summary({"bad": 1.0})  # type: ignore[dict-item]
 
 
 # ---------------------------------------------------------------------------- errors
