@@ -30,6 +30,9 @@ from typing import Any
 
 __all__ = [
     "SECTIONS",
+    "SUMMARIES",
+    "MISSING_FILE",
+    "course_table",
     "NOTEBOOK_NAME_RE",
     "KERNEL_NAME",
     "RAISES_TAG",
@@ -72,6 +75,28 @@ SECTIONS: dict[str, str] = {
     "3.5": "Temperature-smoothed mixtures",
     "3.6": "Baselines side by side",
     "A.1": "From mixture to a reproducible dataset",
+}
+
+#: One line per section: what a learner does in that notebook (shown by :func:`course_table`).
+SUMMARIES: dict[str, str] = {
+    "00": "What the course covers, every notebook, the synthetic world, widgets, exercises, how to run and test.",
+    "1.1": "Same proxy, same budget, different mixtures: different per-domain losses (skill profiles).",
+    "1.2": "Junk and quality filters counted in documents and tokens; diminishing returns; repeated tokens.",
+    "1.3": "The mixture as a capped-simplex optimization: a grid heat map, binding caps, exponentiated gradient.",
+    "1.4": "Small proxy vs target model: do they rank mixtures alike (Spearman), at what cost, and when not.",
+    "1.5": "DataComp, DoReMi, mixing laws, RegMix, Aioli: cited numbers, miniatures compared under one objective.",
+    "2.1": "Domains as a labelled partition: the partition check, stats in both views, derived labels, mislabeling.",
+    "2.2": "The mixture vector: validation, explicit normalization, doc <-> token conversion, distances, JSON.",
+    "2.3": "Sampling documents from a mixture: probabilities, epochs, realized vs target mixtures.",
+    "2.4": "Validation objectives (uniform, target-weighted, worst-case, excess) pick different optima; no leaks.",
+    "2.5": "Token budgets: epochs, repetition caps, feasibility, capped projection, the LLaMA-1 table.",
+    "3.1": "Equal documents per domain: the long-document domain (books) takes most of the tokens.",
+    "3.2": "Equal tokens per domain: epochs explode on small domains until a cap binds.",
+    "3.3": "Natural proportions by documents and by tokens: web dominates, small domains starve.",
+    "3.4": "Hand-tuned weights with a rationale: a capped mixture editor, configs, the cost of judgement.",
+    "3.5": "Temperature smoothing (alpha = 0.3) from proportional to uniform; UniMax as the capped alternative.",
+    "3.6": "Capstone: every baseline and an optimized mixture under four objectives, with noise, tokens, caps.",
+    "A.1": "From a mixture to a reproducible dataset: shards, manifest, verify, resume, lineage, audit.",
 }
 
 #: File names of course notebooks: ``<section>-<lowercase-slug>.ipynb``.
@@ -703,3 +728,113 @@ def write_runtime_report(
     target.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(target, text)
     return fmt
+
+
+#: Name of the runtime column of :func:`course_table` (seconds read from a runtime report).
+_RUNTIME_COLUMN = "seconds (last refresh)"
+#: Text shown in the ``file`` column of :func:`course_table` for a section without a notebook.
+MISSING_FILE = "(missing)"
+
+
+def _read_runtime_report(report: Path) -> Any:
+    """Read a CSV written by :func:`write_runtime_report`; return its rows indexed by notebook."""
+    import pandas as pd
+
+    if report.is_dir():
+        raise IsADirectoryError(f"report must be a runtime report CSV file, not a directory (got {str(report)!r})")
+    try:
+        runs = pd.read_csv(report, dtype={"notebook": str, "section": str, "status": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"report {report.name!r} is not a readable CSV runtime report ({exc})") from exc
+    missing = [c for c in ("notebook", "seconds", "status") if c not in runs.columns]
+    if missing:
+        raise ValueError(
+            f"report {report.name!r} must have the columns notebook, seconds, status as written by "
+            f"'mixlab course run --report' (missing: {', '.join(missing)}; got {', '.join(map(str, runs.columns))})"
+        )
+    seconds = pd.to_numeric(runs["seconds"], errors="coerce")
+    bad = runs.loc[seconds.isna() | (seconds < 0), ["notebook", "seconds"]]
+    if len(bad):
+        raise ValueError(
+            f"report {report.name!r}: seconds must be non-negative numbers (got "
+            + ", ".join(f"{n}={v!r}" for n, v in bad.head(5).itertuples(index=False))
+            + ")"
+        )
+    dupes = sorted(set(runs.loc[runs["notebook"].duplicated(), "notebook"]))
+    if dupes:
+        raise ValueError(f"report {report.name!r} must list each notebook once (repeated: {', '.join(dupes)})")
+    runs = runs.assign(seconds=seconds.astype(float))
+    return runs.set_index("notebook")
+
+
+def course_table(directory: str | os.PathLike[str], report: str | os.PathLike[str] | None = None) -> Any:
+    """The course at a glance: one row per section, with its notebook, summary and last runtime.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        The ``notebooks/`` folder (the notebooks present are found with :func:`list_notebooks`).
+    report : str or path-like, optional
+        A CSV runtime report written by ``mixlab course run --report <file>.csv``. When given, a
+        ``"seconds (last refresh)"`` column holds each notebook's wall time *as measured when the
+        report was written*, not now (NaN for a notebook the report does not list). A report
+        path that does not exist (e.g. in a copy of the notebooks without the report) gives an
+        all-NaN column and says so in the caption.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``section`` in course order, columns ``title``, ``file`` and ``summary`` (and
+        the runtime column). A section of :data:`SECTIONS` without a notebook has ``file`` set to
+        ``"(missing)"``; a notebook whose name has no course section is listed last with section
+        ``"?"``. ``table.attrs["caption"]`` says how many notebooks there are, which sections
+        are missing and, with a report, where the times come from and which notebooks failed then.
+
+    Raises
+    ------
+    NotADirectoryError
+        If ``directory`` is not an existing directory.
+    IsADirectoryError
+        If ``report`` is a directory.
+    ValueError
+        If ``report`` is not a CSV runtime report (unreadable, missing the ``notebook``,
+        ``seconds`` or ``status`` column, non-numeric or negative seconds, repeated notebooks).
+
+    Used in: 00 (the table of every notebook).
+    """
+    import pandas as pd
+
+    notebooks = list_notebooks(directory)
+    runs = _read_runtime_report(Path(report)) if report is not None and Path(report).exists() else None
+    by_section: dict[str, list[str]] = {}
+    extras: list[str] = []
+    for p in notebooks:
+        sec = section_of(p)
+        if sec in SECTIONS:
+            by_section.setdefault(sec, []).append(p.name)
+        else:
+            extras.append(p.name)
+    rows: list[tuple[str, str, str, str]] = []
+    for sec, title in SECTIONS.items():
+        for name in by_section.get(sec, [MISSING_FILE]):
+            rows.append((sec, title, name, SUMMARIES.get(sec, "(no summary yet)")))
+    rows += [("?", "(not a course section)", name, "(not a course section)") for name in extras]
+    table = pd.DataFrame(rows, columns=["section", "title", "file", "summary"]).set_index("section")
+    present = [name for name in table["file"] if name != MISSING_FILE]
+    missing = [sec for sec in SECTIONS if sec not in by_section]
+    caption = f"{len(present)} notebooks; sections without a notebook yet: {', '.join(missing) or 'none'}"
+    if report is not None and runs is None:
+        table[_RUNTIME_COLUMN] = float("nan")
+        caption += f"\n{_RUNTIME_COLUMN}: not measured (no runtime report {Path(report).name} next to the notebooks)"
+    elif runs is not None and report is not None:
+        seconds = runs["seconds"].reindex(table["file"]).to_numpy()
+        table[_RUNTIME_COLUMN] = seconds
+        measured = table.loc[table["file"] != MISSING_FILE, _RUNTIME_COLUMN].dropna()
+        failed = sorted(str(n) for n in runs.index[runs["status"].astype(str) != "ok"] if n in present)
+        caption += (
+            f"\n{_RUNTIME_COLUMN}: wall time measured on the maintainers' machine at the last refresh "
+            f"({Path(report).name}), not in this run: {len(measured)} of {len(present)} notebooks measured, "
+            f"{measured.sum():.0f} s in total; failed then: {', '.join(failed) or 'none'}"
+        )
+    table.attrs["caption"] = caption
+    return table

@@ -13,19 +13,22 @@ Used in: 2.1 (domains), 3.1–3.6 (counts tables), 1.2.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mixlab.corpus import Corpus
-from mixlab.validation import InvariantError, check_probability, check_seed, format_values
+from mixlab.validation import InvariantError, check_positive, check_probability, check_seed, format_values
 
 __all__ = [
     "check_labels",
     "check_partition",
     "domain_stats",
     "derive_labels",
+    "BytesPerTokenRule",
+    "bytes_per_token_rule",
     "relabel",
     "mislabel",
     "confusion",
@@ -211,6 +214,88 @@ def derive_labels(corpus: Corpus, rule: Callable[[Corpus], Any], *, allow_empty:
     if len(labels) != len(corpus):
         raise InvariantError(f"rule returned {len(labels):,} labels for {len(corpus):,} documents")
     return check_labels(labels, corpus.domains, allow_empty=allow_empty)
+
+
+@dataclass(frozen=True)
+class BytesPerTokenRule:
+    """A derived-label rule: documents with few bytes per token get ``label``.
+
+    Build it with :func:`bytes_per_token_rule`; call it on a corpus (as :func:`derive_labels`
+    does) to get one label per document.
+
+    Attributes
+    ----------
+    threshold : float
+        Documents with ``n_bytes / n_tokens < threshold`` are labelled ``label``.
+    label : str
+        The label given to flagged documents.
+    fallback : str
+        ``"source"`` keeps every other document's current ``domain`` label; any other value is
+        the label given to every other document.
+
+    Used in: 2.1.
+    """
+
+    threshold: float
+    label: str = "code"
+    fallback: str = "source"
+
+    @property
+    def reason(self) -> str:
+        """A provenance string for :func:`relabel`, e.g. ``"derived: bytes-per-token < 4.6 -> code"``."""
+        return f"derived: bytes-per-token < {self.threshold:g} -> {self.label}"
+
+    def __call__(self, corpus: Corpus) -> np.ndarray:
+        """Return one label per document of ``corpus`` (an object array of str)."""
+        docs = corpus.docs
+        bytes_per_token = docs["n_bytes"] / docs["n_tokens"]
+        flagged = (bytes_per_token < self.threshold).to_numpy()
+        if self.fallback == "source":
+            others = docs["domain"].astype(str).to_numpy(dtype=object)
+        else:
+            others = np.full(len(docs), self.fallback, dtype=object)
+        return np.where(flagged, self.label, others)
+
+
+def bytes_per_token_rule(threshold: float, label: str = "code", fallback: str = "source") -> BytesPerTokenRule:
+    """Make a rule for :func:`derive_labels`: fewer than ``threshold`` bytes per token -> ``label``.
+
+    Code and other fragment-heavy text is tokenized into short pieces, so a low ratio of bytes
+    to tokens is a cheap (and fallible) code detector.
+
+    Parameters
+    ----------
+    threshold : float
+        Bytes per token (> 0, finite); a document with ``n_bytes / n_tokens < threshold`` is
+        flagged.
+    label : str
+        The label for flagged documents (default ``"code"``); :func:`derive_labels` checks it is a
+        declared domain.
+    fallback : str
+        ``"source"`` (default) keeps the current label of every other document; any other string
+        is used as the label of every other document.
+
+    Returns
+    -------
+    BytesPerTokenRule
+        A callable ``rule(corpus) -> labels``; ``rule.reason`` describes it for :func:`relabel`.
+
+    Raises
+    ------
+    TypeError
+        If ``threshold`` is not a real number, or ``label``/``fallback`` is not a string.
+    ValueError
+        If ``threshold`` is not > 0 and finite, or ``label``/``fallback`` is empty.
+
+    Used in: 2.1 (a derived code label, and a stricter one in the exercises).
+    """
+    t = check_positive(threshold, "threshold")
+    for name, value in (("label", label), ("fallback", fallback)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string (got {value!r} of type {type(value).__name__})")
+        if not value.strip():
+            raise ValueError(f"{name} must be a non-empty string (got {value!r})")
+    return BytesPerTokenRule(threshold=t, label=label, fallback=fallback)
 
 
 def relabel(corpus: Corpus, labels: Any, reason: str) -> Corpus:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 
 from mixlab.corpus import Corpus
 from mixlab.domains import (
+    bytes_per_token_rule,
     check_labels,
     check_partition,
     confusion,
@@ -180,3 +183,50 @@ def test_confusion_validation() -> None:
         confusion(["web"], ["web"], normalize="rows")
     t = confusion(["web", "code"], ["code", "code"])
     assert list(t.index) == ["code", "web"]  # sorted union when no domains are given
+
+
+# ------------------------------------------------------------------ bytes-per-token rule
+def _with_bytes_per_token(c: Corpus, seed: int) -> tuple[Corpus, np.ndarray]:
+    """A copy of ``c`` whose documents have 3.0 to 6.0 bytes per token (exact ratios)."""
+    docs = c.docs.copy()
+    ratio = np.random.default_rng(seed).integers(30, 61, size=len(docs)) / 10
+    docs["n_bytes"] = np.round(ratio * docs["n_tokens"].to_numpy()).astype(np.int64)
+    new = dataclasses.replace(c, docs=docs)
+    return new, new.docs["n_bytes"].to_numpy() / new.docs["n_tokens"].to_numpy()
+
+
+def test_bytes_per_token_rule_flags_low_ratio_and_keeps_source() -> None:
+    c, ratio = _with_bytes_per_token(make_corpus(6, 300), seed=1)
+    rule = bytes_per_token_rule(4.6)
+    labels = np.asarray(derive_labels(c, rule), dtype=object)
+    flagged = ratio < 4.6
+    assert flagged.any() and (~flagged).any()
+    assert (labels[flagged] == "code").all()
+    np.testing.assert_array_equal(labels[~flagged], c.docs["domain"].astype(str).to_numpy()[~flagged])
+    assert rule.reason == "derived: bytes-per-token < 4.6 -> code"
+    assert repr(rule) == "BytesPerTokenRule(threshold=4.6, label='code', fallback='source')"
+    # a stricter threshold moves a subset of those documents
+    strict = np.asarray(derive_labels(c, bytes_per_token_rule(4.3)), dtype=object)
+    source = c.docs["domain"].astype(str).to_numpy()
+    moved, moved_strict = labels != source, strict != source
+    assert moved_strict.sum() < moved.sum() and not (moved_strict & ~moved).any()
+
+
+def test_bytes_per_token_rule_fixed_fallback_and_label() -> None:
+    c, ratio = _with_bytes_per_token(make_corpus(7, 50), seed=2)
+    labels = np.asarray(derive_labels(c, bytes_per_token_rule(4.5, label="books", fallback="web")), dtype=object)
+    np.testing.assert_array_equal(labels, np.where(ratio < 4.5, "books", "web"))
+
+
+def test_bytes_per_token_rule_validates() -> None:
+    with pytest.raises(ValueError, match="threshold must be > 0"):
+        bytes_per_token_rule(0.0)
+    with pytest.raises(TypeError, match="threshold must be a real number"):
+        bytes_per_token_rule("4.6")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="label must be a non-empty string"):
+        bytes_per_token_rule(4.6, label="")
+    with pytest.raises(TypeError, match="fallback must be a string"):
+        bytes_per_token_rule(4.6, fallback=None)  # type: ignore[arg-type]
+    c = make_corpus(8, 20)
+    with pytest.raises(InvariantError, match="not in the declared"):
+        derive_labels(c, bytes_per_token_rule(100.0, label="wiki"))

@@ -46,28 +46,27 @@ come from web pages, books, code, maths, encyclopaedia articles and forums: the 
 This course makes that decision concrete, measurable and checkable, on a small synthetic world
 that runs offline on a laptop in seconds.
 
-**In this notebook you will**
-- see the three chapters and the appendix, and every notebook of the course with a one-line
+## Learning goals
+
+- See the three chapters and the appendix, and every notebook of the course with a one-line
   summary and how long it takes to run;
-- meet the synthetic world every lesson uses: its domains in the document and the token view,
+- Meet the synthetic world every lesson uses: its domains in the document and the token view,
   and the loss floor no model can beat;
-- learn the three habits every later notebook repeats, and how its checks fail;
-- try the two interactive pieces of the course: widgets you can drive from code, and exercises
+- Learn the three habits every later notebook repeats, and how its checks fail;
+- Try the two interactive pieces of the course: widgets you can drive from code, and exercises
   that check your answer;
-- check your environment, and learn how to run the notebooks and the tests.""",
+- Check your environment, and learn how to run the notebooks and the tests.""",
     ),
     (
         "code",
         r"""%matplotlib inline
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 
 import mixlab
-from mixlab.course import SECTIONS, list_notebooks, section_of
+from mixlab.course import course_table
 from mixlab.domains import domain_stats
-from mixlab.exercises import check_number, check_ranking, reveal
+from mixlab.exercises import check_number, check_ranking
 from mixlab.mixers import proportional
 from mixlab.plots import mixture_bars
 from mixlab.widgets import MixtureEditor
@@ -122,56 +121,22 @@ hashes, verification, resuming an interrupted build, lineage and audit samples.
 
 ### Every notebook, and how long it takes
 
-The table below is built when this notebook runs: the files come from
-`mixlab.course.list_notebooks` (the notebooks that exist, in course order) and the titles from
-`mixlab.course.SECTIONS`, the same list the hygiene tests use to decide which file names are
-allowed. The one-line summaries are written here, by hand.
+The table below is built when this notebook runs, by `mixlab.course.course_table`: the files are
+the notebooks that exist (found by `mixlab.course.list_notebooks`, in course order), the titles
+come from `mixlab.course.SECTIONS`, the same list the hygiene tests use to decide which file names
+are allowed, and the one-line summaries from `mixlab.course.SUMMARIES`. A section without a
+notebook would show `(missing)` in the `file` column.
 
-The **runtime** column is *not* measured in this run. It is read from `notebooks/runtimes.csv`, the
+The **seconds (last refresh)** column is *not* measured in this run. It is read from `notebooks/runtimes.csv`, the
 wall-time report the maintainers write with `mixlab course run --report notebooks/runtimes.csv`
 each time they refresh the notebooks, on their own machine (a shared 2-core Linux box). Expect
 different numbers on yours; every notebook is meant to run in a few seconds, 10 s at most.""",
     ),
     (
         "code",
-        r"""summaries = {
-    "00": "What the course covers, every notebook, the synthetic world, widgets, exercises, how to run and test.",
-    "1.1": "Same proxy, same budget, different mixtures: different per-domain losses (skill profiles).",
-    "1.2": "Junk and quality filters counted in documents and tokens; diminishing returns; repeated tokens.",
-    "1.3": "The mixture as a capped-simplex optimization: a grid heat map, binding caps, exponentiated gradient.",
-    "1.4": "Small proxy vs target model: do they rank mixtures alike (Spearman), at what cost, and when not.",
-    "1.5": "DataComp, DoReMi, mixing laws, RegMix, Aioli: cited numbers, miniatures compared under one objective.",
-    "2.1": "Domains as a labelled partition: the partition check, stats in both views, mislabeling.",
-    "2.2": "The mixture vector: validation, explicit normalization, doc <-> token conversion, distances, JSON.",
-    "2.3": "Sampling documents from a mixture: probabilities, epochs, realized vs target mixtures.",
-    "2.4": "Validation objectives (uniform, target-weighted, worst-case, excess) pick different optima; no leaks.",
-    "2.5": "Token budgets: epochs, repetition caps, feasibility, capped projection, the LLaMA-1 table.",
-    "3.1": "Equal documents per domain: the long-document domain (books) takes most of the tokens.",
-    "3.2": "Equal tokens per domain: epochs explode on small domains until a cap binds.",
-    "3.3": "Natural proportions by documents and by tokens: web dominates, small domains starve.",
-    "3.4": "Hand-tuned weights with a rationale: a capped mixture editor, configs, the cost of judgement.",
-    "3.5": "Temperature smoothing (alpha = 0.3) from proportional to uniform; UniMax as the capped alternative.",
-    "3.6": "Capstone: every baseline and an optimized mixture under four objectives, with noise, tokens, caps.",
-    "A.1": "From a mixture to a reproducible dataset: shards, manifest, verify, resume, lineage, audit.",
-}
-notebooks = list_notebooks(".")  # this notebook runs in notebooks/
-report = Path("runtimes.csv")
-runs = (pd.read_csv(report, dtype={"notebook": str, "section": str, "status": str}).set_index("notebook")
-        if report.is_file() else pd.DataFrame(columns=["seconds", "status"]))
-course = pd.DataFrame({
-    "notebook": [p.name for p in notebooks],
-    "title": [SECTIONS.get(section_of(p) or "", "(not a course section)") for p in notebooks],
-    "what you do there": [summaries.get(section_of(p) or "", "(no summary yet)") for p in notebooks],
-    "runtime (s)*": [f"{runs.loc[n, 'seconds']:.1f}" if n in runs.index else "not measured"
-                     for n in (p.name for p in notebooks)],
-}, index=pd.Index([section_of(p) or "?" for p in notebooks], name="section"))
-missing = [s for s in SECTIONS if s not in course.index]
-print(f"{len(course)} notebooks; sections without a notebook yet: {', '.join(missing) or 'none'}")
-measured = runs["seconds"].reindex(course["notebook"]).dropna()
-print(f"* wall time measured on the maintainers' machine at the last refresh ({report.name}), not in this run: "
-      f"{len(measured)} of {len(course)} notebooks measured, {measured.sum():.0f} s in total; "
-      f"failed then: {', '.join(runs.index[runs['status'] != 'ok']) or 'none'}")
-with pd.option_context("display.max_colwidth", None):
+        r"""course = course_table(".", report="runtimes.csv")  # this notebook runs in notebooks/
+print(course.attrs["caption"])
+with pd.option_context("display.precision", 1, "display.max_colwidth", None):
     display(course)""",
     ),
     (
@@ -202,11 +167,12 @@ summary[["docs", "tokens", "mean_length", "median_length", "doc_share", "token_s
         "md",
         r"""Three things to notice.
 
-- **The two views disagree.** Books are 40 documents, about half a percent of the documents, but
-  about 6 % of the tokens; wiki is almost a third of the documents and under a tenth of the tokens.
-  A book is about 4,500 tokens long, a wiki page about 100.
-- **Junk is rare by documents and common by tokens.** About one web document in eleven is junk, but
-  junk holds almost half of web's tokens, because junk documents are long (lesson 1.2).
+- **The two views disagree.** Books are a sliver of the documents but a several times larger share
+  of the tokens, because every book is long; wiki is the reverse, many short pages that add up to
+  a small share of the tokens. Compare `doc_share` with `token_share`, and look at `mean_length`.
+- **Junk is rare by documents and common by tokens.** Only a small minority of web documents are
+  junk, but junk documents are long, so they hold a far larger share of web's tokens
+  (`junk_docs` against `junk_token_share`; lesson 1.2, and Exercise 3 below).
 - **Every domain has a floor.** Because the generating process is known, its entropy rate
   $H_j$ (nats/token) is the lowest validation loss any model could reach on domain $j$. Every proxy
   loss in the course sits above it, and only the gap above it can be bought with data.
@@ -268,66 +234,7 @@ pd.DataFrame({"raw": state["raw"], "normalized": state["normalized"], "cap": sta
         "md",
         r"""Raising books to twice the others asks for more books than the run may read four times over,
 so books stop at their cap. Math and wiki, also small, are held at theirs even with equal raw
-values; the editor names every binding cap, and web, code and forum share the rest equally.
-
-## Exercises: edit, check, reveal
-
-Every lesson ends with exercises, each in the same four parts:
-
-1. a Markdown cell with the task;
-2. an **exercise** cell holding a stub, `answer = ...`, which you replace with your answer;
-3. a **check** cell that calls a checker from `mixlab.exercises` on `answer`. It returns a
-   *Verdict*: ✅ with a confirmation, or ❌ with what looks wrong (a percentage where a fraction
-   belongs, document weights where token weights were asked, a factor of 100 …) and hints,
-   without giving the expected value away. On the untouched stub it says it could not read an answer;
-4. a collapsed **solution** cell: click it to reveal a worked answer that passes the same check.
-   Prose answers use `reveal(...)`, which shows a collapsed "Show solution" block.
-
-Teachers can hand out copies without the solutions: `mixlab course student OUT` writes every
-notebook with the solution cells removed and the exercise and check outputs cleared. Try it here.""",
-    ),
-    (
-        "md",
-        r"""**Exercise 1: two views of books.** What fraction of the training *tokens* of the default world
-are books? Use `stats` (or `summary`) and give a number between 0 and 1.""",
-    ),
-    ("code:exercise", r"""answer = ...  # books' share of the training tokens"""),
-    (
-        "code:check",
-        r"""check_number(answer, stats.loc["books", "tokens"] / stats["tokens"].sum(), what="books' token share")""",
-    ),
-    (
-        "code:solution",
-        r"""answer = stats.loc["books", "tokens"] / stats["tokens"].sum()
-print(f"books: {answer:.4f} of the tokens, {stats.loc['books', 'docs'] / stats['docs'].sum():.4f} of the documents")
-check_number(answer, stats.loc["books", "tokens"] / stats["tokens"].sum(), what="books' token share")""",
-    ),
-    (
-        "md",
-        r"""**Exercise 2: lengths.** Rank the six domains by their *mean* document length, longest first.
-Give a list of domain names.""",
-    ),
-    ("code:exercise", r"""answer = ...  # e.g. ["books", ...], longest mean length first"""),
-    (
-        "code:check",
-        r"""check_ranking(answer, summary["mean_length"].sort_values(ascending=False).index, what="domains")""",
-    ),
-    (
-        "code:solution",
-        r"""answer = list(summary["mean_length"].sort_values(ascending=False).index)
-print(answer)
-check_ranking(answer, summary["mean_length"].sort_values(ascending=False).index, what="domains")""",
-    ),
-    (
-        "md",
-        r"""**Exercise 3: where to look.** Which lesson would you open to find out why a filter that removes
-about 5 % of the documents can remove about 30 % of the tokens? Think of your answer, then reveal it.""",
-    ),
-    (
-        "code:solution",
-        r"""reveal("Lesson **1.2**, *Not all tokens have equal value*: it compares document and token acceptance "
-       "rates in a ledger, and the junk it removes is long. Lesson **2.1** (*Domains*) shows the same two "
-       "views for domain shares.")""",
+values; the editor names every binding cap, and web, code and forum share the rest equally.""",
     ),
     (
         "md",
@@ -392,14 +299,83 @@ refresh it last: `mixlab course run --report notebooks/runtimes.csv`, then
 
 - The course follows one chain of objects, from documents to a verified dataset; each lesson
   adds one object and one check that fails fast.
-- Every step is counted twice, by documents and by tokens: in the default world books are under 1 %
-  of the documents and about 6 % of the tokens.
+- Every step is counted twice, by documents and by tokens, and the two views can disagree by a wide
+  margin: a few long documents (books, web junk) weigh far more in tokens than in documents.
 - Each domain has an entropy floor, the loss no model can beat; the course measures what data can
   buy above it.
 - Widgets come with a cell that drives them from code; exercises come with a checker and a
   collapsed solution.
 - `mixlab doctor` checks the environment, `mixlab course run` runs every notebook (and reports wall
   times), and `pytest` holds every notebook to its stored outputs.""",
+    ),
+    (
+        "md",
+        r"""## Exercises: edit, check, reveal
+
+Every lesson ends with exercises, each in the same four parts:
+
+1. a Markdown cell with the task;
+2. an **exercise** cell holding a stub, `answer = ...`, which you replace with your answer;
+3. a **check** cell that calls a checker from `mixlab.exercises` on `answer`. It returns a
+   *Verdict*: ✅ with a confirmation, or ❌ with what looks wrong (a percentage where a fraction
+   belongs, document weights where token weights were asked, a factor of 100 …) and hints,
+   without giving the expected value away. On the untouched stub it says it could not read an answer;
+4. a collapsed **solution** cell: click it to reveal a worked answer that passes the same check.
+   Prose answers use `reveal(...)`, which shows a collapsed "Show solution" block.
+
+Teachers can hand out copies without the solutions: `mixlab course student OUT` writes every
+notebook with the solution cells removed and the exercise and check outputs cleared. Try it here.""",
+    ),
+    (
+        "md",
+        r"""**Exercise 1: two views of books.** What fraction of the training *tokens* of the default world
+are books? Use `stats` (or `summary`) and give a number between 0 and 1.""",
+    ),
+    ("code:exercise", r"""answer = ...  # books' share of the training tokens"""),
+    (
+        "code:check",
+        r"""check_number(answer, stats.loc["books", "tokens"] / stats["tokens"].sum(), what="books' token share")""",
+    ),
+    (
+        "code:solution",
+        r"""answer = stats.loc["books", "tokens"] / stats["tokens"].sum()
+print(f"books: {answer:.4f} of the tokens, {stats.loc['books', 'docs'] / stats['docs'].sum():.4f} of the documents")
+check_number(answer, stats.loc["books", "tokens"] / stats["tokens"].sum(), what="books' token share")""",
+    ),
+    (
+        "md",
+        r"""**Exercise 2: lengths.** Rank the six domains by their *mean* document length, longest first.
+Give a list of domain names.""",
+    ),
+    ("code:exercise", r"""answer = ...  # e.g. ["books", ...], longest mean length first"""),
+    (
+        "code:check",
+        r"""check_ranking(answer, summary["mean_length"].sort_values(ascending=False).index, what="domains")""",
+    ),
+    (
+        "code:solution",
+        r"""answer = list(summary["mean_length"].sort_values(ascending=False).index)
+print(answer)
+check_ranking(answer, summary["mean_length"].sort_values(ascending=False).index, what="domains")""",
+    ),
+    (
+        "md",
+        r"""**Exercise 3: junk in two views.** What fraction of web's training *tokens* sit in junk
+documents? Use `summary` and give a number between 0 and 1. Then compare it with the fraction of
+web *documents* that are junk: lesson 1.2 (*Not all tokens have equal value*) explains why a filter
+that removes few documents can remove many tokens.""",
+    ),
+    ("code:exercise", r"""answer = ...  # junk's share of web's training tokens"""),
+    (
+        "code:check",
+        r"""check_number(answer, summary.loc["web", "junk_token_share"], what="junk share of web's tokens")""",
+    ),
+    (
+        "code:solution",
+        r"""answer = summary.loc["web", "junk_token_share"]
+junk_doc_share = summary.loc["web", "junk_docs"] / summary.loc["web", "docs"]
+print(f"web junk: {junk_doc_share:.4f} of the documents, {answer:.4f} of the tokens")
+check_number(answer, summary.loc["web", "junk_token_share"], what="junk share of web's tokens")""",
     ),
 ]
 
