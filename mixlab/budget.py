@@ -37,6 +37,8 @@ __all__ = [
     "tokens_from_compute",
     "compute_from_tokens",
     "effective_tokens",
+    "repetition_value",
+    "fresh_equivalent_tokens",
     "budget_table",
     "llama1_table",
     "MUENNIGHOFF_R_STAR",
@@ -477,6 +479,96 @@ def effective_tokens(unique: Any, repeats: Any, r_star: float = MUENNIGHOFF_R_ST
         if not np.all(np.isfinite(arr)) or (arr < 0).any():
             raise ValueError(f"{nm} must be finite and >= 0 (got {arr.tolist()})")
     out = U + U * rs * (-np.expm1(-R / rs))
+    return float(out) if out.ndim == 0 else out
+
+
+def repetition_value(epochs: Any, r_star: float = MUENNIGHOFF_R_STAR) -> Any:
+    """Value of a token read at ``epochs`` epochs, in fresh tokens per token read.
+
+    ``U`` unique tokens read ``E`` times are worth :func:`effective_tokens` ``D'(U, R = E − 1)``
+    fresh tokens (Muennighoff et al. 2023, arXiv 2305.16264), so each token read is worth
+    ``D' / (U E) = (1 + R* (1 − exp(−(E − 1) / R*))) / E`` of a fresh one: 1 at one epoch,
+    falling towards ``(1 + R*) / E``.
+
+    Parameters
+    ----------
+    epochs : float, array-like or pandas.Series
+        Epochs over the unique data, ``E >= 1`` (fractional allowed).
+    r_star : float
+        Decay constant R* > 0 (default :data:`MUENNIGHOFF_R_STAR`).
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Same shape as ``epochs`` (a Series keeps its index).
+
+    Raises
+    ------
+    ValueError
+        If an epoch count is not finite or is below 1.
+
+    Used in: 1.2 (value per token read), 2.5 and 3.2 (repetition caps).
+    """
+    rs = check_positive(r_star, "r_star")
+    E = np.asarray(epochs, dtype=np.float64)
+    if not np.all(np.isfinite(E)) or (E < 1).any():
+        bad = E[~np.isfinite(E) | (E < 1)].ravel()[:5].tolist()
+        raise ValueError(f"epochs must be finite and >= 1 (got {bad})")
+    value = (1.0 + rs * (-np.expm1(-(E - 1.0) / rs))) / E
+    if isinstance(epochs, pd.Series):
+        return pd.Series(value, index=epochs.index, name="value per token read")
+    return float(value) if value.ndim == 0 else value
+
+
+def fresh_equivalent_tokens(loss: Any, fresh_tokens: Any, fresh_loss: Any) -> Any:
+    """Fresh tokens that reach the same loss: read ``loss`` off a measured fresh-data curve.
+
+    Interpolates ``log(tokens)`` linearly in the loss along the curve ``(fresh_tokens,
+    fresh_loss)``, the way 1.2 converts the loss of a run on repeated data into "effective
+    fresh tokens" D' to compare with :func:`effective_tokens`. Losses beyond the curve's ends
+    are clamped to them (``numpy.interp``): the answer never leaves the measured range.
+
+    Parameters
+    ----------
+    loss : float, array-like or pandas.Series
+        Losses to convert.
+    fresh_tokens : array-like
+        Token counts of the fresh-data runs (> 0, at least 2).
+    fresh_loss : array-like
+        Their losses, strictly decreasing as the tokens grow.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        Same shape as ``loss`` (a Series keeps its index).
+
+    Raises
+    ------
+    ValueError
+        On lengths that differ, fewer than 2 points, non-finite values, non-positive tokens,
+        or a fresh curve whose loss does not fall strictly as the tokens grow.
+
+    Used in: 1.2 (does the proxy agree with Muennighoff et al.?).
+    """
+    t = np.asarray(fresh_tokens, dtype=np.float64)
+    f = np.asarray(fresh_loss, dtype=np.float64)
+    y = np.asarray(loss, dtype=np.float64)
+    if t.ndim != 1 or t.shape != f.shape or t.size < 2:
+        raise ValueError(f"fresh_tokens and fresh_loss must be 1-d, equally long, >= 2 points "
+                         f"(got shapes {t.shape} and {f.shape})")
+    for arr, nm in ((t, "fresh_tokens"), (f, "fresh_loss"), (y, "loss")):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{nm} must be finite (got {arr.ravel()[:6].tolist()})")
+    if (t <= 0).any():
+        raise ValueError(f"fresh_tokens must be > 0 (got {t.tolist()})")
+    order = np.argsort(t)
+    t, f = t[order], f[order]
+    if not (np.all(np.diff(t) > 0) and np.all(np.diff(f) < 0)):
+        raise ValueError(f"the fresh curve's loss must fall strictly as tokens grow "
+                         f"(got tokens {t.tolist()}, loss {np.round(f, 4).tolist()})")
+    out = np.exp(np.interp(-y, -f, np.log(t)))
+    if isinstance(loss, pd.Series):
+        return pd.Series(out, index=loss.index, name=loss.name)
     return float(out) if out.ndim == 0 else out
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "DriftResult",
     "drift_check",
     "audit_sample",
+    "truth_rates",
 ]
 
 #: Columns of the per-document decisions table every filter returns (extra columns allowed).
@@ -1002,3 +1003,105 @@ def audit_sample(
     more = out["n_tokens"].to_numpy() > preview_tokens
     out["preview"] = [str(s) + (" …" if m else "") for s, m in zip(previews, more, strict=True)]
     return out
+
+
+# --------------------------------------------------------------------------- ground truth
+def truth_rates(
+    decisions: pd.DataFrame,
+    truth_flag: Any,
+    n_tokens: Any = None,
+    *,
+    flag_name: str = "flagged",
+) -> pd.DataFrame:
+    """How well one stage's drops match a ground-truth flag, in the document and the token view.
+
+    With ``d`` the dropped indicator and ``f`` the flag (e.g. "is junk") of each record, weighted
+    by 1 (documents) or by its length (tokens):
+
+    - precision of the drops: ``Σ w d f / Σ w d`` (of what was dropped, the flagged share);
+    - recall of the flag: ``Σ w d f / Σ w f`` (of what is flagged, the dropped share);
+    - flagged share of the kept: ``Σ w (1 − d) f / Σ w (1 − d)`` (what the stage let through).
+
+    Parameters
+    ----------
+    decisions : pandas.DataFrame
+        One stage's decisions with a ``doc_id`` column and either a boolean ``kept`` column
+        (``FilterResult.decisions``) or a ``decision`` column of ``"kept"``/``"dropped"``
+        (an :func:`audit_sample`).
+    truth_flag : pandas.Series or array-like of bool
+        The ground truth. A Series indexed by ``doc_id`` is looked up for every decision (it
+        must cover them all); anything else must have one entry per decision row, in order.
+    n_tokens : array-like of int, optional
+        Token count per decision row for the token view (default: ``decisions["n_tokens"]``).
+    flag_name : str
+        Name of the flag in the row labels (e.g. ``"junk"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``"<flag> share of dropped (precision)"``, ``"dropped share of <flag> (recall)"``,
+        ``"<flag> share of kept"``; columns ``documents`` and ``tokens``. A rate whose
+        denominator is 0 is NaN.
+
+    Raises
+    ------
+    TypeError
+        If the flag is not boolean.
+    ValueError
+        If columns are missing, lengths differ, doc_ids are missing from the flag, or token
+        counts are negative.
+
+    Used in: 1.2 (was it the junk that went?), A.1.
+    """
+    if not isinstance(decisions, pd.DataFrame):
+        raise TypeError(f"decisions must be a DataFrame (got {type(decisions).__name__})")
+    if "kept" in decisions.columns:
+        kept = decisions["kept"].to_numpy()
+        if kept.dtype != bool:
+            raise TypeError(f"decisions.kept must be boolean (got dtype {kept.dtype})")
+    elif "decision" in decisions.columns:
+        labels = decisions["decision"].astype(str)
+        bad = sorted(set(labels) - {"kept", "dropped"})
+        if bad:
+            raise ValueError(f"decisions.decision must be 'kept' or 'dropped' (got {bad[:5]})")
+        kept = (labels == "kept").to_numpy()
+    else:
+        raise ValueError(f"decisions needs a 'kept' or 'decision' column (got {list(decisions.columns)})")
+    if isinstance(truth_flag, pd.Series):
+        if "doc_id" not in decisions.columns:
+            raise ValueError("a truth_flag Series is looked up by doc_id, but decisions has no 'doc_id' column")
+        if not truth_flag.index.is_unique:
+            raise ValueError("truth_flag's index (doc_id) has duplicates")
+        pos = truth_flag.index.get_indexer(pd.Index(decisions["doc_id"]))
+        if (pos < 0).any():
+            missing = decisions["doc_id"].to_numpy()[pos < 0][:5].tolist()
+            raise ValueError(f"truth_flag has no entry for {int((pos < 0).sum())} doc_id(s), e.g. {missing}")
+        flag = truth_flag.to_numpy()[pos]
+    else:
+        flag = np.asarray(truth_flag)
+        if flag.shape != (len(decisions),):
+            raise ValueError(f"truth_flag must have one entry per decision ({len(decisions)}), got shape {flag.shape}")
+    if flag.dtype != bool:
+        raise TypeError(f"truth_flag must be boolean (got dtype {flag.dtype})")
+    if n_tokens is None:
+        if "n_tokens" not in decisions.columns:
+            raise ValueError("decisions has no 'n_tokens' column; pass n_tokens=")
+        n_tokens = decisions["n_tokens"]
+    ntok = np.asarray(n_tokens, dtype=np.float64)
+    if ntok.shape != (len(decisions),):
+        raise ValueError(f"n_tokens must have one entry per decision ({len(decisions)}), got shape {ntok.shape}")
+    if not np.all(np.isfinite(ntok)) or (ntok < 0).any():
+        raise ValueError("n_tokens must be finite and >= 0")
+    dropped = ~kept
+
+    def ratio(num: float, den: float) -> float:
+        return float(num / den) if den > 0 else float("nan")
+
+    out: dict[str, dict[str, float]] = {}
+    for view, w in (("documents", np.ones(len(decisions))), ("tokens", ntok)):
+        out[view] = {
+            f"{flag_name} share of dropped (precision)": ratio((w * dropped * flag).sum(), (w * dropped).sum()),
+            f"dropped share of {flag_name} (recall)": ratio((w * dropped * flag).sum(), (w * flag).sum()),
+            f"{flag_name} share of kept": ratio((w * kept * flag).sum(), (w * kept).sum()),
+        }
+    return pd.DataFrame(out)

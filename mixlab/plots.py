@@ -9,13 +9,16 @@ stable ``text/plain`` output. Colors are fixed per domain name (:func:`domain_co
 matplotlib is imported inside the functions, so ``import mixlab`` stays light.
 
 Used in: 1.1 (skill profile), 1.2 (ledger), 1.3 (ternary heat map, caps, optimizer path),
-1.4 (rank agreement), 2.1 (document lengths), 2.2 (ternary plot), 2.3 (convergence),
-2.5 / 3.2 (epochs), 3.5 (temperature), 3.1–3.6 (mixtures), 3.6 (objective heat map).
+1.2 (score histogram, marginal value, repetition value), 1.4 (rank agreement, agreement vs
+cost), 1.5 (weight traces, predicted vs measured, score vs search cost), 2.1 (document lengths),
+2.2 (ternary plot), 2.3 (convergence), 2.5 / 3.2 (epochs), 3.5 (temperature), 3.1–3.6 (mixtures),
+3.6 (objective heat map).
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +54,13 @@ __all__ = [
     "spearman",
     "rank_agreement_plot",
     "objective_heatmap",
+    "score_histogram",
+    "marginal_value_plot",
+    "repetition_value_plot",
+    "agreement_vs_cost",
+    "weight_trace",
+    "predicted_vs_measured",
+    "score_vs_cost",
 ]
 
 #: Fixed colors for the course's suggested domain names (colorblind-friendly, Okabe–Ito based).
@@ -1337,4 +1347,595 @@ def objective_heatmap(
     cbar.set_label("position within the column")
     if title:
         ax.set_title(title + ("; outlined: best per column" if n_rows > 1 else ""))
+    return ax
+
+
+# ---------------------------------------------------------------------------- filter scores
+def _finite_1d(values: Any, name: str) -> np.ndarray:
+    """``values`` as a finite 1-d float array, or a ValueError naming ``name``."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d sequence (got shape {arr.shape})")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (got {int((~np.isfinite(arr)).sum())} non-finite values)")
+    return arr
+
+
+def _hist_panel(
+    ax: Axes,
+    scores: np.ndarray,
+    threshold: float,
+    groups: np.ndarray | None,
+    weights: np.ndarray | None,
+    bins: Sequence[float],
+    group_names: tuple[str, str],
+    colors: tuple[str, str],
+    xlabel: str,
+    ylabel: str,
+    title: str | None,
+) -> None:
+    """Draw one (optionally weighted, optionally grouped) score histogram with the threshold line."""
+    if groups is None:
+        ax.hist(scores, bins=bins, weights=weights, alpha=0.7, color=colors[0], label="all")
+    else:
+        for mask, name, color in ((~groups, group_names[0], colors[0]), (groups, group_names[1], colors[1])):
+            ax.hist(scores[mask], bins=bins, weights=None if weights is None else weights[mask],
+                    alpha=0.7, color=color, label=name)
+    ax.axvline(threshold, color="black", ls="--", lw=1.2, label=f"threshold {threshold:g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+
+
+def score_histogram(
+    scores: Any,
+    threshold: float,
+    *,
+    groups: Any = None,
+    weights: Any = None,
+    ax: Axes | None = None,
+    axes: Sequence[Axes] | None = None,
+    bins: int | Sequence[float] = 40,
+    group_names: tuple[str, str] = ("clean", "junk"),
+    colors: tuple[str, str] = ("#3B75AF", "#C44E52"),
+    xlabel: str = "quality score",
+    unit: str = "tokens",
+    title: str | None = "Quality scores",
+) -> Axes | Figure:
+    """Histogram of a filter score, split by a boolean group, with the filter's threshold line.
+
+    One panel by default: documents counted once each, or weighted by ``weights`` (e.g. token
+    counts, which is what a token budget feels). With ``axes=(left, right)``, the two views side
+    by side: documents on the left, weighted by ``weights`` on the right.
+
+    Parameters
+    ----------
+    scores : array-like of float
+        One score per document.
+    threshold : float
+        The filter's threshold (drawn as a dashed line).
+    groups : array-like of bool, optional
+        Splits the histogram: ``False`` → ``group_names[0]``, ``True`` → ``group_names[1]``
+        (e.g. the ground-truth junk flag).
+    weights : array-like of float, optional
+        Weight per document (e.g. ``n_tokens``). Required with ``axes``.
+    ax : matplotlib Axes, optional
+        Where to draw the single panel.
+    axes : pair of matplotlib Axes, optional
+        Draw both views: documents on ``axes[0]``, weighted by ``weights`` on ``axes[1]``.
+    bins : int or sequence of float
+        Number of equal bins over ``[min(0, scores.min()), max(1, scores.max())]``, or the edges.
+    group_names, colors : pair of str
+        Legend names and colors of the ``False`` and ``True`` groups.
+    xlabel : str
+    unit : str
+        What ``weights`` count (y label and title of the weighted view).
+    title : str or None
+        Title stem; the view is appended (", counted in documents").
+
+    Returns
+    -------
+    matplotlib.axes.Axes or matplotlib.figure.Figure
+        The Axes of the single panel, or the Figure holding both views.
+
+    Raises
+    ------
+    TypeError
+        If ``groups`` is not boolean.
+    ValueError
+        On lengths that differ, non-finite values, negative weights, or ``axes`` without
+        ``weights`` / not a pair.
+
+    Used in: 1.2 (junk is rare by documents and common by tokens).
+    """
+    x = _finite_1d(scores, "scores")
+    thr = float(threshold)
+    if not math.isfinite(thr):
+        raise ValueError(f"threshold must be finite (got {threshold!r})")
+    g = None
+    if groups is not None:
+        g = np.asarray(groups)
+        if g.dtype != bool:
+            raise TypeError(f"groups must be boolean (got dtype {g.dtype})")
+        if g.shape != x.shape:
+            raise ValueError(f"groups must have one entry per score ({x.size}), got shape {g.shape}")
+    w = None
+    if weights is not None:
+        w = _finite_1d(weights, "weights")
+        if w.shape != x.shape:
+            raise ValueError(f"weights must have one entry per score ({x.size}), got shape {w.shape}")
+        if (w < 0).any():
+            raise ValueError("weights must be >= 0")
+    if isinstance(bins, numbers.Integral):
+        if int(bins) < 1:
+            raise ValueError(f"bins must be >= 1 (got {bins})")
+        edges = np.linspace(min(0.0, float(x.min())), max(1.0, float(x.max())), int(bins) + 1).tolist()
+    else:
+        edges = np.asarray(bins, dtype=np.float64).tolist()
+    head = title or ""
+
+    def panel_title(view: str) -> str | None:
+        return f"{head}, counted in {view}" if head else None
+
+    if axes is not None:
+        if len(axes) != 2:
+            raise ValueError(f"axes must be a pair (documents, weighted) (got {len(axes)})")
+        if w is None:
+            raise ValueError("axes= draws the documents and the weighted view; pass weights=")
+        _hist_panel(axes[0], x, thr, g, None, edges, group_names, colors, xlabel, "documents",
+                    panel_title("documents"))
+        _hist_panel(axes[1], x, thr, g, w, edges, group_names, colors, xlabel, unit, panel_title(unit))
+        axes[0].legend(fontsize="small")
+        fig = axes[0].get_figure()
+        assert fig is not None
+        return fig  # type: ignore[return-value]
+    ax = _axes(ax, figsize=(5.5, 3.4))
+    view = "documents" if w is None else unit
+    _hist_panel(ax, x, thr, g, w, edges, group_names, colors, xlabel, view, panel_title(view))
+    ax.legend(fontsize="small")
+    return ax
+
+
+# ---------------------------------------------------------------------------- value of tokens
+def marginal_value_plot(
+    curve: pd.DataFrame,
+    floor: Mapping[str, float] | pd.Series | None = None,
+    *,
+    logx: bool = False,
+    ax: Axes | None = None,
+    title: str | None = None,
+    xlabel: str = "training tokens of the upweighted domain",
+    ylabel: str = "validation loss on that domain (nats/token)",
+) -> Axes:
+    """Loss against training tokens, one line per domain, with optional entropy-floor lines.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        Columns ``tokens`` and ``loss`` and a first index level naming the domain (as built in
+        1.2 by ``runs.groupby(["upweighted", "weight"])[["tokens", "loss"]].mean()``), or a
+        ``domain`` column instead of that index level.
+    floor : mapping or pandas.Series, optional
+        Entropy floor per domain (e.g. ``world.process.entropy_rate()``), drawn as dotted lines
+        in the domain's color. Needs an entry for every plotted domain.
+    logx : bool
+        Tokens on a log scale.
+    ax : matplotlib Axes, optional
+    title, xlabel, ylabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If columns are missing, the table is empty, tokens are not positive on a log axis,
+        or ``floor`` lacks a domain.
+
+    Used in: 1.2 (the marginal value of an extra token).
+    """
+    if not isinstance(curve, pd.DataFrame) or curve.empty:
+        raise ValueError("curve must be a non-empty DataFrame with columns tokens and loss")
+    missing = [c for c in ("tokens", "loss") if c not in curve.columns]
+    if missing:
+        raise ValueError(f"curve is missing columns {missing} (got {list(curve.columns)})")
+    if not isinstance(logx, bool):
+        raise TypeError(f"logx must be a bool (got {logx!r})")
+    if "domain" in curve.columns:
+        keys = curve["domain"].astype(str).to_numpy()
+    else:
+        keys = np.asarray([str(k) for k in curve.index.get_level_values(0)])
+    tokens = curve["tokens"].to_numpy(dtype=np.float64)
+    loss = curve["loss"].to_numpy(dtype=np.float64)
+    if logx and (tokens <= 0).any():
+        raise ValueError("tokens must be > 0 on a log axis")
+    domains = list(dict.fromkeys(keys))
+    if floor is not None:
+        lacking = [d for d in domains if d not in floor]
+        if lacking:
+            raise ValueError(f"floor has no entry for domain(s) {lacking}")
+    colors = domain_colors(domains)
+    ax = _axes(ax, figsize=(5.5, 3.6))
+    for d in domains:
+        sel = keys == d
+        ax.plot(tokens[sel], loss[sel], marker="o", color=colors[d], label=d)
+        if floor is not None:
+            ax.axhline(float(floor[d]), color=colors[d], ls=":", lw=1)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    if title is None:
+        title = "Loss vs training tokens of the domain"
+        if floor is not None:
+            title += "\n(dotted: entropy floor)"
+        if logx:
+            title = "The same, tokens on a log scale" if floor is None else title + ", log scale"
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def repetition_value_plot(
+    table: pd.DataFrame,
+    *,
+    epochs: str = "epochs",
+    measured: str = "measured D'",
+    seen: str = "code tokens",
+    r_star: float | None = None,
+    max_epochs: float = 20.0,
+    label: str | None = None,
+    color: str = "#3B75AF",
+    ax: Axes | None = None,
+    title: str | None = "A repeated token is worth less than a fresh one",
+) -> Axes:
+    """Measured value of a repeated token against the Muennighoff et al. curve.
+
+    Plots ``table[measured] / table[seen]`` (effective fresh tokens per token read) at
+    ``table[epochs]`` epochs, over the published curve :func:`mixlab.budget.repetition_value`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per repeated run, with the columns named by ``epochs``, ``measured`` (effective
+        fresh tokens D' read off a fresh-data curve) and ``seen`` (tokens read).
+    epochs, measured, seen : str
+        Column names.
+    r_star : float, optional
+        R* of the curve (default :data:`mixlab.budget.MUENNIGHOFF_R_STAR`).
+    max_epochs : float
+        Right end of the curve (at least the largest measured epoch count is shown).
+    label : str, optional
+        Legend label of the measured points.
+    color : str
+    ax : matplotlib Axes, optional
+    title : str or None
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, the table is empty, epochs are below 1 or tokens read are not positive.
+
+    Used in: 1.2 (a repeated token is worth less than a fresh one).
+    """
+    from mixlab.budget import MUENNIGHOFF_R_STAR, repetition_value
+
+    if not isinstance(table, pd.DataFrame) or table.empty:
+        raise ValueError("table must be a non-empty DataFrame")
+    missing = [c for c in (epochs, measured, seen) if c not in table.columns]
+    if missing:
+        raise ValueError(f"table is missing columns {missing} (got {list(table.columns)})")
+    e = _finite_1d(table[epochs], epochs)
+    n_seen = _finite_1d(table[seen], seen)
+    d = _finite_1d(table[measured], measured)
+    if (e < 1).any():
+        raise ValueError(f"{epochs} must be >= 1 (got {e[e < 1].tolist()})")
+    if (n_seen <= 0).any():
+        raise ValueError(f"{seen} must be > 0")
+    rs = MUENNIGHOFF_R_STAR if r_star is None else float(r_star)
+    grid = np.linspace(1.0, max(float(max_epochs), float(e.max())), 200)
+    ax = _axes(ax, figsize=(7.0, 3.8))
+    ax.plot(grid, repetition_value(grid, rs), color="black",
+            label=f"Muennighoff et al.: D' / tokens seen (R* = {rs:g})")
+    ax.plot(e, d / n_seen, "o", color=color, ms=8, label=label or "proxy: measured D' / tokens seen")
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("epochs over the unique data (1 + R)")
+    ax.set_ylabel("value of a token seen, in fresh tokens")
+    ax.set_ylim(0, 1.08)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize="small", loc="lower left")
+    return ax
+
+
+# ---------------------------------------------------------------------------- proxies and methods
+def agreement_vs_cost(
+    summary: pd.DataFrame,
+    ceiling: float | None = None,
+    *,
+    x: str = "compute ratio",
+    y: str = "spearman",
+    ax: Axes | None = None,
+    xlabel: str = "compute relative to the target, N·D / (N·D)_target (log scale)",
+    ylabel: str = "Spearman ρ with the target",
+    title: str | None = "Rank agreement vs proxy compute",
+) -> Axes:
+    """Rank agreement of each proxy with the target against its relative cost (log x), labelled.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per proxy (index = name) with columns ``x`` (cost ratio, > 0) and ``y``
+        (agreement). Rows with a missing value (e.g. the target itself) are skipped.
+    ceiling : float, optional
+        Noise ceiling (the target's agreement with itself), drawn as a dashed line.
+    x, y : str
+        Column names.
+    ax : matplotlib Axes, optional
+    xlabel, ylabel, title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, no row is complete, or a cost ratio is not positive.
+
+    Used in: 1.4 (what a proxy costs).
+    """
+    if not isinstance(summary, pd.DataFrame):
+        raise TypeError(f"summary must be a DataFrame (got {type(summary).__name__})")
+    missing = [c for c in (x, y) if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary is missing columns {missing} (got {list(summary.columns)})")
+    points = summary[[x, y]].astype(np.float64).dropna()
+    if points.empty:
+        raise ValueError(f"summary has no row with both {x!r} and {y!r}")
+    if (points[x] <= 0).any():
+        raise ValueError(f"{x} must be > 0 on a log axis (got {points[x].tolist()})")
+    ax = _axes(ax, figsize=(6.5, 4.2))
+    ax.scatter(points[x], points[y], s=60, color="#3B75AF", zorder=3)
+    for name, row in points.iterrows():
+        ax.annotate(str(name), (row[x], row[y]), xytext=(6, 4), textcoords="offset points")
+    if ceiling is not None:
+        ax.axhline(float(ceiling), ls="--", color="grey", label="noise ceiling (target vs itself)")
+        ax.legend(loc="lower right")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.05)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def weight_trace(
+    history: pd.DataFrame,
+    domains: Sequence[str],
+    *,
+    prefix: str = "",
+    average_prefix: str | None = "avg_",
+    ax: Axes | None = None,
+    xlabel: str = "step t",
+    ylabel: str = "domain weight",
+    title: str | None = None,
+) -> Axes:
+    """Per-domain traces over optimizer steps, thin, with their running average thick.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        One row per step (the index is the step), a column ``prefix + d`` for every domain
+        ``d`` and, when ``average_prefix`` is not None, a column ``average_prefix + d``.
+    domains : sequence of str
+    prefix : str
+        Prefix of the traced columns (``""`` for DoReMi's α_t, ``"excess_"`` for λ_t).
+    average_prefix : str or None
+        Prefix of the running-average columns; None draws only the traces (thicker, labelled).
+    ax : matplotlib Axes, optional
+    xlabel, ylabel, title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``domains`` is empty or a column is missing.
+
+    Used in: 1.5 (DoReMi's weights and excess losses); also fits exponentiated-gradient histories.
+    """
+    if not isinstance(history, pd.DataFrame) or history.empty:
+        raise ValueError("history must be a non-empty DataFrame")
+    names = [str(d) for d in domains]
+    if not names:
+        raise ValueError("domains must not be empty")
+    needed = [prefix + d for d in names]
+    if average_prefix is not None:
+        needed += [average_prefix + d for d in names]
+    missing = [c for c in needed if c not in history.columns]
+    if missing:
+        raise ValueError(f"history is missing columns {missing} (got {list(history.columns)[:12]})")
+    colors = domain_colors(names)
+    ax = _axes(ax, figsize=(6.0, 3.8))
+    for d in names:
+        if average_prefix is None:
+            ax.plot(history.index, history[prefix + d], color=colors[d], lw=1.5, label=d)
+        else:
+            ax.plot(history.index, history[prefix + d], color=colors[d], lw=0.8, alpha=0.6)
+            ax.plot(history.index, history[average_prefix + d], color=colors[d], lw=2.5,
+                    label=f"{d} (running average)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def predicted_vs_measured(
+    measured: Any,
+    predicted: Any,
+    *,
+    labels: Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+    xlabel: str = "measured (nats/token)",
+    ylabel: str = "predicted (nats/token)",
+    title: str | None = None,
+) -> Axes:
+    """Scatter of predictions against measurements with the diagonal ``y = x``.
+
+    Parameters
+    ----------
+    measured, predicted : array-like, pandas.Series or pandas.DataFrame
+        Same shape. Two DataFrames with the same columns draw one colored series per column
+        (e.g. one per domain); 1-d inputs draw a single series.
+    labels : mapping, optional
+        Legend label per column (default: the column name). Ignored for 1-d inputs.
+    colors : mapping, optional
+        Color per column (default: :func:`domain_colors`).
+    ax : matplotlib Axes, optional
+    xlabel, ylabel, title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        On shapes or columns that differ, an empty input or non-finite values.
+
+    Used in: 1.5 (mixing-law fit, RegMix regression).
+    """
+    if isinstance(measured, pd.DataFrame) != isinstance(predicted, pd.DataFrame):
+        raise ValueError("measured and predicted must both be DataFrames or both be 1-d")
+    series: list[tuple[str | None, np.ndarray, np.ndarray]] = []
+    if isinstance(measured, pd.DataFrame):
+        if list(measured.columns) != list(predicted.columns):
+            raise ValueError(f"measured and predicted need the same columns (got {list(measured.columns)} "
+                             f"and {list(predicted.columns)})")
+        if measured.shape != predicted.shape:
+            raise ValueError(f"measured and predicted differ in shape ({measured.shape} vs {predicted.shape})")
+        for c in measured.columns:
+            series.append((str(c), _finite_1d(measured[c], f"measured[{c!r}]"),
+                           _finite_1d(predicted[c], f"predicted[{c!r}]")))
+    else:
+        m = _finite_1d(measured, "measured")
+        p = _finite_1d(predicted, "predicted")
+        if m.shape != p.shape:
+            raise ValueError(f"measured and predicted differ in shape ({m.shape} vs {p.shape})")
+        series.append((None, m, p))
+    palette = dict(colors) if colors is not None else domain_colors([s[0] for s in series if s[0] is not None])
+    ax = _axes(ax, figsize=(5.2, 4.6))
+    for name, m, p in series:
+        if name is None:
+            ax.scatter(m, p, s=25, color="#3B75AF")
+        else:
+            ax.scatter(m, p, s=25, color=palette.get(name, "#3B75AF"),
+                       label=(labels or {}).get(name, name))
+    lo, hi = ax.get_xlim()
+    ax.plot([lo, hi], [lo, hi], color="grey", ls="--", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if series[0][0] is not None:
+        ax.legend(fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def score_vs_cost(
+    table: pd.DataFrame,
+    *,
+    baselines: Sequence[str] = (),
+    reference: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    cost: str = "tokens_spent",
+    mean: str = "value_mean",
+    sd: str = "value_sd",
+    ax: Axes | None = None,
+    xlabel: str = "proxy tokens spent on search (log scale)",
+    ylabel: str = "objective, mean of the evaluation seeds",
+    title: str | None = "Score vs search cost (lower is better)",
+) -> Axes:
+    """Each method's score against the tokens it spent on search (log x), baselines as lines.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per method (index = name) with columns ``cost``, ``mean`` and ``sd``.
+    baselines : sequence of str
+        Rows that spent no search: drawn as horizontal lines (solid, dotted, dash-dot, …).
+        Every other row is a point with ± ``sd`` error bars and needs ``cost > 0``.
+    reference : str, optional
+        A baseline whose ± ``sd`` band is shaded.
+    colors : mapping, optional
+        Color per searched method (default :func:`series_colors`).
+    cost, mean, sd : str
+        Column names.
+    ax : matplotlib Axes, optional
+    xlabel, ylabel, title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If a column or a named row is missing, no method searched, or a searched cost is not
+        positive.
+
+    Used in: 1.5 (all methods under one objective, with the tokens each spent).
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a DataFrame (got {type(table).__name__})")
+    missing = [c for c in (cost, mean, sd) if c not in table.columns]
+    if missing:
+        raise ValueError(f"table is missing columns {missing} (got {list(table.columns)})")
+    unknown = [b for b in [*baselines, *([reference] if reference is not None else [])] if b not in table.index]
+    if unknown:
+        raise ValueError(f"baselines/reference {unknown} are not rows of table ({list(table.index)})")
+    searched = table.drop(index=list(baselines))
+    if searched.empty:
+        raise ValueError("table has no searched method (every row is a baseline)")
+    if (searched[cost].astype(np.float64) <= 0).any():
+        bad = searched.index[searched[cost].astype(np.float64) <= 0].tolist()
+        raise ValueError(f"searched methods need {cost} > 0 on a log axis (got 0 or less for {bad})")
+    palette = dict(colors) if colors is not None else series_colors([str(i) for i in searched.index])
+    ax = _axes(ax, figsize=(6.0, 4.6))
+    for name, row in searched.iterrows():
+        ax.errorbar(row[cost], row[mean], yerr=row[sd], fmt="o", capsize=4, color=palette.get(str(name)))
+        ax.annotate(str(name), (row[cost], row[mean]), xytext=(6, 6), textcoords="offset points")
+    means = table[mean].astype(np.float64)
+    sds = table[sd].astype(np.float64)
+    styles = ["-", ":", "-.", "--"]
+    for i, name in enumerate(baselines):
+        ax.axhline(float(means[name]), color="grey", ls=styles[i % len(styles)], lw=1.2, label=name)
+    if reference is not None:
+        centre, half = float(means[reference]), float(sds[reference])
+        ax.axhspan(centre - half, centre + half, color="grey", alpha=0.15)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if baselines:
+        ax.legend(fontsize="small", loc="upper right")
+    if title:
+        ax.set_title(title)
     return ax

@@ -244,3 +244,49 @@ def test_budget_table() -> None:
     capped = Mixture({"web": 0.56, "books": 0.4, "code": 0.04})
     assert budget.budget_table(capped, 1000, SIZES, 4)["binding"].tolist() == [False, True, True]
     assert budget.budget_table(MIX, 1000, SIZES)["cap"].isna().all()
+
+
+# --------------------------------------------------------------------------- repetition_value
+def test_repetition_value_is_effective_tokens_per_token_read() -> None:
+    epochs = np.array([1.0, 2.0, 4.0, 16.0, 100.0])
+    expected = budget.effective_tokens(1.0, epochs - 1) / epochs
+    np.testing.assert_allclose(budget.repetition_value(epochs), expected, rtol=1e-12)
+    assert budget.repetition_value(1) == 1.0
+    assert budget.repetition_value(4, r_star=5.0) == pytest.approx(budget.effective_tokens(10.0, 3, 5.0) / 40.0)
+
+
+def test_repetition_value_keeps_a_series_index_and_decreases() -> None:
+    s = pd.Series([1, 2, 8], index=["a", "b", "c"])
+    v = budget.repetition_value(s)
+    assert isinstance(v, pd.Series) and list(v.index) == ["a", "b", "c"]
+    assert v.is_monotonic_decreasing
+    assert budget.repetition_value(1e6) == pytest.approx((1 + budget.MUENNIGHOFF_R_STAR) / 1e6, rel=1e-6)
+
+
+@pytest.mark.parametrize("bad", [0.5, np.nan, [1.0, 0.0]])
+def test_repetition_value_rejects_epochs_below_one(bad: object) -> None:
+    with pytest.raises(ValueError, match="epochs must be finite and >= 1"):
+        budget.repetition_value(bad)
+    with pytest.raises(ValueError, match="r_star"):
+        budget.repetition_value(2.0, r_star=0.0)
+
+
+# --------------------------------------------------------------------------- fresh_equivalent_tokens
+def test_fresh_equivalent_tokens_reads_the_curve_on_a_log_scale() -> None:
+    tokens = [1000, 2000, 4000, 8000]
+    loss = [5.0, 4.5, 4.0, 3.5]  # linear in log2(tokens)
+    assert budget.fresh_equivalent_tokens(4.25, tokens, loss) == pytest.approx(2000 * np.sqrt(2))
+    np.testing.assert_allclose(budget.fresh_equivalent_tokens([4.5, 3.5], tokens[::-1], loss[::-1]), [2000, 8000])
+    # clamped at the ends, like numpy.interp
+    assert budget.fresh_equivalent_tokens(9.0, tokens, loss) == pytest.approx(1000)
+    s = budget.fresh_equivalent_tokens(pd.Series([4.0], index=["x"]), tokens, loss)
+    assert list(s.index) == ["x"] and s["x"] == pytest.approx(4000)
+
+
+def test_fresh_equivalent_tokens_rejects_a_curve_that_does_not_fall() -> None:
+    with pytest.raises(ValueError, match="fall strictly"):
+        budget.fresh_equivalent_tokens(4.0, [1, 2, 3], [5.0, 5.0, 4.0])
+    with pytest.raises(ValueError, match="equally long"):
+        budget.fresh_equivalent_tokens(4.0, [1, 2], [5.0])
+    with pytest.raises(ValueError, match="> 0"):
+        budget.fresh_equivalent_tokens(4.0, [0, 2], [5.0, 4.0])

@@ -20,6 +20,7 @@ from mixlab.ledger import (
     lineage,
     lineage_table,
     rates_by_domain,
+    truth_rates,
 )
 from mixlab.validation import InvariantError
 
@@ -341,3 +342,51 @@ def test_from_decisions_conserves(seed: int, thr: float) -> None:
     res = quality_filter(make_corpus(seed, 80), thr)
     row = StageRow.from_decisions(res.decisions)
     assert row == res.row
+
+
+# ------------------------------------------------------------------ truth_rates
+def _decisions() -> pd.DataFrame:
+    return pd.DataFrame({
+        "doc_id": ["a", "b", "c", "d", "e"],
+        "kept": [True, False, False, True, True],
+        "n_tokens": [10, 100, 20, 30, 40],
+    })
+
+
+def test_truth_rates_by_hand_in_both_views() -> None:
+    flag = pd.Series([False, True, False, True, False], index=["a", "b", "c", "d", "e"])
+    out = truth_rates(_decisions(), flag, flag_name="junk")
+    assert list(out.columns) == ["documents", "tokens"]
+    assert out.loc["junk share of dropped (precision)", "documents"] == pytest.approx(1 / 2)
+    assert out.loc["junk share of dropped (precision)", "tokens"] == pytest.approx(100 / 120)
+    assert out.loc["dropped share of junk (recall)", "documents"] == pytest.approx(1 / 2)
+    assert out.loc["dropped share of junk (recall)", "tokens"] == pytest.approx(100 / 130)
+    assert out.loc["junk share of kept", "tokens"] == pytest.approx(30 / 80)
+
+
+def test_truth_rates_looks_up_by_doc_id_and_accepts_audit_samples() -> None:
+    flag = pd.Series([True, False, True, False, False], index=["e", "d", "c", "b", "a"])  # shuffled order
+    dec = _decisions()
+    by_id = truth_rates(dec, flag)
+    by_row = truth_rates(dec, flag.loc[dec["doc_id"]].to_numpy())
+    pd.testing.assert_frame_equal(by_id, by_row)
+    audit = dec.assign(decision=np.where(dec["kept"], "kept", "dropped")).drop(columns="kept")
+    pd.testing.assert_frame_equal(truth_rates(audit, flag), by_id)
+    own = truth_rates(dec, flag, n_tokens=np.ones(5))
+    assert own["tokens"].tolist() == own["documents"].tolist()
+
+
+def test_truth_rates_nan_without_drops_and_clear_errors() -> None:
+    dec = _decisions().assign(kept=True)
+    out = truth_rates(dec, np.zeros(5, dtype=bool))
+    assert math.isnan(out.iloc[0, 0]) and math.isnan(out.iloc[1, 0])
+    with pytest.raises(ValueError, match="no entry for 1 doc_id"):
+        truth_rates(dec, pd.Series([True] * 4, index=["a", "b", "c", "d"]))
+    with pytest.raises(ValueError, match="one entry per decision"):
+        truth_rates(dec, [True, False])
+    with pytest.raises(TypeError, match="boolean"):
+        truth_rates(dec, np.zeros(5))
+    with pytest.raises(ValueError, match="'kept' or 'decision'"):
+        truth_rates(dec.drop(columns="kept"), np.zeros(5, dtype=bool))
+    with pytest.raises(ValueError, match="n_tokens"):
+        truth_rates(dec, np.zeros(5, dtype=bool), n_tokens=[-1, 1, 1, 1, 1])

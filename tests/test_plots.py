@@ -495,3 +495,114 @@ def test_objective_heatmap_errors(kwargs: dict[str, object], err: type, pattern:
     args: dict[str, object] = {"table": objective_table(), **kwargs}
     with pytest.raises(err, match=pattern):
         plots.objective_heatmap(**args)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- lesson figures 1.2 / 1.4 / 1.5
+def test_score_histogram_single_and_both_views() -> None:
+    rng = np.random.default_rng(0)
+    q = rng.uniform(size=200)
+    junk = q < 0.3
+    tok = rng.integers(1, 100, size=200)
+    ax = plots.score_histogram(q, 0.3, groups=junk, weights=tok)
+    assert ax.get_ylabel() == "tokens" and "tokens" in ax.get_title()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["clean", "junk", "threshold 0.3"]
+    heights = sum(p.get_height() for p in ax.patches)
+    assert heights == pytest.approx(tok.sum())
+    fig, axes = plt.subplots(1, 2)
+    out = plots.score_histogram(q, 0.3, groups=junk, weights=tok, axes=axes)
+    assert out is fig
+    assert axes[0].get_ylabel() == "documents" and axes[1].get_ylabel() == "tokens"
+    assert sum(p.get_height() for p in axes[0].patches) == pytest.approx(200)
+    plain = plots.score_histogram(q, 0.5, title=None)
+    assert plain.get_ylabel() == "documents" and plain.get_title() == ""
+
+
+def test_score_histogram_validates() -> None:
+    q = np.linspace(0, 1, 10)
+    with pytest.raises(ValueError, match="one entry per score"):
+        plots.score_histogram(q, 0.3, groups=np.zeros(3, dtype=bool))
+    with pytest.raises(TypeError, match="boolean"):
+        plots.score_histogram(q, 0.3, groups=np.zeros(10))
+    with pytest.raises(ValueError, match="pass weights"):
+        plots.score_histogram(q, 0.3, axes=plt.subplots(1, 2)[1])
+    with pytest.raises(ValueError, match="finite"):
+        plots.score_histogram([0.1, np.nan], 0.3)
+
+
+def _curve() -> pd.DataFrame:
+    idx = pd.MultiIndex.from_product([["code", "books"], [0.1, 0.2, 0.4]], names=["upweighted", "weight"])
+    return pd.DataFrame({"tokens": [10, 20, 40, 10, 20, 40], "loss": [5.0, 4.5, 4.1, 5.2, 4.8, 4.5]}, index=idx)
+
+
+def test_marginal_value_plot_lines_and_floors() -> None:
+    floor = pd.Series({"code": 3.0, "books": 3.5})
+    ax = plots.marginal_value_plot(_curve(), floor)
+    assert len(ax.lines) == 4  # two curves, two floors
+    assert ax.lines[0].get_color() == plots.DOMAIN_COLORS["code"]
+    assert "entropy floor" in ax.get_title()
+    log = plots.marginal_value_plot(_curve(), logx=True)
+    assert log.get_xscale() == "log" and len(log.lines) == 2
+    with pytest.raises(ValueError, match="floor has no entry"):
+        plots.marginal_value_plot(_curve(), {"code": 3.0})
+    with pytest.raises(ValueError, match="missing columns"):
+        plots.marginal_value_plot(_curve().drop(columns="loss"))
+
+
+def test_repetition_value_plot_points_over_curve() -> None:
+    table = pd.DataFrame({"epochs": [2.0, 4.0, 8.0], "measured D'": [190.0, 350.0, 600.0], "code tokens": 100.0})
+    ax = plots.repetition_value_plot(table, label="proxy")
+    curve, points = ax.lines[0], ax.lines[1]
+    assert curve.get_ydata()[0] == pytest.approx(1.0)
+    np.testing.assert_allclose(points.get_ydata(), [1.9, 3.5, 6.0])
+    with pytest.raises(ValueError, match=">= 1"):
+        plots.repetition_value_plot(table.assign(epochs=0.5))
+    with pytest.raises(ValueError, match="missing columns"):
+        plots.repetition_value_plot(table, seen="tokens")
+
+
+def test_agreement_vs_cost_skips_incomplete_rows_and_draws_ceiling() -> None:
+    summary = pd.DataFrame({"compute ratio": [0.1, 0.01, np.nan], "spearman": [0.9, 0.6, np.nan]},
+                           index=["half", "tiny", "target"])
+    ax = plots.agreement_vs_cost(summary, ceiling=0.95)
+    assert [t.get_text() for t in ax.texts] == ["half", "tiny"]
+    assert ax.get_xscale() == "log" and ax.lines[0].get_ydata()[0] == 0.95
+    with pytest.raises(ValueError, match="> 0"):
+        plots.agreement_vs_cost(summary.assign(**{"compute ratio": [0.0, 1.0, 1.0]}))
+
+
+def test_weight_trace_with_and_without_average() -> None:
+    h = pd.DataFrame({"web": [0.5, 0.4], "code": [0.5, 0.6], "avg_web": [0.5, 0.45], "avg_code": [0.5, 0.55],
+                      "excess_web": [0.1, 0.0], "excess_code": [0.2, 0.1]})
+    ax = plots.weight_trace(h, ["web", "code"])
+    assert len(ax.lines) == 4 and ax.lines[1].get_linewidth() == 2.5
+    lam = plots.weight_trace(h, ["web", "code"], prefix="excess_", average_prefix=None)
+    assert len(lam.lines) == 2 and [t.get_text() for t in lam.get_legend().get_texts()] == ["web", "code"]
+    with pytest.raises(ValueError, match="missing columns"):
+        plots.weight_trace(h, ["math"])
+
+
+def test_predicted_vs_measured_frames_and_arrays() -> None:
+    m = pd.DataFrame({"web": [1.0, 2.0], "code": [1.5, 2.5]})
+    ax = plots.predicted_vs_measured(m, m + 0.1, labels={"web": "web (R² = 0.9)"})
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["web (R² = 0.9)", "code"]
+    diag = ax.lines[-1]
+    assert list(diag.get_xdata()) == list(diag.get_ydata())
+    single = plots.predicted_vs_measured([1, 2, 3], [1.1, 2.0, 2.9])
+    assert single.get_legend() is None
+    with pytest.raises(ValueError, match="same columns"):
+        plots.predicted_vs_measured(m, m.rename(columns={"web": "x"}))
+    with pytest.raises(ValueError, match="both be DataFrames"):
+        plots.predicted_vs_measured(m, [1, 2])
+
+
+def test_score_vs_cost_points_lines_and_band() -> None:
+    table = pd.DataFrame({"value_mean": [3.0, 3.1, 2.9, 2.95], "value_sd": 0.02, "tokens_spent": [0, 0, 1e6, 1e5]},
+                         index=["uniform", "proportional", "grid", "regmix"])
+    ax = plots.score_vs_cost(table, baselines=["uniform", "proportional"], reference="uniform")
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.texts] == ["grid", "regmix"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["uniform", "proportional"]
+    with pytest.raises(ValueError, match="> 0"):
+        plots.score_vs_cost(table)
+    with pytest.raises(ValueError, match="not rows"):
+        plots.score_vs_cost(table, baselines=["nope"])
