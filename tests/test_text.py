@@ -19,17 +19,7 @@ from mixlab.text import (
     render_tokens,
     word_table,
 )
-from mixlab.world import World, generate_world
-
-
-@pytest.fixture(scope="module")
-def tiny() -> World:
-    return generate_world("tiny", 0)
-
-
-@pytest.fixture(scope="module")
-def default_world() -> World:
-    return generate_world("default", 0)
+from mixlab.world import World
 
 
 def test_word_table_deterministic_and_mixed() -> None:

@@ -31,16 +31,6 @@ from mixlab.world import (
 )
 
 
-@pytest.fixture(scope="module")
-def tiny() -> World:
-    return generate_world("tiny", 0)
-
-
-@pytest.fixture(scope="module")
-def default_world() -> World:
-    return generate_world("default", 0)
-
-
 @pytest.fixture()
 def tiny_dict() -> dict:
     return copy.deepcopy(load_spec("tiny").to_dict())
