@@ -6,6 +6,12 @@ Set at import time, before any kernel starts, so nbval's kernels (started with
 ``TQDM_DISABLE=1`` (no progress bars in outputs), ``MPLBACKEND=Agg`` (no GUI windows; notebooks
 call ``%matplotlib inline`` themselves), ``PYTHONHASHSEED=0`` (stable set/dict-of-str order).
 
+Property-based tests run under the ``mixlab`` hypothesis profile: derandomized (the same
+examples on every run and machine, so a fresh clone cannot go red at random) and without the
+local example database (a failure found once is pinned with ``@example`` in the test, not
+replayed from a hidden folder). ``HYPOTHESIS_PROFILE=explore`` runs randomized with more
+examples, to look for new failures on purpose.
+
 Used in: every test run (``pytest`` from the repository root).
 """
 
@@ -14,3 +20,15 @@ import os
 from mixlab.course import RUN_ENV
 
 os.environ.update(RUN_ENV)
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the dev extra is not installed: no property tests can run anyway
+    pass
+else:
+    settings.register_profile(
+        "mixlab", derandomize=True, database=None, deadline=None, print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile("explore", derandomize=False, database=None, deadline=None, max_examples=500)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mixlab"))
