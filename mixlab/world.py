@@ -67,6 +67,7 @@ from mixlab.validation import InvariantError, check_int, check_seed
 
 __all__ = [
     "SCHEMA_VERSION",
+    "GENERATOR_VERSION",
     "Corpus",
     "BetaParams",
     "DomainSpec",
@@ -85,6 +86,10 @@ __all__ = [
 
 #: The spec format this module reads.
 SCHEMA_VERSION = 1
+#: Version of the generating code: bump it whenever the same spec and seed would give different
+#: documents, tokens or ground truth, so that anything cached or built from a world (build shards,
+#: world caches) knows to start over.
+GENERATOR_VERSION = 1
 
 
 # ====================================================================== spec
