@@ -21,6 +21,7 @@ from mixlab.exercises import (
     check_temperature_weights,
     reveal,
 )
+from mixlab.exercises.verdicts import LegacyVerdict
 from mixlab.mixture import Mixture
 
 COUNTS = pd.DataFrame(
@@ -42,13 +43,28 @@ def as_dict(m: Mixture, scale: float = 1.0) -> dict[str, float]:
 # ---------------------------------------------------------------- Verdict and reveal
 def test_verdict_displays() -> None:
     good = Verdict(True, "fine")
-    bad = Verdict(False, "no", ["look here"])
+    bad = Verdict(False, "no", ["look here"], ["w = 0.5"])
     assert bool(good) and not bool(bad)
-    assert repr(good).startswith("✅") and repr(bad).startswith("❌")
+    assert repr(good) == "✓ Correct. fine"
+    assert repr(bad) == "✗ Not yet. no\n    w = 0.5\n  hint: look here"
+    page = bad._repr_html_()
+    assert "✗ Not yet." in page and "<li><em>Hint:</em> look here</li>" in page and "<pre>w = 0.5</pre>" in page
+    assert "&lt;x&gt;" in Verdict(False, "e_i <x>")._repr_html_()
+    assert "<em>Why:</em> because" in Verdict(True, "ok", why="because")._repr_html_()
+    for text in (repr(good), repr(bad), page):  # no emoji: the marks render in fonts without an emoji set
+        assert not any(ord(ch) > 0x1F000 or ch in "✅❌" for ch in text)
+
+
+def test_legacy_verdict_keeps_the_old_rendering() -> None:
+    """check_* still render ✅/❌ as Markdown (no HTML), so unconverted notebooks keep their outputs."""
+    good = check_number(1.0, 1.0)
+    bad = check_number(2.0, 1.0, hints=["look here"])
+    assert repr(good).startswith("✅ Correct. ") and repr(bad).startswith("❌ Not yet. ")
     assert "hint: look here" in repr(bad)
     assert bad._repr_markdown_().startswith("❌ **Not yet.**")
     assert "- *Hint:* look here" in bad._repr_markdown_()
-    md = Verdict(False, "e_i = w_i B / T_i * 2 <x>")._repr_markdown_()
+    assert bad._repr_html_() is None
+    md = LegacyVerdict(False, "e_i = w_i B / T_i * 2 <x>")._repr_markdown_()
     assert "e\\_i = w\\_i B / T\\_i \\* 2 &lt;x&gt;" in md
 
 
@@ -329,7 +345,7 @@ def test_check_epochs_bytes_and_generic() -> None:
     assert "code (too high)" in v2.message
     assert "could not read" in check_epochs(None, MIX, B, COUNTS).message
     assert "missing" in check_epochs({"web": 1.0}, MIX, B, COUNTS).message
-    with pytest.raises(ValueError, match="unknown domain"):
+    with pytest.raises(ValueError, match="domain must be one of .*got .forum."):
         check_epochs(1.0, MIX, B, COUNTS, domain="forum")
 
 
