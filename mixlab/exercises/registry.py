@@ -90,9 +90,12 @@ class Exercise:
     minutes: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
-            raise ValueError(f"exercise id must look like '2.2/doc-to-token-weights' (section/lowercase-slug) "
-                             f"(got {self.id!r})")
+        from mixlab.course import SECTIONS
+
+        match = ID_PATTERN.match(self.id) if isinstance(self.id, str) else None
+        if match is None or match["section"] not in SECTIONS:
+            raise ValueError(f"exercise id must look like '2.2/doc-to-token-weights' (a course section, a slash, a "
+                             f"lowercase-hyphenated slug) (got {self.id!r})")
         for name in ("title", "statement"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():

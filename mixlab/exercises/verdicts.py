@@ -81,8 +81,9 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         color = _GREEN if self.ok else _RED
-        out = [f'<div class="mixlab-verdict"><strong style="color:{color}">{html.escape(self.head)}</strong> '
-               f"{html.escape(self.message)}"]
+        state = "right" if self.ok else ("wrong" if self.answered else "unanswered")
+        out = [f'<div class="mixlab-verdict" data-verdict="{state}"><strong style="color:{color}">'
+               f"{html.escape(self.head)}</strong> {html.escape(self.message)}"]
         if self.details:
             out.append("<pre>" + html.escape("\n".join(self.details)) + "</pre>")
         if self.hints:
