@@ -27,6 +27,7 @@ __all__ = [
     "unreadable",
     "read_number",
     "read_table",
+    "read_domain_table",
     "read_yes_no",
     "read_names",
     "domain_problem",
@@ -127,6 +128,19 @@ def read_table(answer: Any, domains: Sequence[str], what: str) -> pd.Series:
         raise Unreadable(f"domain names repeat: {', '.join(dup)}")
     vals = [read_number(v, f"the value for {n!r}") for n, (_, v) in zip(names, pairs, strict=True)]
     return pd.Series(vals, index=pd.Index(names, name="domain"), dtype=np.float64)
+
+
+def read_domain_table(answer: Any, domains: Sequence[str], what: str) -> pd.Series | Verdict:
+    """Per-domain numbers in ``domains`` order, or the verdict saying why they cannot be read or named wrong.
+
+    Used in: the mixture, epochs and feasibility checkers.
+    """
+    try:
+        table = read_table(answer, domains, what)
+    except Unreadable as exc:
+        return unreadable(exc)
+    bad = domain_problem(list(table.index), domains)
+    return bad if bad is not None else table.loc[list(domains)]
 
 
 def read_yes_no(answer: Any) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixlab.exercises.answers import Unreadable, domain_problem, read_number, read_table, read_yes_no, unreadable
+from mixlab.exercises.answers import Unreadable, read_domain_table, read_number, read_yes_no, unreadable
 from mixlab.exercises.mixtures import close, gaps
 from mixlab.exercises.numbers import number_diagnosis
 from mixlab.exercises.verdicts import Verdict, right, wrong
@@ -96,14 +96,10 @@ def _one_domain(answer: Any, expected: pd.Series, domain: str, slips: list[tuple
 def _all_domains(answer: Any, expected: pd.Series, slips: list[tuple[np.ndarray, str]], rtol: float,
                  hints: Sequence[str] | None) -> Verdict:
     domains = [str(d) for d in expected.index]
-    try:
-        table = read_table(answer, domains, "epochs per domain")
-    except Unreadable as exc:
-        return unreadable(exc)
-    bad = domain_problem(list(table.index), domains)
-    if bad is not None:
-        return bad
-    a_vec = table.loc[domains].to_numpy()
+    table = read_domain_table(answer, domains, "epochs per domain")
+    if isinstance(table, Verdict):
+        return table
+    a_vec = table.to_numpy()
     e_vec = expected.to_numpy()
     if close(a_vec, e_vec, 0.0, rtol):
         return right(f"Epochs match for all {len(domains)} domains.")
@@ -175,14 +171,9 @@ def _mixture_within_caps(answer: Any, caps: pd.Series, T: pd.Series, budget: flo
     if isinstance(answer, Mixture) and answer.kind != "token":
         return wrong("Your mixture holds document weights; caps apply to token weights.",
                      ["Convert it with mixture.to_tokens(counts) first."], hints)
-    try:
-        table = read_table(answer, domains, "a mixture")
-    except Unreadable as exc:
-        return unreadable(exc)
-    bad = domain_problem(list(table.index), domains)
-    if bad is not None:
-        return bad
-    w = table.loc[domains]
+    w = read_domain_table(answer, domains, "a mixture")
+    if isinstance(w, Verdict):
+        return w
     if (w < 0).any():
         return wrong("Weights cannot be negative.", ["w_i ≥ 0 and Σ w_i = 1."], hints)
     total = float(w.sum())
@@ -235,6 +226,8 @@ def compare_feasible(
     Returns
     -------
     Verdict
+        ✓ when the yes/no is right or the mixture keeps every domain within its cap; else the
+        caps' facts (Σ u_i, E_max Σ T_i against B) or the domains over their caps.
 
     Raises
     ------

@@ -38,6 +38,7 @@ __all__ = [
     "shown_forms",
     "numeric_answers",
     "solved_copy",
+    "collapse_solutions",
     "cell_source",
     "cell_tags",
 ]
@@ -365,3 +366,25 @@ def solved_copy(student: Any, teacher: Any) -> Any:
         stub["outputs"] = []
         stub["execution_count"] = None
     return out
+
+
+def collapse_solutions(nb: Any) -> int:
+    """Collapse every ``solution`` cell (``metadata.jupyter.source_hidden`` and ``outputs_hidden``), in place.
+
+    Returns
+    -------
+    int
+        How many cells were changed.
+
+    Used in: converting a notebook (docs/notebook-guide.md, "Exercises").
+    """
+    changed = 0
+    for cell in nb.cells:
+        if "solution" not in cell_tags(cell):
+            continue
+        flags = cell.setdefault("metadata", {}).setdefault("jupyter", {})
+        if not (flags.get("source_hidden") and flags.get("outputs_hidden")):
+            flags["source_hidden"] = True
+            flags["outputs_hidden"] = True
+            changed += 1
+    return changed

@@ -23,14 +23,8 @@ from mixlab.exercises.rankings import compare_ranking
 from mixlab.exercises.verdicts import LegacyVerdict
 from mixlab.mixture import Mixture
 
-__all__ = [
-    "check_mixture",
-    "check_number",
-    "check_epochs",
-    "check_feasible_answer",
-    "check_temperature_weights",
-    "check_ranking",
-]
+__all__ = ["check_number", "check_mixture", "check_temperature_weights", "check_epochs", "check_feasible_answer",
+           "check_ranking"]
 
 
 def check_number(answer: Any, expected: float, *, rtol: float = 1e-2, atol: float = 0.0, what: str = "your answer",

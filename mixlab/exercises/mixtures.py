@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixlab.exercises.answers import Unreadable, domain_problem, read_table, unreadable
+from mixlab.exercises.answers import read_domain_table
 from mixlab.exercises.verdicts import Verdict, right, wrong
 from mixlab.mixture import Mixture
 
@@ -103,14 +103,10 @@ def weights_verdict(
     Used in: :func:`compare_mixture`, :func:`compare_temperature_weights`, implement-it checks.
     """
     domains = list(expected.domains)
-    try:
-        table = read_table(answer, domains, what)
-    except Unreadable as exc:
-        return unreadable(exc)
-    bad_names = domain_problem(list(table.index), domains)
-    if bad_names is not None:
-        return bad_names
-    a = table.loc[domains].to_numpy()
+    table = read_domain_table(answer, domains, what)
+    if isinstance(table, Verdict):
+        return table
+    a = table.to_numpy()
     e = expected.as_array()
     if (a < 0).any():
         neg = ", ".join(f"{d}={v:g}" for d, v in zip(domains, a, strict=True) if v < 0)

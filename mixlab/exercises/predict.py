@@ -116,6 +116,8 @@ def predict(exercise_id: str, prediction: Any) -> Verdict:
     Returns
     -------
     Verdict
+        ✓ or ✗ followed by the explanation; while the prediction is still ``...``, a "not yet"
+        that lists the options.
 
     Raises
     ------

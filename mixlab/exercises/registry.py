@@ -324,6 +324,8 @@ def check(exercise_id: str, answer: Any, *given: Any) -> Verdict:
     Returns
     -------
     Verdict
+        ✓, or ✗ naming the likely mistake; a graceful "not yet" for the placeholder ``...`` or
+        an unfinished stub (never a traceback).
 
     Raises
     ------

@@ -249,14 +249,15 @@ EG_STEP = FunctionTask(
 
 
 # ============================================================================ UniMax
+def _unimax_case(rng: np.random.Generator, first: bool) -> Case:
+    sizes = random_sizes(rng, random_domains(rng), 1e4, 1e7)
+    e_max = float(rng.choice([1.0, 2.0, 4.0]))
+    share = 0.05 if first else float(np.round(rng.uniform(0.2, 0.95), 2))  # the first case: no cap binds
+    return {"sizes": sizes, "budget": float(round(share * e_max * float(sizes.sum()))), "max_epochs": e_max}
+
+
 def _unimax_cases(rng: np.random.Generator, workdir: Path) -> list[Case]:
-    cases = []
-    for i in range(N_CASES):
-        sizes = random_sizes(rng, random_domains(rng), 1e4, 1e7)
-        e_max = float(rng.choice([1.0, 2.0, 4.0]))
-        share = 0.05 if i == 0 else float(np.round(rng.uniform(0.2, 0.95), 2))  # case 1: no cap binds
-        cases.append({"sizes": sizes, "budget": float(round(share * e_max * float(sizes.sum()))), "max_epochs": e_max})
-    return cases
+    return [_unimax_case(rng, i == 0) for i in range(N_CASES)]
 
 
 def _unimax(sizes: pd.Series, budget: float, max_epochs: float) -> pd.Series:
@@ -287,18 +288,18 @@ UNIMAX = FunctionTask(
 
 
 # ============================================================================ Spearman's rho
+def _spearman_case(rng: np.random.Generator, noise: float) -> Case:
+    n = int(rng.integers(5, 13))
+    names = pd.Index([f"c{j:02d}" for j in range(n)], name="candidate")
+    target = pd.Series(np.round(rng.uniform(3.0, 4.0, n), 4), index=names)
+    proxy = pd.Series(np.round(target.to_numpy() + 0.4 + rng.normal(0.0, noise, n), 4), index=names)
+    if proxy.duplicated().any() or target.duplicated().any():
+        proxy = proxy + np.arange(n) * 1e-4  # keep the values distinct: no ties
+    return {"proxy": proxy, "target": target}
+
+
 def _spearman_cases(rng: np.random.Generator, workdir: Path) -> list[Case]:
-    cases = []
-    for i in range(N_CASES):
-        n = int(rng.integers(5, 13))
-        names = pd.Index([f"c{j:02d}" for j in range(n)], name="candidate")
-        target = pd.Series(np.round(rng.uniform(3.0, 4.0, n), 4), index=names)
-        noise = [0.02, 0.1, 0.5][i % 3]
-        proxy = pd.Series(np.round(target.to_numpy() + 0.4 + rng.normal(0.0, noise, n), 4), index=names)
-        if proxy.duplicated().any() or target.duplicated().any():
-            proxy = proxy + np.arange(n) * 1e-4  # keep the values distinct: no ties
-        cases.append({"proxy": proxy, "target": target})
-    return cases
+    return [_spearman_case(rng, [0.02, 0.1, 0.5][i % 3]) for i in range(N_CASES)]
 
 
 def _spearman(proxy: pd.Series, target: pd.Series) -> float:
