@@ -101,7 +101,7 @@ class LegacyVerdict(Verdict):
     converted to :func:`mixlab.exercises.check` stay identical. Remove it (and let ``check_*``
     return :class:`Verdict`) when no notebook calls ``check_*`` any more.
 
-    Used in: notebooks not yet converted to the exercise registry.
+    Used in: every notebook but 2.2, through ``check_*`` (until they are converted).
     """
 
     def __repr__(self) -> str:
@@ -201,7 +201,7 @@ def reveal(text: str, summary: str = "Show solution") -> Reveal:
     TypeError
         If ``text`` or ``summary`` is not a string.
 
-    Used in: Exercises sections of 1.3 (prose solutions).
+    Used in: 00, 1.3 (prose solutions).
     """
     if not isinstance(text, str) or not isinstance(summary, str):
         raise TypeError(f"reveal needs strings (got text: {type(text).__name__}, summary: {type(summary).__name__})")
