@@ -43,7 +43,17 @@ class Placeholder(Unreadable):
 
 
 def unreadable(exc: Unreadable) -> Verdict:
-    """The verdict for an answer that could not be read.
+    """The verdict for an answer that could not be read ("not yet" for the placeholder).
+
+    Parameters
+    ----------
+    exc : Unreadable
+        What could not be read.
+
+    Returns
+    -------
+    Verdict
+        ✗ "could not read your answer: …", unanswered for a :class:`Placeholder`.
 
     Used in: the comparison modules.
     """
@@ -60,6 +70,17 @@ def _placeholder(answer: Any) -> None:
 
 def read_number(answer: Any, name: str | None = None) -> float:
     """A finite float from the answer; ``name`` names the entry inside a larger answer.
+
+    Parameters
+    ----------
+    answer : object
+        A number, numpy scalar, or one-element array or Series.
+    name : str, optional
+        How to name the value in messages (``"the value for 'web'"``).
+
+    Returns
+    -------
+    float
 
     Raises
     ------
@@ -113,6 +134,20 @@ def _pairs(answer: Any, domains: Sequence[str], what: str) -> list[tuple[Any, An
 def read_table(answer: Any, domains: Sequence[str], what: str) -> pd.Series:
     """Per-domain numbers from a Mixture, Series, mapping, one-column DataFrame or a list in domain order.
 
+    Parameters
+    ----------
+    answer : object
+        The learner's answer.
+    domains : sequence of str
+        The expected domains (the order a plain list is read in).
+    what : str
+        What the numbers are, for messages (``"mixture weights"``).
+
+    Returns
+    -------
+    pandas.Series
+        One float per name given, in the answer's order.
+
     Raises
     ------
     Unreadable
@@ -131,7 +166,21 @@ def read_table(answer: Any, domains: Sequence[str], what: str) -> pd.Series:
 
 
 def read_domain_table(answer: Any, domains: Sequence[str], what: str) -> pd.Series | Verdict:
-    """Per-domain numbers in ``domains`` order, or the verdict saying why they cannot be read or named wrong.
+    """Per-domain numbers in ``domains`` order, or the verdict saying why they cannot be read or are named wrong.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's answer.
+    domains : sequence of str
+        The expected domains.
+    what : str
+        What the numbers are, for messages.
+
+    Returns
+    -------
+    pandas.Series or Verdict
+        The numbers indexed by ``domains``, or a ✗ verdict (unreadable, missing or unknown names).
 
     Used in: the mixture, epochs and feasibility checkers.
     """
@@ -144,7 +193,20 @@ def read_domain_table(answer: Any, domains: Sequence[str], what: str) -> pd.Seri
 
 
 def read_yes_no(answer: Any) -> bool:
-    """True/False from a bool or a yes/no word.
+    """True/False from a bool or a yes/no word (``"yes"``, ``"infeasible"``, …).
+
+    Parameters
+    ----------
+    answer : object
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    Unreadable
+        For anything else.
 
     Used in: the feasibility checker.
     """
@@ -163,6 +225,21 @@ def read_yes_no(answer: Any) -> bool:
 def read_names(answer: Any, what: str) -> list[str]:
     """An ordered list of names (strings) from a list, tuple or pandas Index.
 
+    Parameters
+    ----------
+    answer : object
+    what : str
+        What the names are, for messages (``"mixtures"``).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    Unreadable
+        For text, mappings, non-iterables or entries that are not strings.
+
     Used in: the ranking checker.
     """
     _placeholder(answer)
@@ -180,6 +257,17 @@ def read_names(answer: Any, what: str) -> list[str]:
 
 def domain_problem(got: Sequence[str], expected: Sequence[str]) -> Verdict | None:
     """A verdict about missing/unknown domains (with case slips named), or None when the names match.
+
+    Parameters
+    ----------
+    got : sequence of str
+        The names in the answer.
+    expected : sequence of str
+        The expected names.
+
+    Returns
+    -------
+    Verdict or None
 
     Used in: the mixture, epochs, feasibility and ranking checkers.
     """

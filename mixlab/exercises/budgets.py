@@ -50,7 +50,24 @@ def epoch_slips(mixture: Any, budget: float, sizes: Sizes, domains: Sequence[str
                 bytes_per_token: PerDomain = None) -> list[tuple[np.ndarray, str]]:
     """The per-domain values the usual epoch slips give, each with the sentence naming it.
 
-    Used in: :func:`compare_epochs`, the epochs implement-it task.
+    Parameters
+    ----------
+    mixture : Mixture or mapping
+        Token weights.
+    budget : float
+        Token budget B.
+    sizes : Series, mapping or counts DataFrame
+        Domain sizes (tokens, or bytes with ``bytes_per_token``).
+    domains : sequence of str
+        Order of the returned values.
+    bytes_per_token : float or mapping, optional
+
+    Returns
+    -------
+    list of (numpy.ndarray, str)
+        Tokens drawn, weight left out, whole corpus as denominator, reciprocal (and bytes).
+
+    Used in: :func:`compare_epochs`.
     """
     w = (mixture.weights if isinstance(mixture, Mixture) else pd.Series(dict(mixture), dtype=np.float64)).loc[
         list(domains)]

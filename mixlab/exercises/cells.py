@@ -50,13 +50,37 @@ HEADER_FUNCTION = "exercise"
 
 
 def cell_source(cell: Mapping[str, Any]) -> str:
-    """A cell's source as one string. Used in: this module; the notebook tests."""
+    """A cell's source as one string.
+
+    Parameters
+    ----------
+    cell : mapping
+        A notebook cell.
+
+    Returns
+    -------
+    str
+
+    Used in: this module; the notebook tests.
+    """
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
 
 
 def cell_tags(cell: Mapping[str, Any]) -> list[str]:
-    """A cell's tags (``metadata.tags``), or an empty list. Used in: this module; the notebook tests."""
+    """A cell's tags (``metadata.tags``), or an empty list.
+
+    Parameters
+    ----------
+    cell : mapping
+        A notebook cell.
+
+    Returns
+    -------
+    list of str
+
+    Used in: this module; the notebook tests.
+    """
     metadata = cell.get("metadata", {})
     tags = metadata.get("tags", []) if isinstance(metadata, Mapping) else []
     return [str(t) for t in tags] if isinstance(tags, list) else []
@@ -129,7 +153,19 @@ def parse_check_cell(source: str) -> CheckCall:
 
 
 def parse_header_cell(source: str) -> str | None:
-    """The exercise id if the cell is exactly ``exercise("id")``, else None. Used in: :func:`exercise_cells`."""
+    """The exercise id if the cell is exactly ``exercise("id")``, else None.
+
+    Parameters
+    ----------
+    source : str
+        The cell's source.
+
+    Returns
+    -------
+    str or None
+
+    Used in: :func:`exercise_cells`.
+    """
     try:
         call = _single_call(source, (HEADER_FUNCTION,))
     except ValueError:
@@ -171,6 +207,10 @@ class ExerciseCells:
 
 def exercise_cells(nb: Any) -> tuple[list[ExerciseCells], list[str]]:
     """Find every exercise of a notebook by its check cell, with its header, stub and solutions.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
 
     Returns
     -------
@@ -295,6 +335,17 @@ def shown_forms(value: float, decimals: int) -> list[str]:
     A value with fewer than three significant digits at that precision (0.3, 10, 0.050) is not
     distinctive enough to search for and gives no forms.
 
+    Parameters
+    ----------
+    value : float
+    decimals : int
+        Decimals the notebook would print.
+
+    Returns
+    -------
+    list of str
+        Sorted; empty for values that are not distinctive or not finite.
+
     Used in: the leak test (no reference value appears in a student copy).
     """
     v = abs(float(value))
@@ -314,6 +365,15 @@ def shown_forms(value: float, decimals: int) -> list[str]:
 
 def numeric_answers(answer: Any) -> list[float]:
     """The numbers of a reference answer: a number, or the values of a mixture/Series/mapping; else none.
+
+    Parameters
+    ----------
+    answer : object
+        A reference answer.
+
+    Returns
+    -------
+    list of float
 
     Used in: the leak test.
     """
@@ -370,6 +430,11 @@ def solved_copy(student: Any, teacher: Any) -> Any:
 
 def collapse_solutions(nb: Any) -> int:
     """Collapse every ``solution`` cell (``metadata.jupyter.source_hidden`` and ``outputs_hidden``), in place.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        Modified in place.
 
     Returns
     -------

@@ -86,7 +86,18 @@ class FunctionTask:
 
 
 def case_seed(exercise_id: str) -> int:
-    """A stable seed for an exercise's hidden cases (CRC-32 of its id). Used in: :func:`run_task`."""
+    """A stable seed for an exercise's hidden cases (CRC-32 of its id).
+
+    Parameters
+    ----------
+    exercise_id : str
+
+    Returns
+    -------
+    int
+
+    Used in: :meth:`ImplementExercise.check`.
+    """
     return zlib.crc32(exercise_id.encode("utf-8"))
 
 
@@ -94,6 +105,16 @@ def describe(value: Any, limit: int = 8) -> str:
     """A short, deterministic text for an input or output value (floats at 6 significant digits).
 
     Long arrays and tables are cut to their first ``limit`` entries.
+
+    Parameters
+    ----------
+    value : object
+    limit : int
+        Entries shown of a long sequence or mapping.
+
+    Returns
+    -------
+    str
 
     Used in: the failure report of :func:`run_task`.
     """

@@ -32,6 +32,16 @@ def check_number(answer: Any, expected: float, *, rtol: float = 1e-2, atol: floa
                  hints: Sequence[str] | None = None) -> LegacyVerdict:
     """Legacy form of :func:`~mixlab.exercises.numbers.compare_number` (same parameters, ✅/❌ marks).
 
+    Parameters
+    ----------
+    answer, expected, rtol, atol, what, unit, factors, hints
+        As for :func:`compare_number`.
+
+    Returns
+    -------
+    LegacyVerdict
+        The same verdict, shown with ✅/❌ and Markdown.
+
     Raises
     ------
     ValueError
@@ -48,6 +58,16 @@ def check_mixture(answer: Any, expected: Mixture | Mapping[str, float], *, atol:
                   hints: Sequence[str] | None = None) -> LegacyVerdict:
     """Legacy form of :func:`~mixlab.exercises.mixtures.compare_mixture` (✅/❌ marks).
 
+    Parameters
+    ----------
+    answer, expected, atol, mean_lengths, hints
+        As for :func:`compare_mixture`.
+
+    Returns
+    -------
+    LegacyVerdict
+        The same verdict, shown with ✅/❌ and Markdown.
+
     Raises
     ------
     ValueError, TypeError
@@ -62,6 +82,16 @@ def check_temperature_weights(answer: Any, counts: pd.DataFrame, T: float | None
                               alpha: float | None = None, by: str = "tokens", atol: float = 1e-3,
                               hints: Sequence[str] | None = None) -> LegacyVerdict:
     """Legacy form of :func:`~mixlab.exercises.mixtures.compare_temperature_weights` (✅/❌ marks).
+
+    Parameters
+    ----------
+    answer, counts, T, alpha, by, atol, hints
+        As for :func:`compare_temperature_weights`.
+
+    Returns
+    -------
+    LegacyVerdict
+        The same verdict, shown with ✅/❌ and Markdown.
 
     Raises
     ------
@@ -79,6 +109,16 @@ def check_epochs(answer: Any, mixture: Mixture | pd.Series | Mapping[str, float]
                  hints: Sequence[str] | None = None) -> LegacyVerdict:
     """Legacy form of :func:`~mixlab.exercises.budgets.compare_epochs` (✅/❌ marks).
 
+    Parameters
+    ----------
+    answer, mixture, budget, sizes, domain, rtol, bytes_per_token, hints
+        As for :func:`compare_epochs`.
+
+    Returns
+    -------
+    LegacyVerdict
+        The same verdict, shown with ✅/❌ and Markdown.
+
     Raises
     ------
     ValueError
@@ -95,6 +135,16 @@ def check_feasible_answer(answer: Any, sizes: Sizes, budget: float, max_epochs: 
                           hints: Sequence[str] | None = None) -> LegacyVerdict:
     """Legacy form of :func:`~mixlab.exercises.budgets.compare_feasible` (✅/❌ marks).
 
+    Parameters
+    ----------
+    answer, sizes, budget, max_epochs, bytes_per_token, atol, hints
+        As for :func:`compare_feasible`.
+
+    Returns
+    -------
+    LegacyVerdict
+        The same verdict, shown with ✅/❌ and Markdown.
+
     Raises
     ------
     ValueError
@@ -109,6 +159,16 @@ def check_feasible_answer(answer: Any, sizes: Sizes, budget: float, max_epochs: 
 def check_ranking(answer_order: Any, expected_order: Sequence[str], *, what: str = "mixtures",
                   hints: Sequence[str] | None = None) -> LegacyVerdict:
     """Legacy form of :func:`~mixlab.exercises.rankings.compare_ranking` (✅/❌ marks).
+
+    Parameters
+    ----------
+    answer_order, expected_order, what, hints
+        As for :func:`compare_ranking`.
+
+    Returns
+    -------
+    LegacyVerdict
+        The same verdict, shown with ✅/❌ and Markdown.
 
     Raises
     ------

@@ -29,12 +29,37 @@ Mistake = tuple[np.ndarray, str, Sequence[str]]
 
 
 def close(a: np.ndarray, b: np.ndarray, atol: float, rtol: float = 0.0) -> bool:
-    """Same shape and every entry within ``atol + rtol·|b|``. Used in: the checkers of this package."""
+    """Same shape and every entry within ``atol + rtol·|b|``.
+
+    Parameters
+    ----------
+    a, b : numpy.ndarray
+    atol, rtol : float
+
+    Returns
+    -------
+    bool
+
+    Used in: the checkers of this package.
+    """
     return bool(a.shape == b.shape and np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
 
 
 def gaps(a: np.ndarray, e: np.ndarray, domains: Sequence[str], atol: float, rtol: float = 0.0, top: int = 3) -> str:
     """``"web (too high), code (too low)"`` for the entries off by more than the tolerance, largest first.
+
+    Parameters
+    ----------
+    a, e : numpy.ndarray
+        Answer and expected values, in ``domains`` order.
+    domains : sequence of str
+    atol, rtol : float
+    top : int
+        How many entries to name.
+
+    Returns
+    -------
+    str
 
     Used in: the mixture and epochs checkers.
     """
@@ -100,7 +125,25 @@ def weights_verdict(
 ) -> Verdict:
     """Shared core of the mixture checkers: read, names, sign, kind, scale, known mistakes, swaps.
 
-    Used in: :func:`compare_mixture`, :func:`compare_temperature_weights`, implement-it checks.
+    Parameters
+    ----------
+    answer : object
+        The learner's weights.
+    expected : Mixture
+    atol : float
+        Tolerance on each weight.
+    mistakes : sequence of (numpy.ndarray, str, sequence of str)
+        Known mistakes: the normalized weights each gives, the message, its hints.
+    hints : sequence of str, optional
+        Exercise hints appended to a wrong verdict.
+    what : str
+        What the weights are, for messages.
+
+    Returns
+    -------
+    Verdict
+
+    Used in: :func:`compare_mixture`, :func:`compare_temperature_weights`.
     """
     domains = list(expected.domains)
     table = read_domain_table(answer, domains, what)

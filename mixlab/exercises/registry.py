@@ -146,7 +146,21 @@ _CACHE_LOCK = threading.Lock()
 
 
 def cached(key: str, compute: Callable[[], Any]) -> Any:
-    """Compute a value once per process (reference answers). Used in: the exercise kinds."""
+    """Compute a value once per process (reference answers), keyed by ``key``.
+
+    Parameters
+    ----------
+    key : str
+        Unique key (an exercise id, or ``"<section>:<name>"`` for shared inputs).
+    compute : callable
+        Called without arguments the first time.
+
+    Returns
+    -------
+    object
+
+    Used in: the exercise kinds and the catalogs.
+    """
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -194,11 +208,17 @@ class ComputeExercise(Exercise):
 def canonical_world(preset: str = "default", seed: int = 0) -> Any:
     """The world the notebooks generate (``generate_world(preset, seed)``), built once per process.
 
+    Parameters
+    ----------
+    preset : str
+        World preset (``"default"``, ``"tiny"``, …).
+    seed : int
+
     Returns
     -------
     mixlab.world.World
 
-    Used in: the catalogs' reference answers.
+    Used in: the catalogs' reference answers (2.2) and the audit-sample task.
     """
     from mixlab.world import generate_world
 
@@ -207,7 +227,18 @@ def canonical_world(preset: str = "default", seed: int = 0) -> Any:
 
 # ============================================================================ discovery
 def catalog_module_name(section: str) -> str:
-    """``"2.2"`` → ``"s2_2"``, ``"00"`` → ``"s00"``, ``"A.1"`` → ``"sA_1"``. Used in: the registry, the guide."""
+    """The catalog module of a section: ``"2.2"`` → ``"s2_2"``, ``"00"`` → ``"s00"``, ``"A.1"`` → ``"sA_1"``.
+
+    Parameters
+    ----------
+    section : str
+
+    Returns
+    -------
+    str
+
+    Used in: the registry; docs/notebook-guide.md.
+    """
     return "s" + section.replace(".", "_")
 
 
@@ -245,6 +276,10 @@ def _registry() -> dict[str, Exercise]:
 def all_exercises() -> dict[str, Exercise]:
     """Every registered exercise by id, lessons in catalog order.
 
+    Returns
+    -------
+    dict of str to Exercise
+
     Raises
     ------
     ValueError, TypeError
@@ -258,10 +293,20 @@ def all_exercises() -> dict[str, Exercise]:
 def get_exercise(exercise_id: str) -> Exercise:
     """The exercise with this id.
 
+    Parameters
+    ----------
+    exercise_id : str
+
+    Returns
+    -------
+    Exercise
+
     Raises
     ------
     ValueError
         If no exercise has this id (the message lists the close matches).
+    TypeError
+        If the id is not a string.
 
     Used in: :func:`check`, :func:`exercise`, :func:`~mixlab.exercises.predict.predict`.
     """
@@ -277,6 +322,16 @@ def get_exercise(exercise_id: str) -> Exercise:
 
 def lesson_exercises(section: str) -> list[Exercise]:
     """The exercises of one lesson section, in catalog order.
+
+    Parameters
+    ----------
+    section : str
+        E.g. ``"2.2"``.
+
+    Returns
+    -------
+    list of Exercise
+        Empty for a section without a catalog.
 
     Used in: :func:`exercise_overview`; the notebook tests.
     """
@@ -366,6 +421,16 @@ class Overview:
 
 def exercise_overview(section: str) -> Overview:
     """List a lesson's exercises with their kind and estimated time.
+
+    Parameters
+    ----------
+    section : str
+        E.g. ``"2.2"``.
+
+    Returns
+    -------
+    Overview
+        Displays as a table (Markdown in Jupyter, text elsewhere) with the total minutes.
 
     Raises
     ------

@@ -60,20 +60,60 @@ N_CASES = 10
 
 
 def random_domains(rng: np.random.Generator, low: int = 3, high: int = 6) -> list[str]:
-    """``low``…``high`` distinct domain names in pool order. Used in: the case generators."""
+    """``low``…``high`` distinct domain names, in pool order.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    low, high : int
+        Fewest and most domains.
+
+    Returns
+    -------
+    list of str
+
+    Used in: the case generators.
+    """
     k = int(rng.integers(low, high + 1))
     picked = np.sort(rng.choice(len(DOMAIN_POOL), size=k, replace=False))
     return [DOMAIN_POOL[i] for i in picked]
 
 
 def random_weights(rng: np.random.Generator, domains: list[str]) -> pd.Series:
-    """Dirichlet(1) weights on the simplex, keyed by domain. Used in: the case generators."""
+    """Dirichlet(1) weights on the simplex, keyed by domain.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    domains : list of str
+
+    Returns
+    -------
+    pandas.Series
+
+    Used in: the case generators.
+    """
     w = rng.dirichlet(np.ones(len(domains)))
     return pd.Series(w / w.sum(), index=pd.Index(domains, name="domain"), name="weight")
 
 
 def random_sizes(rng: np.random.Generator, domains: list[str], low: float = 1e4, high: float = 1e7) -> pd.Series:
-    """Log-uniform integer sizes (tokens) keyed by domain. Used in: the case generators."""
+    """Log-uniform integer sizes (tokens) keyed by domain.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    domains : list of str
+    low, high : float
+        Range of the sizes.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``tokens``.
+
+    Used in: the case generators.
+    """
     s = np.round(np.exp(rng.uniform(math.log(low), math.log(high), len(domains))))
     return pd.Series(s.astype(np.int64), index=pd.Index(domains, name="domain"), name="tokens")
 

@@ -133,13 +133,38 @@ def _md(text: str) -> str:
 
 
 def right(message: str) -> Verdict:
-    """A ✓ verdict. Used in: the comparison modules of this package."""
+    """A ✓ verdict.
+
+    Parameters
+    ----------
+    message : str
+
+    Returns
+    -------
+    Verdict
+
+    Used in: the comparison modules of this package.
+    """
     return Verdict(True, message, [])
 
 
 def wrong(message: str, hints: Sequence[str] = (), extra: Sequence[str] | None = None,
           details: Sequence[str] = ()) -> Verdict:
     """A ✗ verdict with ``hints`` then the exercise's ``extra`` hints (blank and repeated ones dropped).
+
+    Parameters
+    ----------
+    message : str
+    hints : sequence of str
+        Hints naming the mistake.
+    extra : sequence of str, optional
+        The exercise's own hints.
+    details : sequence of str
+        Lines shown as they are (a failing case).
+
+    Returns
+    -------
+    Verdict
 
     Used in: the comparison modules of this package.
     """
@@ -150,6 +175,16 @@ def wrong(message: str, hints: Sequence[str] = (), extra: Sequence[str] | None =
 
 def unanswered(message: str, hints: Sequence[str] = ()) -> Verdict:
     """A ✗ verdict for an answer that is not there yet (placeholder or unfinished stub).
+
+    Parameters
+    ----------
+    message : str
+    hints : sequence of str
+
+    Returns
+    -------
+    Verdict
+        With ``answered=False``.
 
     Used in: the comparison modules and the implement-it runner.
     """
