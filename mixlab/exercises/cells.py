@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mixlab.classroom import cell_tags
+
 __all__ = [
     "CHECK_FUNCTIONS",
     "HEADER_FUNCTION",
@@ -65,25 +67,6 @@ def cell_source(cell: Mapping[str, Any]) -> str:
     """
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
-
-
-def cell_tags(cell: Mapping[str, Any]) -> list[str]:
-    """A cell's tags (``metadata.tags``), or an empty list.
-
-    Parameters
-    ----------
-    cell : mapping
-        A notebook cell.
-
-    Returns
-    -------
-    list of str
-
-    Used in: this module; the notebook tests.
-    """
-    metadata = cell.get("metadata", {})
-    tags = metadata.get("tags", []) if isinstance(metadata, Mapping) else []
-    return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
 @dataclass(frozen=True)
@@ -158,7 +141,7 @@ def parse_header_cell(source: str) -> str | None:
     Parameters
     ----------
     source : str
-        The cell's source.
+        Source of a cell that may be an exercise header.
 
     Returns
     -------

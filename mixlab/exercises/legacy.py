@@ -40,7 +40,7 @@ def check_number(answer: Any, expected: float, *, rtol: float = 1e-2, atol: floa
     Returns
     -------
     LegacyVerdict
-        The same verdict, shown with ✅/❌ and Markdown.
+        What :func:`compare_number` says, rendered with ✅/❌ as Markdown.
 
     Raises
     ------
@@ -66,7 +66,7 @@ def check_mixture(answer: Any, expected: Mixture | Mapping[str, float], *, atol:
     Returns
     -------
     LegacyVerdict
-        The same verdict, shown with ✅/❌ and Markdown.
+        What :func:`compare_mixture` says, rendered with ✅/❌ as Markdown.
 
     Raises
     ------
@@ -91,7 +91,7 @@ def check_temperature_weights(answer: Any, counts: pd.DataFrame, T: float | None
     Returns
     -------
     LegacyVerdict
-        The same verdict, shown with ✅/❌ and Markdown.
+        What :func:`compare_temperature_weights` says, rendered with ✅/❌ as Markdown.
 
     Raises
     ------
@@ -117,7 +117,7 @@ def check_epochs(answer: Any, mixture: Mixture | pd.Series | Mapping[str, float]
     Returns
     -------
     LegacyVerdict
-        The same verdict, shown with ✅/❌ and Markdown.
+        What :func:`compare_epochs` says, rendered with ✅/❌ as Markdown.
 
     Raises
     ------
@@ -143,7 +143,7 @@ def check_feasible_answer(answer: Any, sizes: Sizes, budget: float, max_epochs: 
     Returns
     -------
     LegacyVerdict
-        The same verdict, shown with ✅/❌ and Markdown.
+        What :func:`compare_feasible` says, rendered with ✅/❌ as Markdown.
 
     Raises
     ------
@@ -168,7 +168,7 @@ def check_ranking(answer_order: Any, expected_order: Sequence[str], *, what: str
     Returns
     -------
     LegacyVerdict
-        The same verdict, shown with ✅/❌ and Markdown.
+        What :func:`compare_ranking` says, rendered with ✅/❌ as Markdown.
 
     Raises
     ------

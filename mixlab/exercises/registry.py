@@ -425,12 +425,12 @@ def exercise_overview(section: str) -> Overview:
     Parameters
     ----------
     section : str
-        E.g. ``"2.2"``.
+        The lesson whose exercises to list.
 
     Returns
     -------
     Overview
-        Displays as a table (Markdown in Jupyter, text elsewhere) with the total minutes.
+        One row per exercise (title, kind, minutes, id) and the total of the minutes.
 
     Raises
     ------
