@@ -19,8 +19,13 @@ from mixlab.exercises import (
     check_number,
     check_ranking,
     check_temperature_weights,
+    compare_epochs,
+    compare_mixture,
+    compare_number,
+    compare_temperature_weights,
     reveal,
 )
+from mixlab.exercises.verdicts import LegacyVerdict
 from mixlab.mixture import Mixture
 
 COUNTS = pd.DataFrame(
@@ -42,13 +47,28 @@ def as_dict(m: Mixture, scale: float = 1.0) -> dict[str, float]:
 # ---------------------------------------------------------------- Verdict and reveal
 def test_verdict_displays() -> None:
     good = Verdict(True, "fine")
-    bad = Verdict(False, "no", ["look here"])
+    bad = Verdict(False, "no", ["look here"], ["w = 0.5"])
     assert bool(good) and not bool(bad)
-    assert repr(good).startswith("✅") and repr(bad).startswith("❌")
+    assert repr(good) == "✓ Correct. fine"
+    assert repr(bad) == "✗ Not yet. no\n    w = 0.5\n  hint: look here"
+    page = bad._repr_html_()
+    assert "✗ Not yet." in page and "<li><em>Hint:</em> look here</li>" in page and "<pre>w = 0.5</pre>" in page
+    assert "&lt;x&gt;" in Verdict(False, "e_i <x>")._repr_html_()
+    assert "<em>Why:</em> because" in Verdict(True, "ok", why="because")._repr_html_()
+    for text in (repr(good), repr(bad), page):  # no emoji: the marks render in fonts without an emoji set
+        assert not any(ord(ch) > 0x1F000 or ch in "✅❌" for ch in text)
+
+
+def test_legacy_verdict_keeps_the_old_rendering() -> None:
+    """check_* still render ✅/❌ as Markdown (no HTML), so unconverted notebooks keep their outputs."""
+    good = check_number(1.0, 1.0)
+    bad = check_number(2.0, 1.0, hints=["look here"])
+    assert repr(good).startswith("✅ Correct. ") and repr(bad).startswith("❌ Not yet. ")
     assert "hint: look here" in repr(bad)
     assert bad._repr_markdown_().startswith("❌ **Not yet.**")
     assert "- *Hint:* look here" in bad._repr_markdown_()
-    md = Verdict(False, "e_i = w_i B / T_i * 2 <x>")._repr_markdown_()
+    assert bad._repr_html_() is None
+    md = LegacyVerdict(False, "e_i = w_i B / T_i * 2 <x>")._repr_markdown_()
     assert "e\\_i = w\\_i B / T\\_i \\* 2 &lt;x&gt;" in md
 
 
@@ -329,7 +349,7 @@ def test_check_epochs_bytes_and_generic() -> None:
     assert "code (too high)" in v2.message
     assert "could not read" in check_epochs(None, MIX, B, COUNTS).message
     assert "missing" in check_epochs({"web": 1.0}, MIX, B, COUNTS).message
-    with pytest.raises(ValueError, match="unknown domain"):
+    with pytest.raises(ValueError, match="domain must be one of .*got .forum."):
         check_epochs(1.0, MIX, B, COUNTS, domain="forum")
 
 
@@ -398,3 +418,62 @@ def test_checkers_never_raise_on_odd_answers() -> None:
         ):
             v = check(ans)
             assert isinstance(v, Verdict) and not v.ok
+
+
+# ---------------------------------------------------------------- hint families (issue 14: keep every one working)
+def test_family_percentage_for_fraction() -> None:
+    assert "percentage where a fraction" in text(compare_number(25.0, 0.25))
+    assert "percentages" in text(compare_mixture(as_dict(EXPECTED, 100.0), EXPECTED))
+
+
+def test_family_reciprocal() -> None:
+    assert "reciprocal" in text(compare_number(1 / 2.5, 2.5))
+    inverse = (COUNTS["tokens"] / (MIX.weights * B)).to_dict()
+    assert "reciprocal" in text(compare_epochs(inverse, MIX, B, COUNTS))
+
+
+def test_family_missing_half() -> None:
+    p, q = mixers.uniform_by_token(COUNTS), mixers.proportional(COUNTS)
+    tv = p.tv(q)
+    named = compare_number(2 * tv, tv, rtol=1e-3, slips={"You left out the ½: TV = ½ Σ |p_i − q_i|.": 2 * tv})
+    assert named.hints[0].startswith("You left out the ½")
+    assert "2× too large" in text(compare_number(2 * tv, tv, rtol=1e-3))  # without the slip: the factor is named
+
+
+def test_family_document_weights_for_token_weights() -> None:
+    doc_weights = mixers.uniform_by_document(COUNTS)  # what a learner who forgot to convert would hand in
+    v = compare_mixture(as_dict(doc_weights), EXPECTED, mean_lengths=COUNTS)
+    assert "document weights" in v.message and "multiply by the mean length" in text(v)
+    back = compare_mixture(as_dict(EXPECTED), Mixture(as_dict(doc_weights), kind="document"), mean_lengths=COUNTS)
+    assert "token weights" in back.message and "divide by the mean length" in text(back)
+
+
+def test_family_alpha_for_T() -> None:
+    used_T = mixers.temperature(COUNTS, alpha=4.0)  # the exponent T instead of 1/T
+    assert "exponent α = 1/T" in compare_temperature_weights(used_T, COUNTS, T=4.0).message
+    used_inverse = mixers.temperature(COUNTS, T=0.3)  # 1/α instead of α
+    assert "1/α" in compare_temperature_weights(used_inverse, COUNTS, alpha=0.3).message
+
+
+def test_family_repetitions_are_epochs_minus_one() -> None:
+    from mixlab.budget import effective_tokens
+
+    right_value = effective_tokens(100e9, 3)  # 4 epochs = first pass + R = 3 repetitions
+    slip = {"R = epochs instead of epochs − 1: four epochs are R = 3 repetitions.": effective_tokens(100e9, 4)}
+    v = compare_number(effective_tokens(100e9, 4), right_value, rtol=1e-3, slips=slip)
+    assert not v.ok and v.hints == [next(iter(slip))]
+    legacy = check_number(effective_tokens(100e9, 4), right_value, rtol=1e-3,
+                          factors={"R = epochs instead of epochs − 1": effective_tokens(100e9, 4) / right_value})
+    assert "r = epochs instead of epochs − 1" in text(legacy)  # the form 1.2's check cell uses today
+
+
+def test_slips_never_fire_on_the_right_value_and_skip_non_finite() -> None:
+    assert compare_number(2.5, 2.5, slips={"never": 2.5}).ok
+    v = compare_number(5.0, 2.5, slips={"nan": float("nan"), "equal to expected": 2.5})
+    assert v.hints == ["Your answer is 2× too large."]
+
+
+def test_mixture_slips_name_the_mistake() -> None:
+    wrong_way = {"web": 0.7, "books": 0.1, "code": 0.1, "math": 0.1}
+    v = compare_mixture(wrong_way, EXPECTED, slips=[(wrong_way, "You divided where you should multiply.")])
+    assert v.message == "You divided where you should multiply."
