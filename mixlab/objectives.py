@@ -18,18 +18,25 @@ Used in: 1.3, 1.5, 2.4, 3.6.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from mixlab.validation import check_finite_array, format_values
 
+if TYPE_CHECKING:
+    from mixlab.mixture import Mixture
+
 __all__ = [
     "Objective",
+    "HasLosses",
+    "LossesLike",
+    "WeightsLike",
     "as_losses",
+    "resolve_objective",
     "uniform_objective",
     "weighted_objective",
     "worst_case",
@@ -40,7 +47,22 @@ __all__ = [
 ]
 
 
-def as_losses(losses: Any, domains: tuple[str, ...] | list[str] | None = None) -> pd.Series:
+class HasLosses(Protocol):
+    """Anything that carries per-domain losses, such as :class:`mixlab.proxy.ProxyRun`."""
+
+    @property
+    def losses(self) -> pd.Series:
+        """Validation loss per domain."""
+        ...
+
+
+#: Per-domain losses as the objectives accept them: a Series or mapping domain → loss, or a run.
+LossesLike: TypeAlias = "pd.Series | Mapping[str, float] | HasLosses"
+#: Importance weights of the domains: a Mixture, or a Series or mapping domain → weight.
+WeightsLike: TypeAlias = "Mixture | pd.Series | Mapping[str, float]"
+
+
+def as_losses(losses: LossesLike, domains: Sequence[str] | None = None) -> pd.Series:
     """Return per-domain losses as a float Series, checked finite.
 
     Parameters
@@ -50,10 +72,17 @@ def as_losses(losses: Any, domains: tuple[str, ...] | list[str] | None = None) -
     domains : sequence of str, optional
         If given, the losses must cover exactly these domains (returned in this order).
 
+    Returns
+    -------
+    pandas.Series
+        float64 losses indexed by domain.
+
     Raises
     ------
     ValueError
         On NaN/inf losses, an empty table, or missing/unknown domains.
+
+    Used in: no lesson directly; every objective reads its input with it.
     """
     if hasattr(losses, "losses") and not isinstance(losses, pd.Series | Mapping):
         losses = losses.losses
@@ -90,7 +119,8 @@ class Objective:
     formula: str
     fn: Callable[[pd.Series], float]
 
-    def __call__(self, losses: Any) -> float:
+    def __call__(self, losses: LossesLike) -> float:
+        """The objective's value at ``losses`` (checked finite by :func:`as_losses`)."""
         return float(self.fn(as_losses(losses)))
 
     def __repr__(self) -> str:
@@ -102,7 +132,7 @@ def uniform_objective() -> Objective:
     return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()))
 
 
-def _simplex_weights(weights: Any, name: str) -> pd.Series:
+def _simplex_weights(weights: WeightsLike, name: str) -> pd.Series:
     w = weights.weights if hasattr(weights, "weights") and not isinstance(weights, Mapping) else weights
     s = pd.Series(w, dtype=np.float64)
     check_finite_array(s.to_numpy(), name, nonnegative=True, labels=list(map(str, s.index)))
@@ -112,7 +142,7 @@ def _simplex_weights(weights: Any, name: str) -> pd.Series:
     return s
 
 
-def weighted_objective(weights: Any, name: str = "target-weighted") -> Objective:
+def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> Objective:
     """Target-weighted loss ``Σ_j s_j L_j`` with ``s`` on the simplex.
 
     Parameters
@@ -143,7 +173,7 @@ def worst_case() -> Objective:
     return Objective("worst-case", r"\max_j L_j", lambda s: float(s.max()))
 
 
-def excess_loss(losses: Any, reference: Any) -> pd.Series:
+def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
     """Per-domain excess loss ``L_j − L_j^ref`` over a reference model (DoReMi, arXiv 2305.10429).
 
     Parameters
@@ -162,7 +192,7 @@ def excess_loss(losses: Any, reference: Any) -> pd.Series:
     return (cur - ref).rename("excess")
 
 
-def worst_excess(reference: Any) -> Objective:
+def worst_excess(reference: LossesLike) -> Objective:
     """Worst-case excess loss ``max_j (L_j − L_j^ref)`` (the Group DRO objective of DoReMi).
 
     Used in: 1.5, 2.4, 3.6.
@@ -172,7 +202,9 @@ def worst_excess(reference: Any) -> Objective:
     return Objective("worst-excess", formula, lambda s: float(excess_loss(s, ref).max()))
 
 
-def standard_objectives(reference: Any = None, target_weights: Any = None) -> dict[str, Objective]:
+def standard_objectives(
+    reference: LossesLike | None = None, target_weights: WeightsLike | None = None
+) -> dict[str, Objective]:
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
@@ -186,7 +218,41 @@ def standard_objectives(reference: Any = None, target_weights: Any = None) -> di
     return out
 
 
-def evaluate_objectives(losses: Any, objectives: Mapping[str, Objective]) -> pd.Series:
+def evaluate_objectives(losses: LossesLike, objectives: Mapping[str, Objective]) -> pd.Series:
     """Every objective's value for one skill profile, as a Series keyed by objective name."""
     s = as_losses(losses)
     return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)
+
+
+def resolve_objective(objective: Objective | str) -> Objective:
+    """Return ``objective`` as an :class:`Objective`, looking a name up among the parameter-free ones.
+
+    Parameters
+    ----------
+    objective : Objective or str
+        An objective, or the name of a parameter-free one (``"uniform"``, ``"worst-case"``).
+
+    Returns
+    -------
+    Objective
+
+    Raises
+    ------
+    TypeError
+        If ``objective`` is neither.
+    ValueError
+        For an unknown name.
+
+    Used in: no lesson directly; every search method and scoring function accepts a name through it.
+    """
+    if isinstance(objective, Objective):
+        return objective
+    if isinstance(objective, str):
+        known = standard_objectives()
+        if objective not in known:
+            raise ValueError(
+                f"objective {objective!r} is not a parameter-free objective (known: {', '.join(known)}); "
+                "build weighted or excess objectives with mixlab.objectives"
+            )
+        return known[objective]
+    raise TypeError(f"objective must be an Objective or a name (got {type(objective).__name__})")
