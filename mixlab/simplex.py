@@ -275,7 +275,7 @@ def project_capped_simplex(
     if divergence == "euclidean":
         w = _euclidean(vv, u)
     elif divergence == "kl":
-        if (vv < 0).any() or vv.sum() <= 0:
+        if (vv < 0).any() or not (vv > 0).any():
             raise ValueError(f"v must be finite, >= 0 and not all zero for a KL projection (got {vv.tolist()})")
         if u[vv > 0].sum() < 1.0 - 1e-12:
             raise ValueError(
