@@ -21,7 +21,7 @@ RegMix (Liu et al. 2024, arXiv 2407.01492) reports rank correlations of this kin
 arXiv 2403.16952) and DoReMi (Xie et al. 2023, arXiv 2305.10429) also rest on proxy rankings
 transferring.
 
-Used in: 1.4 (proxy models), 1.5 (why the cited methods can work), 3.6.
+Used in: 1.4 (proxy models).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class RankAgreement:
         (1 = best, ties get the lowest rank) and ``rank_shift`` (proxy rank − target rank);
         sorted by target rank.
 
-    Used in: 1.4.
+    Used in: no lesson by name (:func:`rank_agreement` returns it).
     """
 
     spearman: float
@@ -297,7 +297,7 @@ def candidate_mixtures(domains: Sequence[str], n: int, concentration: float = 1.
     ValueError, TypeError
         Fewer than 2 or repeated domains, ``n < 1``, ``concentration <= 0``, a bad seed.
 
-    Used in: 1.4 (candidate mixtures), 1.5 (RegMix, arXiv 2407.01492, samples its proxy mixtures so).
+    Used in: 1.4 (candidate mixtures; RegMix, arXiv 2407.01492, samples its proxy mixtures so).
     """
     doms = tuple(domains)
     if len(doms) < 2 or len(set(doms)) != len(doms):
@@ -347,7 +347,7 @@ class ProxyStudy:
     min_gap : float
         The target-difference threshold used for ``misleading_pairs``.
 
-    Used in: 1.4.
+    Used in: no lesson by name (:func:`proxy_target_study` returns it).
     """
 
     values: pd.DataFrame

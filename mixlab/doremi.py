@@ -137,7 +137,7 @@ class DomainBatches:
     rows, lengths : numpy.ndarray
         The training documents (row positions, tokens taken) behind the stream.
 
-    Used in: 1.5.
+    Used in: no lesson by name (:func:`domain_batches` returns it).
     """
 
     prev: np.ndarray
@@ -191,7 +191,7 @@ def domain_batches(
     -------
     DomainBatches
 
-    Used in: 1.5.
+    Used in: no lesson directly (:func:`doremi` draws its minibatches with it).
     """
     from mixlab.proxy import transitions
 
@@ -246,7 +246,7 @@ class GroupDRO:
     tokens : int
         Training tokens the proxy consumed (``T · k · b``).
 
-    Used in: 1.5.
+    Used in: no lesson by name (``doremi(...).details["dro"]``).
     """
 
     domains: tuple[str, ...]
@@ -314,7 +314,7 @@ def group_dro(
     ValueError
         If some step has no transition from some domain (raise ``tokens_per_domain``).
 
-    Used in: 1.5.
+    Used in: no lesson directly (step 2 of :func:`doremi`).
     """
     k = len(domains)
     T = batches.steps

@@ -127,7 +127,7 @@ def run_methods(
     ValueError
         Unknown or repeated method names, or settings for a method not run.
 
-    Used in: no lesson directly (:func:`compare_methods` runs it; 1.5 calls the methods one by one).
+    Used in: no lesson directly (:func:`compare_methods` runs it; the lessons call the methods one by one).
     """
     from mixlab.doremi import doremi
     from mixlab.mixing_laws import mixing_law_optimize
@@ -515,7 +515,7 @@ def compare_methods(
     ValueError
         As :func:`run_methods` and :func:`score_mixtures`, or a baseline named like a method.
 
-    Used in: no lesson run (1.5 suggests it for the six-domain world; it takes minutes).
+    Used in: no lesson runs it (too slow for a notebook; the methods lesson suggests it for six domains).
     """
     obj = resolve_objective(objective)
     extra = dict(baselines or {})

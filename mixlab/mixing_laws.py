@@ -30,7 +30,7 @@ fit over mixtures that all leave the proxy far from its own asymptote pins ``c_i
 (``c`` and ``k`` trade off along a nearly flat valley). So compare ``c_i`` with the entropy
 rate as a *lower bound* it should respect, not a value it should hit: see :meth:`MixingLaw.params`.
 
-Used in: 1.5 (mixing-law fit), 3.6.
+Used in: 1.5 (mixing-law fit).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def law_losses(r: np.ndarray, c: np.ndarray, k: np.ndarray, t: np.ndarray) -> np
     numpy.ndarray
         Shape ``(n, p)`` (or ``(p,)``).
 
-    Used in: 1.5.
+    Used in: no lesson directly (:meth:`MixingLaw.predict` and the fit use it).
     """
     rr = np.asarray(r, dtype=np.float64)
     out = c + k * np.exp(np.atleast_2d(rr) @ np.asarray(t).T)
@@ -100,7 +100,7 @@ def canonical_gauge(k: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarra
     -------
     k, t : numpy.ndarray
 
-    Used in: 1.5 (why only the gauge-free parameters can be compared).
+    Used in: no lesson directly (the fit reports its parameters in this gauge).
     """
     tt = np.asarray(t, dtype=np.float64)
     s = tt.mean(axis=1)
@@ -127,7 +127,7 @@ class MixingLaw:
     restarts : int
         Starting points tried per target domain.
 
-    Used in: 1.5.
+    Used in: no lesson by name (``mixing_law_optimize(...).details["law"]``).
     """
 
     domains: tuple[str, ...]
@@ -258,7 +258,7 @@ def runs_table(weights: np.ndarray, losses: np.ndarray, domains: Sequence[str],
         Columns ``mixture`` (``m0, m1, …``), ``seed`` (0), ``domain``, ``weight``, ``loss``. When
         targets differ from domains, the weights are given in wide columns ``w[<domain>]``.
 
-    Used in: 1.5 (fitting a law to runs from any source).
+    Used in: no lesson directly (fitting a law to runs from any source).
     """
     W = check_finite_array(weights, "weights", ndim=2, nonnegative=True)
     L = check_finite_array(losses, "losses", ndim=2)
@@ -382,7 +382,7 @@ def fit_mixing_law(runs: pd.DataFrame, seed: int = 0, restarts: int = 8) -> Mixi
         Missing columns, gaps, weights off the simplex, or fewer runs than parameters per
         domain (``m + 1``: c, k and m − 1 free exponents).
 
-    Used in: 1.5.
+    Used in: no lesson directly (:func:`mixing_law_optimize` fits with it).
     """
     domains, targets, W, L = _wide(runs)
     n, m = W.shape
@@ -434,7 +434,7 @@ def minimize_predicted(
     predicted : float
         The objective of the predicted losses at ``w``.
 
-    Used in: 1.5.
+    Used in: no lesson directly (step 3 of :func:`mixing_law_optimize`).
     """
     from scipy.optimize import minimize
 

@@ -13,7 +13,7 @@ Each objective is an :class:`Objective`: a name, a formula for display, and a fu
 losses Series. Optimizers take an ``Objective`` so that "the optimum moves with the objective"
 is one argument away.
 
-Used in: 1.3, 1.5, 2.4, 3.6.
+Used in: 1.3, 2.4, 3.6 (objectives by hand and in the searches).
 """
 
 from __future__ import annotations
@@ -48,7 +48,10 @@ __all__ = [
 
 
 class HasLosses(Protocol):
-    """Anything that carries per-domain losses, such as :class:`mixlab.proxy.ProxyRun`."""
+    """Anything that carries per-domain losses, such as :class:`mixlab.proxy.ProxyRun`.
+
+    Used in: no lesson by name (objectives accept proxy runs through it).
+    """
 
     @property
     def losses(self) -> pd.Series:
@@ -113,6 +116,8 @@ class Objective:
         LaTeX for notebooks.
     fn : callable
         ``fn(losses: pandas.Series) -> float``.
+
+    Used in: no lesson by name (every objective a lesson builds is one).
     """
 
     name: str
@@ -128,7 +133,7 @@ class Objective:
 
 
 def uniform_objective() -> Objective:
-    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4."""
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: no lesson directly (the objective named "uniform")."""
     return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()))
 
 
@@ -156,7 +161,7 @@ def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> O
     ValueError
         If ``s`` is not on the simplex, or (at evaluation) the domains do not match.
 
-    Used in: 2.4, 3.6.
+    Used in: 2.4.
     """
     s = _simplex_weights(weights, "weights")
 
@@ -169,7 +174,7 @@ def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> O
 
 
 def worst_case() -> Objective:
-    """Worst domain's loss, ``max_j L_j``. Used in: 2.4."""
+    """Worst domain's loss, ``max_j L_j``. Used in: 1.3, 2.4."""
     return Objective("worst-case", r"\max_j L_j", lambda s: float(s.max()))
 
 
@@ -185,7 +190,7 @@ def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
     pandas.Series
         Named ``excess``. Negative values mean the model beats the reference on that domain.
 
-    Used in: 1.5, 2.4.
+    Used in: 2.4.
     """
     ref = as_losses(reference)
     cur = as_losses(losses, list(map(str, ref.index)))
@@ -195,7 +200,7 @@ def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
 def worst_excess(reference: LossesLike) -> Objective:
     """Worst-case excess loss ``max_j (L_j − L_j^ref)`` (the Group DRO objective of DoReMi).
 
-    Used in: 1.5, 2.4, 3.6.
+    Used in: 2.4.
     """
     ref = as_losses(reference)
     formula = r"\max_j \left(L_j - L_j^{\mathrm{ref}}\right)"
@@ -219,7 +224,25 @@ def standard_objectives(
 
 
 def evaluate_objectives(losses: LossesLike, objectives: Mapping[str, Objective]) -> pd.Series:
-    """Every objective's value for one skill profile, as a Series keyed by objective name."""
+    """Every objective's value for one skill profile, as a Series keyed by objective name.
+
+    Parameters
+    ----------
+    losses : per-domain losses (Series, mapping or ProxyRun)
+    objectives : mapping name → Objective
+
+    Returns
+    -------
+    pandas.Series
+        Named ``objective``, indexed by the objectives' names.
+
+    Raises
+    ------
+    ValueError
+        Non-finite or missing losses.
+
+    Used in: 2.4.
+    """
     s = as_losses(losses)
     return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)
 

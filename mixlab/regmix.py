@@ -59,7 +59,10 @@ Regressor = Literal["gbm", "ridge"]
 
 
 class Estimator(Protocol):
-    """A scikit-learn style regressor: ``fit(X, y)`` returns the fitted estimator, ``predict(X)`` values."""
+    """A scikit-learn style regressor: ``fit(X, y)`` returns the fitted estimator, ``predict(X)`` values.
+
+    Used in: no lesson by name (``regmix(...).details["model"]`` is one).
+    """
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> Estimator:
         """Fit on rows ``X`` (n, k) and targets ``y`` (n,)."""
@@ -182,7 +185,7 @@ def cross_validated(
     ValueError
         As :func:`fit_regressor`, or ``folds`` out of range.
 
-    Used in: no lesson directly; :func:`regmix` runs it with ``cv_folds`` (1.5 shows the result).
+    Used in: no lesson directly; :func:`regmix` runs it with ``cv_folds``.
     """
     W, y = _xy(weights, target)
     n = len(y)

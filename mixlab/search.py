@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from mixlab.mixture import Mixture
 from mixlab.objectives import Objective, resolve_objective
@@ -96,7 +97,7 @@ class SearchOptions(TypedDict, total=False):
     sizes : Series or mapping or None
         Tokens per domain, for caps without a world.
 
-    Used in: 1.3, 1.5, 3.6 (the keywords of every search call).
+    Used in: no lesson by name (its keys are the keywords of every search call).
     """
 
     max_epochs: float | None
@@ -133,7 +134,7 @@ class OptimizationResult:
     details : dict
         Optional method-specific extras (e.g. a fitted law); empty by default.
 
-    Used in: no lesson by name; every search method of 1.3, 1.5 and 3.6 returns one.
+    Used in: no lesson by name (every search method returns one).
     """
 
     mixture: Mixture
@@ -262,7 +263,7 @@ class SearchSetup:
         The search seed and the measuring seed.
     progress : bool
 
-    Used in: no lesson by name; 3.6 reads the caps of the one :func:`search_setup` builds.
+    Used in: no lesson by name (:func:`search_setup` builds one).
     """
 
     domains: tuple[str, ...]
@@ -332,14 +333,14 @@ class SearchSetup:
         return losses, values, per_seed
 
     def trace(self, weights: np.ndarray, losses: np.ndarray, values: np.ndarray, index: str,
-              **columns: Any) -> pd.DataFrame:
+              **columns: ArrayLike) -> pd.DataFrame:
         """The ``history`` table: the weights, ``loss_<domain>``, ``objective``, then ``columns`` in order."""
         out = pd.DataFrame(np.asarray(weights), columns=list(self.domains))
         for j, d in enumerate(self.domains):
             out[f"loss_{d}"] = losses[:, j]
         out["objective"] = values
         for name, col in columns.items():
-            out[name] = col
+            out[name] = np.asarray(col)
         out.index.name = index
         return out
 
@@ -493,7 +494,7 @@ def rescore(history: pd.DataFrame, objective: Objective | str, domains: Sequence
     ValueError
         Missing weight or loss columns, or no feasible point with losses.
 
-    Used in: no lesson directly (1.3 calls it as ``OptimizationResult.rescore``).
+    Used in: 1.3 (as ``OptimizationResult.rescore``).
     """
     if not isinstance(history, pd.DataFrame):
         raise TypeError(f"history must be a pandas DataFrame from grid_search (got {type(history).__name__})")

@@ -18,9 +18,10 @@ the Euclidean one with ``a_i = v_i, b_i = 1`` (``x = −τ``, one common shift),
 ``a_i = 0, b_i = v_i`` (``x = c``, one common scale, so ``w_i = min(u_i, c v_i)``). The sum
 ``Σ_i clip(a_i + b_i x, 0, u_i)`` is continuous, non-decreasing and piecewise linear in ``x``,
 with knots where a coordinate leaves 0 (``−a_i / b_i``) and where it reaches its cap
-(``(u_i − a_i) / b_i``). The solver evaluates the sum at every knot with prefix sums
-(``O(k log k)``), finds the segment where it crosses 1, and then solves ``Σ w = 1`` exactly on the
-coordinates that are free (strictly between 0 and their cap) in that segment.
+(``(u_i − a_i) / b_i``). The solver finds the segment between two knots where the sum crosses 1 by
+binary search (``O(k log k)``; every evaluation clips each term before summing, so a huge term
+cannot swallow a small one), and then solves ``Σ w = 1`` exactly on the coordinates that are free
+(strictly between 0 and their cap) in that segment.
 
 **Large inputs.** A shift of size ``|v|`` subtracted from every coordinate loses about
 ``|v| · 2⁻⁵²`` of the sum (``v = [1/3, −6.1e10]`` summed to 0.9999975 that way). So the Euclidean
@@ -124,36 +125,31 @@ def simplex_grid(k: int | Sequence[str], resolution: int) -> np.ndarray | pd.Dat
 
 
 # ---------------------------------------------------------------------------- the projection
-def _ramps(knees: np.ndarray, slopes: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``Σ_i slopes_i · max(x_j − knees_i, 0)`` for every ``x_j`` (sorted prefix sums, no k × n table)."""
-    order = np.argsort(knees, kind="stable")
-    ks, bs = knees[order], slopes[order]
-    with np.errstate(invalid="ignore", over="ignore"):
-        total_b = np.concatenate([[0.0], np.cumsum(bs)])
-        total_bk = np.concatenate([[0.0], np.cumsum(bs * ks)])
-    below = np.searchsorted(ks, x, side="left")  # how many knees lie strictly below x_j
-    return x * total_b[below] - total_bk[below]
-
-
 def _fill(a: np.ndarray, b: np.ndarray, u: np.ndarray, total: float) -> np.ndarray:
     """Solve ``Σ_i clip(a_i + b_i x, 0, u_i) = total`` for the scalar ``x``; return the clipped terms.
 
-    Needs ``b_i > 0`` and ``0 < total <= Σ u_i``. See the module docstring for the method.
+    Needs ``b_i > 0`` and ``0 < total <= Σ u_i``. A binary search over the sorted knots finds the
+    segment where the sum crosses ``total`` (each evaluation clips every term before summing, so
+    a huge ``b_i x`` never cancels a small one); on that segment the free coordinates are fixed
+    and ``x`` solves ``Σ_free (a_i + b_i x) = total − Σ_capped u_i`` exactly.
     """
     with np.errstate(over="ignore", divide="ignore"):
-        rise, cap = -a / b, (u - a) / b
-    knots = np.unique(np.concatenate([rise, cap]))
+        knots = np.unique(np.concatenate([-a / b, (u - a) / b]))
     knots = knots[np.isfinite(knots)]
-    level = _ramps(rise, b, knots) - _ramps(cap, b, knots)  # Σ_i clip(a_i + b_i x, 0, u_i) at each knot
-    reached = level >= total
-    j = int(np.argmax(reached)) if reached.any() else knots.size - 1
-    x = knots[j]
-    if j > 0 and level[j] > level[j - 1]:
-        x = knots[j - 1] + (total - level[j - 1]) * (knots[j] - knots[j - 1]) / (level[j] - level[j - 1])
-    t = a + b * x
+
+    def level(x: float) -> float:
+        return float(np.clip(a + b * x, 0.0, u).sum())
+
+    lo, hi = 0, knots.size - 1
+    while lo < hi:  # the first knot where the sum reaches total (the sum is non-decreasing in x)
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if level(knots[mid]) >= total else (mid + 1, hi)
+    inside = knots[lo] if lo == 0 else 0.5 * (knots[lo - 1] + knots[lo])  # a point strictly inside the segment
+    t = a + b * inside
     capped = t >= u
     free = (t > 0) & ~capped
-    if free.any():  # exact on the free coordinates: Σ_free (a_i + b_i x) = total − Σ_capped u_i
+    x = knots[lo]
+    if free.any():
         x = (total - u[capped].sum() - a[free].sum()) / b[free].sum()
     w = np.where(capped, u, np.where(free, a + b * x, 0.0))
     return np.clip(w, 0.0, u)
@@ -192,13 +188,8 @@ def _kl(v: np.ndarray, u: np.ndarray) -> np.ndarray:
 def _projection_inputs(v: ArrayLike | pd.Series, caps: ArrayLike | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Validated float arrays of ``v`` and ``caps`` (caps reordered to ``v``'s labels when both are Series)."""
     if isinstance(v, pd.Series) and isinstance(caps, pd.Series):
-        missing = [d for d in v.index if d not in caps.index]
-        unknown = [d for d in caps.index if d not in v.index]
-        if missing or unknown:
-            raise ValueError(
-                f"caps must cover exactly the domains of v (missing: {', '.join(map(str, missing)) or '-'}; "
-                f"unknown: {', '.join(map(str, unknown)) or '-'})"
-            )
+        if set(caps.index) != set(v.index) or len(caps) != len(v):
+            raise ValueError(f"caps must have exactly the labels of v (v: {list(v.index)}; caps: {list(caps.index)})")
         caps = caps.loc[v.index]
     try:
         vv = np.asarray(v, dtype=np.float64)

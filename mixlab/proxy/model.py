@@ -13,7 +13,7 @@ the mean negative log-likelihood (nats/token) of each next token given its prede
 the transitions inside each domain's held-out validation documents; each domain's *entropy
 rate* is the floor under it (:meth:`mixlab.world.MarkovProcess.entropy_rate`).
 
-Used in: 1.1, 1.4 (the model behind every proxy run), 2.4 (validation transitions).
+Used in: 1.4 (proxy vs target), 2.4 (validation transitions); every proxy run trains one.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def transitions(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
         Equal-length arrays; pairs that would cross a document boundary are left out, so a
         document of ``n`` tokens contributes ``n - 1`` pairs.
 
-    Used in: 1.1, 1.4 (what "training on the sampled tokens" means for a bigram model).
+    Used in: 1.4, 2.4 (what "training on the sampled tokens" means for a bigram model).
     """
     tokens = np.asarray(tokens)
     offsets = np.asarray(offsets, dtype=np.int64)
@@ -85,6 +85,8 @@ class TransitionCounts:
         Token ids of each distinct triple.
     count : numpy.ndarray
         How often the triple occurs (float64).
+
+    Used in: no lesson by name (:func:`validation_transitions` returns it).
     """
 
     domains: tuple[str, ...]
@@ -118,7 +120,7 @@ def validation_transitions(corpus: Corpus) -> TransitionCounts:
         If some domain has no transition to evaluate on (every domain needs at least one
         document of two or more tokens).
 
-    Used in: 1.1, 2.4.
+    Used in: 2.4.
     """
     toks, offsets = corpus.concatenated_tokens()
     lens = np.diff(offsets)
@@ -163,7 +165,7 @@ class BigramLM:
         On a non-positive vocabulary, bucket count outside ``[1, vocab_size]``, or
         non-positive smoothing.
 
-    Used in: 1.1, 1.4.
+    Used in: no lesson by name (every proxy run trains one).
     """
 
     def __init__(self, vocab_size: int, buckets: int | None = None, smoothing: float = 0.05, seed: int = 0) -> None:

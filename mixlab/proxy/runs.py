@@ -85,7 +85,7 @@ def training_rows(corpus: Corpus, mixture: Mixture, budget: int, seed: int) -> t
     lengths : numpy.ndarray
         Tokens taken from each row (the full document, except possibly the last of a domain).
 
-    Used in: 1.1, 1.2, 1.4.
+    Used in: no lesson directly (:func:`train_proxy` draws with it).
     """
     from mixlab.sampling import sample_budget
 
@@ -140,7 +140,7 @@ def train_on_rows(
     ValueError
         On mismatched lengths, lengths outside ``[1, n_tokens]``, or bad weights.
 
-    Used in: 1.1, 1.4, 1.5 (DoReMi's reweighted training).
+    Used in: no lesson directly (:func:`train_proxy` and DoReMi's reweighted training).
     """
     rows = np.asarray(rows, dtype=np.int64)
     lens = np.asarray(lengths, dtype=np.int64)
@@ -175,7 +175,7 @@ def pair_codes(corpus: Corpus) -> np.ndarray:
     transition instead of two tokens. Pairs that straddle a document boundary are present
     here but never gathered by :func:`train_on_rows`.
 
-    Used in: every proxy run (1.1–1.5, 3.x).
+    Used in: no lesson directly (every proxy run gathers from it).
     """
     codes = _PAIR_CODES.get(corpus)
     if codes is None:
@@ -190,7 +190,15 @@ def pair_codes(corpus: Corpus) -> np.ndarray:
 
 _HELD_OUT: WeakKeyDictionary[Corpus, TransitionCounts] = WeakKeyDictionary()
 def held_out(corpus: Corpus) -> TransitionCounts:
-    """Aggregated validation transitions of ``corpus``, computed once per corpus object."""
+    """Aggregated validation transitions of ``corpus``, computed once per corpus object.
+
+    Returns
+    -------
+    TransitionCounts
+        :func:`mixlab.proxy.model.validation_transitions` of ``corpus``, cached while it lives.
+
+    Used in: no lesson directly (every proxy run evaluates on it).
+    """
     tc = _HELD_OUT.get(corpus)
     if tc is None:
         tc = validation_transitions(corpus)
@@ -225,7 +233,7 @@ class ProxyRun:
     :meth:`skill_profile` shows ``tokens`` next to the losses; ``docs`` and ``unique_docs``
     stay on the run (the document view of what was read).
 
-    Used in: 1.1, 1.2, 1.4.
+    Used in: no lesson by name (every :func:`train_proxy` call returns one).
     """
 
     config: ProxyConfig
@@ -308,7 +316,7 @@ def train_proxy(
         On a document-kind mixture, a mixture over other domains, weight on a domain with no
         training documents, or a ``train`` corpus with other domains or another vocabulary.
 
-    Used in: 1.1, 1.2, 1.3, 1.4, 1.5, 2.4, 3.1–3.6.
+    Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.5.
     """
     s = check_seed(seed)
     if not isinstance(config, ProxyConfig):
@@ -347,7 +355,7 @@ def skill_profile(run: ProxyRun) -> pd.DataFrame:
         Index = domains; columns ``weight`` (the mixture), ``tokens`` (training tokens),
         ``loss``, ``floor`` and ``excess`` (= loss − floor, the reducible part).
 
-    Used in: 1.1, 3.1–3.6.
+    Used in: 1.1, 2.4, 3.1–3.5 (as ``ProxyRun.skill_profile()``).
     """
     return pd.DataFrame(
         {
@@ -389,7 +397,7 @@ def sweep(
         ``pivot_table`` and sorting keep that order instead of the alphabetical one.
         :func:`mean_losses` turns the table into mixture × domain means over seeds.
 
-    Used in: 1.2, 1.3, 1.4, 1.5.
+    Used in: 1.1, 1.2, 2.4, 3.6.
     """
     named = dict(mixtures) if isinstance(mixtures, Mapping) else {f"m{i}": m for i, m in enumerate(mixtures)}
     seeds = [check_seed(x, "seeds") for x in seeds]
@@ -456,7 +464,7 @@ def mean_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
     >>> list(means.columns), means.loc["a"].tolist()
     (['web', 'code'], [3.25, 2.25])
 
-    Used in: 1.1, 1.2, 1.3, 2.4, 3.6 (skill profiles of several mixtures side by side).
+    Used in: 1.1, 1.4, 2.4, 3.6 (skill profiles of several mixtures side by side).
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a pandas DataFrame from sweep (got {type(sweep_table).__name__})")
