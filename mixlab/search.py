@@ -240,7 +240,7 @@ def measure(
 
 
 # ---------------------------------------------------------------------------- the shared skeleton
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SearchSetup:
     """A validated mixture-search problem, and the steps every search method shares.
 
