@@ -21,21 +21,22 @@ RegMix (Liu et al. 2024, arXiv 2407.01492) reports rank correlations of this kin
 arXiv 2403.16952) and DoReMi (Xie et al. 2023, arXiv 2305.10429) also rest on proxy rankings
 transferring.
 
-Used in: 1.4 (proxy models), 1.5 (why the cited methods can work), 3.6.
+Used in: 1.4 (proxy models).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from mixlab.mixture import Mixture
-from mixlab.objectives import Objective
+from mixlab.objectives import Objective, resolve_objective
+from mixlab.progress import progress_bar
 from mixlab.proxy import TARGET, ProxyConfig, train_proxy
 from mixlab.validation import check_int, check_positive, check_seed
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from mixlab.world import World
 
 __all__ = [
+    "Values",
     "RankAgreement",
     "rank_agreement",
     "misleading_pairs",
@@ -53,7 +55,11 @@ __all__ = [
 ]
 
 
-def _paired(proxy_values: Any, target_values: Any) -> tuple[pd.Series, pd.Series]:
+#: Objective values of candidate mixtures: labelled (Series, mapping) or by position (sequence, array).
+Values: TypeAlias = "pd.Series | Mapping[Hashable, float] | Sequence[float] | np.ndarray"
+
+
+def _paired(proxy_values: Values, target_values: Values) -> tuple[pd.Series, pd.Series]:
     """Two aligned float Series (by label when both are labelled, else by position), checked."""
     p = proxy_values if isinstance(proxy_values, pd.Series) else None
     t = target_values if isinstance(target_values, pd.Series) else None
@@ -117,7 +123,7 @@ class RankAgreement:
         (1 = best, ties get the lowest rank) and ``rank_shift`` (proxy rank − target rank);
         sorted by target rank.
 
-    Used in: 1.4.
+    Used in: no lesson by name (:func:`rank_agreement` returns it).
     """
 
     spearman: float
@@ -125,8 +131,8 @@ class RankAgreement:
     kendall: float
     kendall_p: float
     top1: bool
-    proxy_best: Any
-    target_best: Any
+    proxy_best: Hashable
+    target_best: Hashable
     regret: float
     table: pd.DataFrame
 
@@ -143,7 +149,7 @@ class RankAgreement:
         )
 
 
-def rank_agreement(proxy_values: Any, target_values: Any) -> RankAgreement:
+def rank_agreement(proxy_values: Values, target_values: Values) -> RankAgreement:
     """Compare the proxy's and the target's rankings of the same candidates.
 
     Parameters
@@ -197,7 +203,7 @@ def rank_agreement(proxy_values: Any, target_values: Any) -> RankAgreement:
     )
 
 
-def misleading_pairs(proxy_values: Any, target_values: Any, min_gap: float = 0.0) -> pd.DataFrame:
+def misleading_pairs(proxy_values: Values, target_values: Values, min_gap: float = 0.0) -> pd.DataFrame:
     """Pairs of candidates that the proxy orders opposite to the target.
 
     A pair ``(a, b)`` is listed when the proxy says ``a`` is better (``proxy_a < proxy_b``)
@@ -291,7 +297,7 @@ def candidate_mixtures(domains: Sequence[str], n: int, concentration: float = 1.
     ValueError, TypeError
         Fewer than 2 or repeated domains, ``n < 1``, ``concentration <= 0``, a bad seed.
 
-    Used in: 1.4 (candidate mixtures), 1.5 (RegMix, arXiv 2407.01492, samples its proxy mixtures so).
+    Used in: 1.4 (candidate mixtures; RegMix, arXiv 2407.01492, samples its proxy mixtures so).
     """
     doms = tuple(domains)
     if len(doms) < 2 or len(set(doms)) != len(doms):
@@ -341,7 +347,7 @@ class ProxyStudy:
     min_gap : float
         The target-difference threshold used for ``misleading_pairs``.
 
-    Used in: 1.4.
+    Used in: no lesson by name (:func:`proxy_target_study` returns it).
     """
 
     values: pd.DataFrame
@@ -439,6 +445,56 @@ class ProxyStudy:
         return f"ProxyStudy({self.objective}, {len(self.values)} mixtures; {parts})"
 
 
+def _named_configs(proxy_configs: Sequence[ProxyConfig] | Mapping[str, ProxyConfig],
+                   target_config: ProxyConfig) -> dict[str, ProxyConfig]:
+    """Proxy configs by name (checked; ``"target"`` is reserved for ``target_config``)."""
+    if isinstance(proxy_configs, Mapping):
+        configs = dict(proxy_configs)
+    else:
+        configs = {}
+        for c in proxy_configs:
+            if not isinstance(c, ProxyConfig):
+                raise TypeError(f"proxy_configs must be ProxyConfig objects (got {type(c).__name__})")
+            if c.name in configs:
+                raise ValueError(f"proxy config names must be unique (repeated: {c.name!r}); pass a mapping to rename")
+            configs[c.name] = c
+    if not configs:
+        raise ValueError("proxy_configs must hold at least one config")
+    if "target" in configs:
+        raise ValueError("'target' is reserved for target_config; rename that proxy config")
+    for name, c in {**configs, "target": target_config}.items():
+        if not isinstance(c, ProxyConfig):
+            raise TypeError(f"{name!r} must be a ProxyConfig (got {type(c).__name__})")
+    return configs
+
+
+def _study_summary(table: pd.DataFrame, configs: Mapping[str, ProxyConfig], target_config: ProxyConfig,
+                   gap: float, vocab_size: int) -> pd.DataFrame:
+    """One row per proxy config: agreement with the target (seed-averaged values) and cost ratios."""
+    t_params = n_parameters(target_config, vocab_size)
+    rows = []
+    for mn, c in configs.items():
+        ag = rank_agreement(table[mn], table["target"])
+        params = n_parameters(c, vocab_size)
+        rows.append(
+            {
+                "buckets": params // (vocab_size - 1),
+                "budget": c.budget,
+                "params": params,
+                "spearman": ag.spearman,
+                "spearman_p": ag.spearman_p,
+                "kendall": ag.kendall,
+                "top1": ag.top1,
+                "regret": ag.regret,
+                "misleading_pairs": len(misleading_pairs(table[mn], table["target"], gap)),
+                "token_ratio": c.budget / target_config.budget,
+                "param_ratio": params / t_params,
+                "cost_ratio": c.budget * params / (target_config.budget * t_params),
+            }
+        )
+    return pd.DataFrame(rows, index=pd.Index(list(configs), name="proxy"))
+
+
 def proxy_target_study(
     world: World,
     mixtures: Sequence[Mixture] | Mapping[str, Mixture],
@@ -466,11 +522,9 @@ def proxy_target_study(
         different from ``"target"``.
     target_config : ProxyConfig
         Default :data:`mixlab.proxy.TARGET`.
-    objective : Objective or str
-    seeds : sequence of int
+    objective, seeds, progress : Objective or str, sequence of int, bool
     min_gap : float
         Target difference below which a reversed pair is not counted as misleading.
-    progress : bool
 
     Returns
     -------
@@ -483,10 +537,6 @@ def proxy_target_study(
 
     Used in: 1.4 (table and plot of ρ vs cost).
     """
-    from tqdm.auto import tqdm
-
-    from mixlab.optimizers import resolve_objective
-
     obj = resolve_objective(objective)
     gap = check_positive(min_gap, "min_gap", allow_zero=True)
     named = dict(mixtures) if isinstance(mixtures, Mapping) else {f"m{i}": m for i, m in enumerate(mixtures)}
@@ -495,77 +545,33 @@ def proxy_target_study(
     for name, m in named.items():
         if not isinstance(m, Mixture):
             raise TypeError(f"mixtures must be Mixture objects (got {type(m).__name__} for {name!r})")
-    if isinstance(proxy_configs, Mapping):
-        configs = dict(proxy_configs)
-    else:
-        configs = {}
-        for c in proxy_configs:
-            if not isinstance(c, ProxyConfig):
-                raise TypeError(f"proxy_configs must be ProxyConfig objects (got {type(c).__name__})")
-            if c.name in configs:
-                raise ValueError(f"proxy config names must be unique (repeated: {c.name!r}); pass a mapping to rename")
-            configs[c.name] = c
-    if not configs:
-        raise ValueError("proxy_configs must hold at least one config")
-    if "target" in configs:
-        raise ValueError("'target' is reserved for target_config; rename that proxy config")
-    for name, c in {**configs, "target": target_config}.items():
-        if not isinstance(c, ProxyConfig):
-            raise TypeError(f"{name!r} must be a ProxyConfig (got {type(c).__name__})")
+    configs = _named_configs(proxy_configs, target_config)
     seed_list = [check_seed(s, "seeds") for s in seeds]
     if not seed_list:
         raise ValueError("seeds must not be empty")
     models = {**configs, "target": target_config}
-    bar_options: dict[str, Any] = {} if progress else {"disable": True}
     jobs = [(mn, xn, s) for mn in models for xn in named for s in seed_list]
     records: list[tuple[str, str, int, str, float]] = []
     seconds: dict[str, float] = dict.fromkeys(models, 0.0)
     values: dict[str, dict[str, list[float]]] = {mn: {xn: [] for xn in named} for mn in models}
-    for mn, xn, s in tqdm(jobs, desc="proxy vs target runs", **bar_options):
+    for mn, xn, s in progress_bar(jobs, progress, desc="proxy vs target runs"):
         t0 = time.perf_counter()
         run = train_proxy(world, named[xn], models[mn], s)
         seconds[mn] += time.perf_counter() - t0
         values[mn][xn].append(obj(run.losses))
         records.extend((mn, xn, s, str(d), float(v)) for d, v in run.losses.items())
-    table = pd.DataFrame(
-        {mn: [float(np.mean(values[mn][xn])) for xn in named] for mn in models},
-        index=pd.Index(list(named), name="mixture"),
-    )
+    table = pd.DataFrame({mn: [float(np.mean(values[mn][xn])) for xn in named] for mn in models},
+                         index=pd.Index(list(named), name="mixture"))
     table.columns.name = "model"
-    v = world.vocab_size
-    t_cost = target_config.budget * n_parameters(target_config, v)
-    rows = []
-    for mn, c in configs.items():
-        ag = rank_agreement(table[mn], table["target"])
-        mis = misleading_pairs(table[mn], table["target"], gap)
-        params = n_parameters(c, v)
-        rows.append(
-            {
-                "buckets": params // (v - 1),
-                "budget": c.budget,
-                "params": params,
-                "spearman": ag.spearman,
-                "spearman_p": ag.spearman_p,
-                "kendall": ag.kendall,
-                "top1": ag.top1,
-                "regret": ag.regret,
-                "misleading_pairs": len(mis),
-                "token_ratio": c.budget / target_config.budget,
-                "param_ratio": params / n_parameters(target_config, v),
-                "cost_ratio": c.budget * params / t_cost,
-            }
-        )
-    summary = pd.DataFrame(rows, index=pd.Index(list(configs), name="proxy"))
-    n_runs = len(named) * len(seed_list)
-    per_run = {mn: seconds[mn] / n_runs for mn in models}
-    timings = pd.DataFrame(
-        {"seconds_per_run": per_run, "time_ratio": {mn: per_run[mn] / per_run["target"] for mn in models}}
-    )
+    per_run = {mn: seconds[mn] / (len(named) * len(seed_list)) for mn in models}
+    timings = pd.DataFrame({"seconds_per_run": per_run,
+                            "time_ratio": {mn: per_run[mn] / per_run["target"] for mn in models}})
     timings.index.name = "model"
-    losses = pd.DataFrame.from_records(records, columns=["model", "mixture", "seed", "domain", "loss"])
     per_seed = pd.DataFrame(
         {(mn, s): [values[mn][xn][i] for xn in named] for mn in models for i, s in enumerate(seed_list)},
         index=pd.Index(list(named), name="mixture"),
     )
     per_seed.columns = per_seed.columns.set_names(["model", "seed"])
+    losses = pd.DataFrame.from_records(records, columns=["model", "mixture", "seed", "domain", "loss"])
+    summary = _study_summary(table, configs, target_config, gap, world.vocab_size)
     return ProxyStudy(table, losses, summary, timings, per_seed, obj.name, gap)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mixlab.mixture import Mixture
+from mixlab.simplex import project_capped_simplex  # the projection lives with the simplex tools
 from mixlab.validation import InvariantError, check_names, check_positive, format_values
 
 __all__ = [
@@ -368,70 +369,6 @@ def check_within_caps(
     if over.any():
         raise InvariantError(f"epoch cap violated (E_max={E:g}) for: {format_values(e[over].items())} epochs")
     return e
-
-
-def project_capped_simplex(v: Any, caps: Any) -> Any:
-    """Euclidean projection onto the capped simplex ``{w : 0 <= w_i <= u_i, Σ w_i = 1}``.
-
-    The KKT conditions give ``w_i = clip(v_i − τ, 0, u_i)`` for one scalar τ. The function
-    ``f(τ) = Σ_i clip(v_i − τ, 0, u_i) = Σ_i max(v_i − τ, 0) − Σ_i max(v_i − u_i − τ, 0)`` is
-    continuous, piecewise linear and non-increasing, with breakpoints at ``v_i`` and ``v_i − u_i``.
-    We sort the 2k breakpoints, evaluate f at all of them with prefix sums (O(k log k)), find the
-    segment where f crosses 1 and solve the linear equation there exactly.
-    Caps above 1 are inactive (``w_i <= Σ w = 1``), so they are treated as 1.
-
-    Parameters
-    ----------
-    v : array-like or pandas.Series
-        Point to project (finite).
-    caps : array-like or pandas.Series
-        Upper bounds ``u_i >= 0`` (``inf`` allowed), same length / same domains; ``Σ u_i >= 1``.
-
-    Returns
-    -------
-    numpy.ndarray or pandas.Series
-        The projection (a Series indexed like ``v`` when ``v`` is a Series).
-
-    Raises
-    ------
-    ValueError
-        NaN/inf in ``v``, negative caps, mismatched lengths, or ``Σ u_i < 1`` (empty set).
-
-    Used in: 2.5 (projection onto the capped simplex), 1.3 (projected optimizers), 3.4 (widget enforcing caps).
-    """
-    index = v.index if isinstance(v, pd.Series) else None
-    if index is not None and isinstance(caps, pd.Series):
-        caps = _align(pd.Series(np.zeros(len(index)), index=index), caps, "v", "caps")
-    vv = np.asarray(v, dtype=np.float64)
-    uu = np.asarray(caps, dtype=np.float64)
-    if vv.ndim != 1 or uu.shape != vv.shape or vv.size == 0:
-        raise ValueError(f"v and caps must be non-empty 1-d arrays of equal length (got {vv.shape}, {uu.shape})")
-    if not np.all(np.isfinite(vv)):
-        raise ValueError(f"v must be finite (got {vv.tolist()})")
-    if np.isnan(uu).any() or (uu < 0).any():
-        raise ValueError(f"caps must be >= 0 and not NaN (got {uu.tolist()})")
-    u = np.minimum(uu, 1.0)
-    if u.sum() < 1.0 - 1e-12:
-        raise ValueError(f"capped simplex is empty: caps sum to {u.sum():.6g} < 1 ({uu.tolist()})")
-    a = vv - u  # lower breakpoints
-    sa, sv = np.sort(a), np.sort(vv)
-    # suffix sums: S(x, t) = Σ max(x_i − t, 0) over sorted x = Σ_{x_i > t} x_i − t·#{x_i > t}
-    csa = np.concatenate([np.cumsum(sa[::-1])[::-1], [0.0]])
-    csv = np.concatenate([np.cumsum(sv[::-1])[::-1], [0.0]])
-    taus = np.sort(np.concatenate([a, vv]))
-    ia = np.searchsorted(sa, taus, side="right")
-    iv = np.searchsorted(sv, taus, side="right")
-    k = vv.size
-    f = (csv[iv] - taus * (k - iv)) - (csa[ia] - taus * (k - ia))
-    # f(taus[0]) = Σ u (all clipped at the cap); f(taus[-1]) = 0
-    r = int(np.argmax(f <= 1.0))
-    if r == 0:
-        w = u.copy()  # Σ u == 1 (within rounding): the only feasible point
-    else:
-        t0, t1, f0, f1 = taus[r - 1], taus[r], f[r - 1], f[r]
-        tau = t0 if f0 == f1 else t0 + (f0 - 1.0) * (t1 - t0) / (f0 - f1)
-        w = np.clip(vv - tau, 0.0, u)
-    return pd.Series(w, index=index, name="weight") if index is not None else w
 
 
 # ---------------------------------------------------------------------------- compute and repetition

@@ -20,25 +20,39 @@ implementation is github.com/sangmichaelxie/doremi (the domain-weight update in 
 
 Here both models are :class:`mixlab.proxy.BigramLM` count models built from the same
 :class:`~mixlab.proxy.ProxyConfig`. A count model has no gradient step, so step 2's "update
-the proxy on Σ_i α_t[i] L_i" becomes *weighted counting*; see :func:`group_dro` for why adding
-the minibatch's domain-i transitions with weight ``α_t[i] · k`` is the right analogue.
+the proxy on Σ_i α_t[i] L_i" becomes *weighted counting*: :func:`group_dro` adds the minibatch's
+domain-i transitions with weight ``α_t[i] · k``. Why that weight: for a count model, maximizing
+the weighted log-likelihood ``Σ_s Σ_i α_s[i] · (1/n_i) Σ_{x ∈ batch_s ∩ D_i} log Q(x)``
+accumulated over steps s <= t is solved in closed form by counts in which every domain-i
+transition of step s carries weight ``∝ α_s[i] / n_i``: exactly the DoReMi objective
+``Σ_i α_t[i] L_i``, summed over the steps the proxy has trained for, with each ``L_i`` the mean
+loss over the domain's tokens. With ``n_i = b`` tokens per domain (uniform sampling, share
+``1/k``), the weight ``α_s[i] / (1/k) = α_s[i] · k`` is the importance weight that turns a uniform
+sample into a sample from ``α_s``; it also makes every step add exactly ``k·b`` units of count
+mass (the number of tokens in the batch), so the smoothing constant has the same strength
+relative to the data as in an ordinary proxy of the same budget.
 
-Used in: 1.5 (DoReMi in miniature), 3.6 (the best optimized mixture next to the baselines).
+Weights in, weights out: :func:`doremi_step` takes the previous weights ``α_{t−1}`` and returns
+``α_t`` (the log space is internal), so a learner can chain it: ``alpha = doremi_step(alpha, lam)``.
+
+Used in: 1.5 (DoReMi in miniature).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 import numpy as np
 import pandas as pd
 
 from mixlab.mixture import Mixture
 from mixlab.objectives import Objective
-from mixlab.optimizers import EVAL_SEED, OptimizationResult, progress_bar, search_setup
+from mixlab.progress import progress_bar
 from mixlab.proxy import PROXY, BigramLM, ProxyConfig, train_proxy, training_rows
-from mixlab.validation import check_finite_array, check_int, check_positive, check_seed, format_values
+from mixlab.search import OptimizationResult, SearchOptions, search_setup
+from mixlab.simplex import project_capped_simplex
+from mixlab.validation import check_finite_array, check_int, check_positive, check_seed
 
 if TYPE_CHECKING:
     from mixlab.corpus import Corpus
@@ -48,21 +62,19 @@ __all__ = ["doremi_step", "DomainBatches", "domain_batches", "GroupDRO", "group_
 
 
 # ---------------------------------------------------------------------------- the weight update
-def doremi_step(
-    log_alpha: np.ndarray, excess: np.ndarray, eta: float = 1.0, eps: float = 1e-3
-) -> np.ndarray:
+def doremi_step(alpha: np.ndarray, excess: np.ndarray, eta: float = 1.0, eps: float = 1e-3) -> np.ndarray:
     """One DoReMi domain-weight update: exponentiated gradient ascent on excess loss, then smoothing.
 
-    ``α'_t = α_{t−1} ⊙ exp(η λ_t)``, computed in log space as
+    Weights in, weights out: ``α'_t = α_{t−1} ⊙ exp(η λ_t)``, computed in log space as
     ``softmax(log α_{t−1} + η λ_t)`` (the normalization ``α'_t / Σ α'_t`` is part of the
     algorithm, not a silent fix), followed by ``α_t = (1 − ε) · softmax(·) + ε / k``
     (Xie et al. 2023, arXiv 2305.10429, Algorithm 1).
 
     Parameters
     ----------
-    log_alpha : numpy.ndarray
-        ``log α_{t−1}``, shape ``(k,)``; finite or ``-inf`` (a zero weight), at least one finite.
-        Only differences matter (softmax is shift-invariant).
+    alpha : numpy.ndarray
+        ``α_{t−1}``, shape ``(k,)``: the previous weights, on the simplex (>= 0, summing to 1
+        within 1e-9; nothing is normalized). A zero weight stays zero before smoothing.
     excess : numpy.ndarray
         ``λ_t``: per-domain average of the clipped per-token excess loss, shape ``(k,)``, finite.
     eta : float
@@ -78,31 +90,32 @@ def doremi_step(
     Raises
     ------
     ValueError
-        Shape mismatch, NaN/+inf log-weights or all ``-inf``, non-finite excess, η <= 0 or ε
-        outside [0, 1].
+        Shape mismatch, ``alpha`` off the simplex (negative, non-finite, not summing to 1),
+        non-finite excess, η <= 0 or ε outside [0, 1].
 
     Examples
     --------
-    >>> doremi_step(np.log([0.5, 0.5]), np.array([0.0, np.log(3.0)]), eta=1.0, eps=0.0).round(3).tolist()
+    >>> doremi_step(np.array([0.5, 0.5]), np.array([0.0, np.log(3.0)]), eta=1.0, eps=0.0).round(3).tolist()
     [0.25, 0.75]
 
-    Used in: 1.5.
+    Used in: 1.5 (the update by hand, its invariant, the exercise).
     """
-    la = np.asarray(log_alpha, dtype=np.float64)
+    a = check_finite_array(alpha, "alpha", nonnegative=True)
     lam = check_finite_array(excess, "excess")
-    if la.ndim != 1 or la.shape != lam.shape or la.size == 0:
-        raise ValueError(f"log_alpha and excess must be 1-d of equal length (got {la.shape} and {lam.shape})")
-    if np.isnan(la).any() or np.isposinf(la).any() or np.isneginf(la).all():
-        raise ValueError(f"log_alpha must be finite or -inf, not all -inf (got {la.tolist()})")
+    if a.ndim != 1 or a.shape != lam.shape or a.size == 0:
+        raise ValueError(f"alpha and excess must be 1-d of equal length (got {a.shape} and {lam.shape})")
+    if abs(a.sum() - 1.0) > 1e-9:
+        raise ValueError(f"alpha must be the previous weights, summing to 1 within 1e-09 (got sum {a.sum():.12g})")
     step = check_positive(eta, "eta")
     smooth = check_positive(eps, "eps", allow_zero=True)
     if smooth > 1:
         raise ValueError(f"eps must lie in [0, 1] (got {smooth:g})")
-    z = la + step * lam
+    with np.errstate(divide="ignore"):
+        z = np.log(a) + step * lam  # a zero weight is log 0 = -inf: exp(-inf) = 0 below
     z = z - z[np.isfinite(z)].max()
     p = np.exp(z)
     p /= p.sum()
-    return (1.0 - smooth) * p + smooth / la.size
+    return (1.0 - smooth) * p + smooth / a.size
 
 
 # ---------------------------------------------------------------------------- minibatches
@@ -124,7 +137,7 @@ class DomainBatches:
     rows, lengths : numpy.ndarray
         The training documents (row positions, tokens taken) behind the stream.
 
-    Used in: 1.5.
+    Used in: no lesson by name (:func:`domain_batches` returns it).
     """
 
     prev: np.ndarray
@@ -178,7 +191,7 @@ def domain_batches(
     -------
     DomainBatches
 
-    Used in: 1.5.
+    Used in: no lesson directly (:func:`doremi` draws its minibatches with it).
     """
     from mixlab.proxy import transitions
 
@@ -233,7 +246,7 @@ class GroupDRO:
     tokens : int
         Training tokens the proxy consumed (``T · k · b``).
 
-    Used in: 1.5.
+    Used in: no lesson by name (``doremi(...).details["dro"]``).
     """
 
     domains: tuple[str, ...]
@@ -272,19 +285,10 @@ def group_dro(
     1. per-token excess loss of the *current* proxy (before this step's update) over the
        reference, clipped at zero per token: ``e(x) = max(ℓ_θ(x) − ℓ_ref(x), 0)``;
     2. ``λ_t[i] = Σ_{x ∈ domain i} e(x) / #{x ∈ domain i}``;
-    3. ``α_t = doremi_step(log α_{t−1}, λ_t, η, ε)`` with ``α_0 = 1/k``;
+    3. ``α_t = doremi_step(α_{t−1}, λ_t, η, ε)`` with ``α_0 = 1/k``;
     4. the proxy adds the minibatch's transitions, those of domain i with weight ``α_t[i] · k``.
 
-    Why weight ``α_t[i] · k``: for a count model, maximizing the weighted log-likelihood
-    ``Σ_s Σ_i α_s[i] · (1/n_i) Σ_{x ∈ batch_s ∩ D_i} log Q(x)`` accumulated over steps s <= t is
-    solved in closed form by counts in which every domain-i transition of step s carries weight
-    ``∝ α_s[i] / n_i``: exactly the DoReMi objective ``Σ_i α_t[i] L_i``, summed over the steps
-    the proxy has trained for, with each ``L_i`` the mean loss over the domain's tokens.
-    With ``n_i = b`` tokens per domain (uniform sampling, share ``1/k``), the weight
-    ``α_s[i] / (1/k) = α_s[i] · k`` is the importance weight that turns a uniform sample into a
-    sample from ``α_s``; it also makes every step add exactly ``k·b`` units of count mass (the
-    number of tokens in the batch), so the smoothing constant has the same strength relative to
-    the data as in an ordinary proxy of the same budget.
+    (Why ``α_t[i] · k`` is the right weight: module docstring.)
 
     Parameters
     ----------
@@ -310,7 +314,7 @@ def group_dro(
     ValueError
         If some step has no transition from some domain (raise ``tokens_per_domain``).
 
-    Used in: 1.5.
+    Used in: no lesson directly (step 2 of :func:`doremi`).
     """
     k = len(domains)
     T = batches.steps
@@ -327,17 +331,15 @@ def group_dro(
     bounds = np.searchsorted(batches.step[order], np.arange(T + 1))
     alpha = np.empty((T, k))
     excess = np.empty((T, k))
-    log_alpha = np.full(k, -np.log(k))
+    a = np.full(k, 1.0 / k)
     for t in progress_bar(range(T), progress, desc=f"DoReMi Group DRO ({T} steps)"):
         idx = order[bounds[t] : bounds[t + 1]]
         prev, nxt, dom = batches.prev[idx], batches.nxt[idx], batches.domain[idx]
         clipped = np.maximum(proxy.token_losses(prev, nxt) - ref_loss[idx], 0.0)
         lam = np.bincount(dom, weights=clipped, minlength=k) / n_cell[t]
-        a = doremi_step(log_alpha, lam, eta, eps)
+        a = doremi_step(a, lam, eta, eps)
         proxy.partial_fit(prev, nxt, (a * k)[dom])
         alpha[t], excess[t] = a, lam
-        with np.errstate(divide="ignore"):
-            log_alpha = np.log(a)
     return GroupDRO(
         domains=domains,
         alpha=alpha,
@@ -353,139 +355,78 @@ def doremi(
     world: World,
     objective: Objective | str = "uniform",
     config: ProxyConfig = PROXY,
-    steps: int = 50,
-    max_epochs: float | None = None,
-    seed: int = 0,
-    eval_seed: int = EVAL_SEED,
-    progress: bool = True,
     *,
+    steps: int = 50,
     eta: float = 1.0,
     eps: float = 1e-3,
     tokens_per_domain: int | None = None,
     reference: Mixture | None = None,
-    cap_budget: float | None = None,
+    **options: Unpack[SearchOptions],
 ) -> OptimizationResult:
     """Choose domain weights with DoReMi (Xie et al. 2023, arXiv 2305.10429) on small proxy models.
 
-    (a) A reference model is trained on ``reference`` (default: uniform by token) with
-    :func:`mixlab.proxy.train_proxy` at the config's budget. (b) A proxy of the same config is
-    trained by online Group DRO (:func:`group_dro`) for ``steps`` steps on minibatches of
-    ``tokens_per_domain`` tokens from each domain (:func:`domain_batches`; default
-    ``budget // (k · steps)``, so the proxy sees about one budget of tokens, like the reference).
-    (c) The time-average of the weights is the answer. DoReMi minimizes the *worst-case excess
-    loss over the reference*, whatever ``objective`` says: the objective is only what the
-    answer is measured with (``value``), so that it can be compared with other methods.
-
-    If ``max_epochs`` is given and the average exceeds a cap ``u_i = min(1, E_max T_i / B)``,
-    it is explicitly projected onto the capped simplex
-    (:func:`mixlab.budget.project_capped_simplex`, Euclidean); the raw average and the
-    projection are both recorded. DoReMi itself knows no caps.
+    (a) A reference model trains on ``reference`` at the config's budget; (b) a proxy of the same
+    config trains by online Group DRO (:func:`group_dro`) for ``steps`` steps on minibatches of
+    ``tokens_per_domain`` tokens per domain (:func:`domain_batches`); (c) the time-average of the
+    weights is the answer. DoReMi minimizes the worst-case excess loss over the reference whatever
+    ``objective`` says (it only measures the answer). With ``max_epochs``, an average above a cap
+    is projected onto the capped simplex (Euclidean); DoReMi itself knows no caps.
 
     Parameters
     ----------
     world : World
-        Supplies training data, validation sets and sizes.
-    objective : Objective or str
-        The objective the answer is measured with (default ``"uniform"``).
-    config : ProxyConfig
-        Reference and proxy configuration (capacity, budget, smoothing).
-    steps : int
-        Group DRO steps T >= 1.
-    max_epochs : float, optional
-        Repetition cap for the returned mixture.
-    cap_budget : float, optional
-        Token budget at which the caps ``u_i = min(1, E_max T_i / B)`` are computed (default: the
-        proxy's own ``config.budget``), for when the real run is larger than the proxy.
-    seed : int
-        Child streams of ``SeedSequence(seed)`` seed the reference's training data and the
-        Group DRO minibatch stream (different draws, so the reference is not scored on its own
-        training documents more than chance repeats make it).
-    eval_seed : int
-        Seed of the fresh proxy run that measures the answer.
-    progress : bool
-        tqdm bar over the steps.
-    eta : float
-        Step size η (paper: 1).
-    eps : float
-        Smoothing ε (paper: 1e-3).
+        Training data, validation sets, sizes (DoReMi trains its own models: no ``evaluate``).
+    objective, config : Objective or str, ProxyConfig
+        What the answer is measured with (default ``"uniform"``); reference and proxy configuration.
+    steps, eta, eps : int, float, float
+        Group DRO steps T >= 1; step size η and smoothing ε (paper: 1 and 1e-3).
     tokens_per_domain : int, optional
-        Minibatch tokens per domain per step, b >= 2.
+        Minibatch tokens per domain per step, b >= 2 (default ``budget // (k · steps)``).
     reference : Mixture, optional
         Token-kind reference mixture over the world's domains (default uniform by token).
+    **options
+        The search options, :class:`mixlab.search.SearchOptions`; child streams of
+        ``SeedSequence(seed)`` seed the reference's data and the minibatch stream.
 
     Returns
     -------
     OptimizationResult
-        ``mixture``: the time-averaged weights (token kind) with provenance params η, ε, steps,
-        batch size (``k·b`` tokens), reference mixture, seeds. ``history``: one row per step,
-        α_t per domain, ``excess_<domain>`` (λ_t) and ``avg_<domain>`` (running average).
-        ``tokens_spent`` = reference training tokens + Group DRO proxy tokens (the measuring run
-        excluded, as for every optimizer); ``runs = 2`` (reference and proxy).
-        ``details``: ``reference`` (the reference ProxyRun), ``dro`` (:class:`GroupDRO`),
-        ``raw_average`` (before any cap projection), ``tokens`` (the breakdown).
+        ``history``: one row per step, α_t per domain, ``excess_<domain>`` (λ_t), ``avg_<domain>``.
+        ``tokens_spent``: reference + Group DRO tokens; ``runs = 2``. ``details``: ``reference``
+        (ProxyRun), ``dro`` (:class:`GroupDRO`), ``raw_average`` (before any projection), ``tokens``.
 
     Raises
     ------
     TypeError, ValueError
-        Bad arguments, a reference mixture over other domains, or batches too small to hold a
-        transition of every domain at every step.
+        Bad arguments, ``evaluate=``, or batches too small for every domain at every step.
 
-    Used in: 1.5, 3.6.
+    Used in: 1.5 (DoReMi in miniature).
     """
-    from mixlab.budget import project_capped_simplex
     from mixlab.domains import domain_stats
     from mixlab.mixers import uniform_by_token
 
-    setup = search_setup(world, objective, config, max_epochs, seed, eval_seed, cap_budget=cap_budget)
+    if options.get("evaluate") is not None:
+        raise TypeError("doremi trains its own reference and proxy models: it takes a world, not evaluate=")
+    setup = search_setup(world, objective, config, **options)
     k = len(setup.domains)
     T = check_int(steps, "steps", minimum=1)
-    b = config.budget // (k * T) if tokens_per_domain is None else tokens_per_domain
-    b = check_int(b, "tokens_per_domain", minimum=2)
-    if reference is None:
-        ref_mix = uniform_by_token(domain_stats(world.train))
-    elif isinstance(reference, Mixture):
-        ref_mix = reference
-    else:
+    b = check_int(config.budget // (k * T) if tokens_per_domain is None else tokens_per_domain,
+                  "tokens_per_domain", minimum=2)
+    if not isinstance(reference, Mixture | None):
         raise TypeError(f"reference must be a Mixture or None (got {type(reference).__name__})")
-    ref_ss, stream_ss = np.random.SeedSequence(check_seed(seed)).spawn(2)
-    ref_seed, stream_seed = int(ref_ss.generate_state(1)[0]), int(stream_ss.generate_state(1)[0])
-    ref_run = train_proxy(world, ref_mix, config, ref_seed)
-    batches = domain_batches(world.train, T, b, stream_seed)
-    dro = group_dro(batches, ref_run.model, config.build(world.train.vocab_size), setup.domains, eta, eps, progress)
-    raw = dro.average
-    w = raw
-    projected = not bool(setup.feasible(raw))
-    if projected:
-        w = np.asarray(project_capped_simplex(raw, setup.caps), dtype=np.float64)
+    ref_mix = uniform_by_token(domain_stats(world.train)) if reference is None else reference
+    ref_ss, stream_ss = np.random.SeedSequence(setup.seed).spawn(2)
+    ref_run = train_proxy(world, ref_mix, config, int(ref_ss.generate_state(1)[0]))
+    batches = domain_batches(world.train, T, b, int(stream_ss.generate_state(1)[0]))
+    dro = group_dro(batches, ref_run.model, config.build(world.vocab_size), setup.domains, eta, eps, setup.progress)
+    raw, projected = dro.average, not bool(setup.feasible(dro.average))
+    w = np.asarray(project_capped_simplex(raw, setup.caps)) if projected else raw
     tokens = {"reference": ref_run.tokens_spent, "group_dro": dro.tokens}
-    params: dict[str, Any] = {
-        "objective": setup.objective.name,
-        "eta": float(eta),
-        "eps": float(eps),
-        "steps": T,
-        "tokens_per_domain": b,
-        "batch_tokens": k * b,
-        "reference": dict(ref_mix.items()),
-        "reference_kind": ref_mix.kind,
-        "max_epochs": max_epochs,
-        "projected_to_caps": projected,
-        "budget": setup.budget,
-        "seed": seed,
-        "eval_seed": eval_seed,
-        "config": config.name,
-        "tokens": tokens,
-    }
+    params = setup.params(eta=float(eta), eps=float(eps), steps=T, tokens_per_domain=b, batch_tokens=k * b,
+                          reference=dict(ref_mix.items()), reference_kind=ref_mix.kind, projected_to_caps=projected,
+                          tokens=tokens)
     if projected:
         params["raw_average"] = dict(zip(setup.domains, raw.tolist(), strict=True))
-    if not setup.feasible(w):  # pragma: no cover - the projection guarantees it
-        pairs = zip(setup.domains, w.tolist(), strict=True)
-        raise AssertionError(f"projected weights exceed the caps: {format_values(pairs)}")
-    return OptimizationResult(
-        mixture=setup.mixture(w, "doremi", params),
-        objective=setup.objective.name,
-        value=setup.measure(w),
-        tokens_spent=int(sum(tokens.values())),
-        runs=2,
-        history=dro.trajectory(),
-        details={"reference": ref_run, "dro": dro, "raw_average": raw, "tokens": tokens},
-    )
+    details = {"reference": ref_run, "dro": dro, "raw_average": raw, "tokens": tokens}
+    return setup.result(w, "doremi", params, runs=2, history=dro.trajectory(), details=details,
+                        tokens_spent=sum(tokens.values()))

@@ -1,17 +1,12 @@
-"""The cited mixture methods side by side: shared search setup and :func:`compare_methods`.
+"""The cited mixture methods side by side: every method run, and every answer scored on the same runs.
 
 Lesson 1.5 runs DoReMi (:mod:`mixlab.doremi`), a data-mixing-law fit (:mod:`mixlab.mixing_laws`)
 and a RegMix-style regression (:mod:`mixlab.regmix`) on the synthetic world and compares their
 mixtures with the uniform-by-token baseline and the grid optimum
 (:func:`mixlab.optimizers.grid_search`) under **one** objective, each measured with fresh proxy
-runs on evaluation seeds that no search used, next to the tokens each method spent.
-
-This module also holds :class:`SearchSetup`, the validated problem description the three
-method modules share (domains, loss surface, repetition caps, cost of one run), built by
-:func:`search_setup`. It follows the conventions of :mod:`mixlab.optimizers`: every search run
-uses the same seed (common random numbers), the answer is measured by one fresh run at
-``eval_seed`` (default :data:`mixlab.optimizers.EVAL_SEED`), and ``tokens_spent`` counts the
-search only, not that measuring run.
+runs on evaluation seeds that no search used, next to the tokens each method spent. The methods
+share the conventions of :mod:`mixlab.search` (common random numbers, a fresh measuring run at
+``EVAL_SEED``, ``tokens_spent`` counting the search only).
 
 Used in: 1.5 (methods compared), 3.6 (the best optimized mixture next to the baselines).
 """
@@ -25,25 +20,16 @@ import numpy as np
 import pandas as pd
 
 from mixlab.mixture import Mixture
-from mixlab.objectives import Objective
-from mixlab.optimizers import (
-    EVAL_SEED,
-    OptimizationResult,
-    SearchSetup,
-    progress_bar,
-    resolve_objective,
-    search_setup,
-)
+from mixlab.objectives import Objective, resolve_objective
+from mixlab.progress import progress_bar
 from mixlab.proxy import PROXY, ProxyConfig
+from mixlab.search import EVAL_SEED, OptimizationResult, measure
 from mixlab.validation import check_seed
 
 if TYPE_CHECKING:
     from mixlab.world import World
 
 __all__ = [
-    "SearchSetup",
-    "search_setup",
-    "progress_bar",
     "METHODS",
     "default_settings",
     "run_methods",
@@ -54,7 +40,6 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------------- shared setup
 # ---------------------------------------------------------------------------- comparison
 METHODS: tuple[str, ...] = ("uniform", "grid", "doremi", "mixing-law", "regmix")
 MethodFn = Callable[..., OptimizationResult]
@@ -88,7 +73,6 @@ def _uniform_result(world: World, objective: Objective, config: ProxyConfig, eva
     """The uniform-by-token baseline as a result that spent nothing on search."""
     from mixlab.domains import domain_stats
     from mixlab.mixers import uniform_by_token
-    from mixlab.optimizers import measure
 
     mix = uniform_by_token(domain_stats(world.train))
     return OptimizationResult(
@@ -113,7 +97,7 @@ def run_methods(
     *,
     cap_budget: float | None = None,
 ) -> dict[str, OptimizationResult]:
-    """Run each named method on ``world`` and return its :class:`~mixlab.optimizers.OptimizationResult`.
+    """Run each named method on ``world`` and return its :class:`~mixlab.search.OptimizationResult`.
 
     Parameters
     ----------
@@ -128,18 +112,10 @@ def run_methods(
         (:func:`mixlab.optimizers.grid_search`), ``"doremi"`` (:func:`mixlab.doremi.doremi`),
         ``"mixing-law"`` (:func:`mixlab.mixing_laws.mixing_law_optimize`), ``"regmix"``
         (:func:`mixlab.regmix.regmix`).
-    seed : int
-        Search seed passed to every method.
-    max_epochs : float, optional
-        Repetition cap passed to every method.
-    progress : bool
-        Progress bars.
+    seed, max_epochs, progress, cap_budget
+        Search options passed to every method (:class:`mixlab.search.SearchOptions`).
     settings : mapping, optional
         Per-method keyword overrides, merged over :func:`default_settings`.
-    cap_budget : float, optional
-        Budget ``B`` the repetition caps are computed at (default: the proxy's
-        ``config.budget``), passed to every method that accepts it (see
-        :func:`mixlab.optimizers.search_setup`).
 
     Returns
     -------
@@ -149,10 +125,9 @@ def run_methods(
     Raises
     ------
     ValueError
-        Unknown or repeated method names, settings for a method not run, or ``cap_budget``
-        with a method that does not take it yet.
+        Unknown or repeated method names, or settings for a method not run.
 
-    Used in: 1.5, 3.6.
+    Used in: no lesson directly (:func:`compare_methods` runs it; the lessons call the methods one by one).
     """
     from mixlab.doremi import doremi
     from mixlab.mixing_laws import mixing_law_optimize
@@ -174,24 +149,14 @@ def run_methods(
         "mixing-law": mixing_law_optimize,
         "regmix": regmix,
     }
-    if cap_budget is not None:
-        import inspect
-
-        unsupported = [m for m in names if m in fns and "cap_budget" not in inspect.signature(fns[m]).parameters]
-        if unsupported:
-            raise ValueError(
-                f"cap_budget is not supported by these methods yet: {', '.join(unsupported)} "
-                "(run them without cap_budget, or leave them out of methods=)"
-            )
     out: dict[str, OptimizationResult] = {}
     for name in names:
-        kwargs = {**base[name], **dict((settings or {}).get(name, {}))}
-        if cap_budget is not None and name in fns:
-            kwargs["cap_budget"] = cap_budget
         if name == "uniform":
             out[name] = _uniform_result(world, obj, config, EVAL_SEED)
             continue
-        out[name] = fns[name](world, obj, config, max_epochs=max_epochs, seed=seed, progress=progress, **kwargs)
+        kwargs = {**base[name], **dict((settings or {}).get(name, {}))}
+        out[name] = fns[name](world, obj, config, max_epochs=max_epochs, seed=seed, progress=progress,
+                              cap_budget=cap_budget, **kwargs)
     return out
 
 
@@ -473,6 +438,28 @@ def winners(
     return out
 
 
+def _comparison_table(
+    results: Mapping[str, OptimizationResult], baselines: Mapping[str, Mixture], scores: pd.DataFrame,
+    objective: str, domains: Sequence[str],
+) -> pd.DataFrame:
+    """One row per method, then per baseline: scores, search cost and weights (see :func:`compare_methods`)."""
+    mixtures = {**{n: r.mixture for n, r in results.items()}, **baselines}
+    table = pd.DataFrame(
+        {
+            "objective": [objective] * len(mixtures),
+            "value_mean": scores["value_mean"].to_numpy(),
+            "value_sd": scores["value_sd"].to_numpy(),
+            "search_value": [r.value for r in results.values()] + [np.nan] * len(baselines),
+            "tokens_spent": [r.tokens_spent for r in results.values()] + [0] * len(baselines),
+            "runs": [r.runs for r in results.values()] + [0] * len(baselines),
+        },
+        index=pd.Index(list(mixtures), name="method"),
+    )
+    weights = pd.DataFrame([m.as_array(list(domains)) for m in mixtures.values()], index=table.index,
+                           columns=list(domains))
+    return pd.concat([table, weights], axis=1)
+
+
 def compare_methods(
     world: World,
     objective: Objective | str = "uniform",
@@ -491,8 +478,8 @@ def compare_methods(
 
     Each method searches with its own budget of proxy runs (:func:`run_methods`), then every
     chosen mixture is measured again by fresh proxy runs on ``eval_seeds``
-    (:func:`score_mixtures`) — seeds no search used, so a method that overfits its search
-    seed's noise gets no credit for it. The search cost is reported next to the score.
+    (:func:`score_mixtures`): seeds no search used, so a method that overfits its search seed's
+    noise gets no credit for it. The search cost is reported next to the score.
 
     Parameters
     ----------
@@ -503,32 +490,23 @@ def compare_methods(
         The proxy used for search and scoring (default :data:`mixlab.proxy.PROXY`).
     methods : sequence of str
         Subset of :data:`METHODS`, in display order.
-    seed : int
-        Search seed of every method.
+    seed, max_epochs, progress, cap_budget
+        Search options of every method (:class:`mixlab.search.SearchOptions`).
     eval_seeds : sequence of int
-        Scoring seeds (default five seeds from :data:`mixlab.optimizers.EVAL_SEED`).
-    progress : bool
-        Progress bars (``TQDM_DISABLE=1`` silences them too).
-    max_epochs : float, optional
-        Repetition cap for every method.
+        Scoring seeds (default five seeds from :data:`mixlab.search.EVAL_SEED`).
     settings : mapping, optional
         Per-method keyword overrides (see :func:`default_settings`).
     baselines : mapping name → Mixture, optional
-        Fixed mixtures (e.g. chapter 3's baselines) scored on the same eval seeds as the
-        methods' answers, as extra rows after them with ``search_value`` NaN and no search
-        cost (``tokens_spent`` and ``runs`` 0). Names must differ from the method names.
-    cap_budget : float, optional
-        Budget ``B`` at which every method computes its repetition caps (default: the proxy's
-        ``config.budget``; see :func:`mixlab.optimizers.search_setup`).
+        Fixed mixtures (e.g. chapter 3's baselines) scored on the same eval seeds, as extra rows
+        after the methods with ``search_value`` NaN and no search cost. Names must differ from
+        the method names.
 
     Returns
     -------
     pandas.DataFrame
-        One row per method, then per baseline (index ``method``): ``objective``,
-        ``value_mean``, ``value_sd`` (over the eval seeds), ``search_value`` (the method's own
-        measured ``value``, at :data:`~mixlab.optimizers.EVAL_SEED`), ``tokens_spent``,
-        ``runs``, then one weight column per domain. The results themselves: call
-        :func:`run_methods` and :func:`score_mixtures` separately.
+        One row per method, then per baseline (index ``method``): ``objective``, ``value_mean``,
+        ``value_sd`` (over the eval seeds), ``search_value`` (the method's own ``value``),
+        ``tokens_spent``, ``runs``, then one weight column per domain.
 
     Raises
     ------
@@ -537,13 +515,7 @@ def compare_methods(
     ValueError
         As :func:`run_methods` and :func:`score_mixtures`, or a baseline named like a method.
 
-    Examples
-    --------
-    >>> from mixlab.world import generate_world, load_spec             # doctest: +SKIP
-    >>> world = generate_world(load_spec("default").select_domains(["web", "code", "math"]), 0)  # doctest: +SKIP
-    >>> compare_methods(world, progress=False)[["value_mean", "tokens_spent"]]  # doctest: +SKIP
-
-    Used in: 1.5, 3.6.
+    Used in: no lesson runs it (too slow for a notebook; the methods lesson suggests it for six domains).
     """
     obj = resolve_objective(objective)
     extra = dict(baselines or {})
@@ -556,20 +528,4 @@ def compare_methods(
     results = run_methods(world, obj, config, methods, seed, max_epochs, progress, settings, cap_budget=cap_budget)
     mixtures = {**{n: r.mixture for n, r in results.items()}, **extra}
     scores = score_mixtures(world, mixtures, obj, config, eval_seeds, progress)
-    table = pd.DataFrame(
-        {
-            "objective": [obj.name] * len(mixtures),
-            "value_mean": scores["value_mean"].to_numpy(),
-            "value_sd": scores["value_sd"].to_numpy(),
-            "search_value": [r.value for r in results.values()] + [np.nan] * len(extra),
-            "tokens_spent": [r.tokens_spent for r in results.values()] + [0] * len(extra),
-            "runs": [r.runs for r in results.values()] + [0] * len(extra),
-        },
-        index=pd.Index(list(mixtures), name="method"),
-    )
-    weights = pd.DataFrame(
-        [m.as_array(list(world.train.domains)) for m in mixtures.values()],
-        index=table.index,
-        columns=list(world.train.domains),
-    )
-    return pd.concat([table, weights], axis=1)
+    return _comparison_table(results, extra, scores, obj.name, world.train.domains)

@@ -30,24 +30,24 @@ fit over mixtures that all leave the proxy far from its own asymptote pins ``c_i
 (``c`` and ``k`` trade off along a nearly flat valley). So compare ``c_i`` with the entropy
 rate as a *lower bound* it should respect, not a value it should hit: see :meth:`MixingLaw.params`.
 
-Used in: 1.5 (mixing-law fit), 3.6.
+Used in: 1.5 (mixing-law fit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import numpy as np
 import pandas as pd
 
 from mixlab.mixture import Mixture
 from mixlab.objectives import Objective
-from mixlab.optimizers import EVAL_SEED, LossFunction, OptimizationResult, progress_bar, search_setup
 from mixlab.proxy import PROXY, ProxyConfig
-from mixlab.regmix import dirichlet_mixtures
-from mixlab.validation import check_finite_array, check_int, check_seed, format_values
+from mixlab.search import OptimizationResult, SearchOptions, search_setup
+from mixlab.simplex import dirichlet_mixtures, project_capped_simplex
+from mixlab.validation import check_finite_array, check_int, check_seed
 
 if TYPE_CHECKING:
     from mixlab.world import World
@@ -83,7 +83,7 @@ def law_losses(r: np.ndarray, c: np.ndarray, k: np.ndarray, t: np.ndarray) -> np
     numpy.ndarray
         Shape ``(n, p)`` (or ``(p,)``).
 
-    Used in: 1.5.
+    Used in: no lesson directly (:meth:`MixingLaw.predict` and the fit use it).
     """
     rr = np.asarray(r, dtype=np.float64)
     out = c + k * np.exp(np.atleast_2d(rr) @ np.asarray(t).T)
@@ -100,7 +100,7 @@ def canonical_gauge(k: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarra
     -------
     k, t : numpy.ndarray
 
-    Used in: 1.5 (why only the gauge-free parameters can be compared).
+    Used in: no lesson directly (the fit reports its parameters in this gauge).
     """
     tt = np.asarray(t, dtype=np.float64)
     s = tt.mean(axis=1)
@@ -127,7 +127,7 @@ class MixingLaw:
     restarts : int
         Starting points tried per target domain.
 
-    Used in: 1.5.
+    Used in: no lesson by name (``mixing_law_optimize(...).details["law"]``).
     """
 
     domains: tuple[str, ...]
@@ -258,7 +258,7 @@ def runs_table(weights: np.ndarray, losses: np.ndarray, domains: Sequence[str],
         Columns ``mixture`` (``m0, m1, …``), ``seed`` (0), ``domain``, ``weight``, ``loss``. When
         targets differ from domains, the weights are given in wide columns ``w[<domain>]``.
 
-    Used in: 1.5 (fitting a law to runs from any source).
+    Used in: no lesson directly (fitting a law to runs from any source).
     """
     W = check_finite_array(weights, "weights", ndim=2, nonnegative=True)
     L = check_finite_array(losses, "losses", ndim=2)
@@ -382,7 +382,7 @@ def fit_mixing_law(runs: pd.DataFrame, seed: int = 0, restarts: int = 8) -> Mixi
         Missing columns, gaps, weights off the simplex, or fewer runs than parameters per
         domain (``m + 1``: c, k and m − 1 free exponents).
 
-    Used in: 1.5.
+    Used in: no lesson directly (:func:`mixing_law_optimize` fits with it).
     """
     domains, targets, W, L = _wide(runs)
     n, m = W.shape
@@ -412,7 +412,7 @@ def minimize_predicted(
     starting points (the given ``starts``, uniform projected onto the caps, and seeded Dirichlet
     draws within the caps). SLSQP meets its constraints only to its tolerance, so each solution
     is explicitly projected onto the capped simplex
-    (:func:`mixlab.budget.project_capped_simplex`, a change of order 1e-10) before it is scored;
+    (:func:`mixlab.simplex.project_capped_simplex`, a change of order 1e-10) before it is scored;
     the best projected point is returned.
 
     Parameters
@@ -434,11 +434,9 @@ def minimize_predicted(
     predicted : float
         The objective of the predicted losses at ``w``.
 
-    Used in: 1.5.
+    Used in: no lesson directly (step 3 of :func:`mixing_law_optimize`).
     """
     from scipy.optimize import minimize
-
-    from mixlab.budget import project_capped_simplex
 
     m = len(law.domains)
     u = np.ones(m) if caps is None else np.asarray(caps, dtype=np.float64)
@@ -470,130 +468,74 @@ def mixing_law_optimize(
     world: World | None,
     objective: Objective | str,
     config: ProxyConfig = PROXY,
-    n_runs: int | None = None,
-    max_epochs: float | None = None,
-    seed: int = 0,
-    eval_seed: int = EVAL_SEED,
-    progress: bool = True,
     *,
+    n_runs: int | None = None,
     restarts: int = 8,
     concentration: float = 1.0,
-    evaluate: LossFunction | None = None,
-    domains: Sequence[str] | None = None,
-    sizes: pd.Series | Mapping[str, float] | None = None,
-    cap_budget: float | None = None,
+    **options: Unpack[SearchOptions],
 ) -> OptimizationResult:
     """Choose a mixture by fitting a data mixing law to proxy runs and minimizing its prediction.
 
-    1. Sample ``n_runs`` mixtures from a symmetric Dirichlet with per-domain concentration
-       ``concentration`` (1 = uniform on the simplex), rejecting those above a repetition cap
-       (:func:`mixlab.regmix.dirichlet_mixtures`), and train one proxy per mixture (all at
-       ``seed``, the common-random-numbers convention of :mod:`mixlab.optimizers`).
+    1. Sample ``n_runs`` mixtures from a symmetric Dirichlet with per-domain ``concentration``
+       (1 = uniform on the simplex) within the caps (:func:`mixlab.simplex.dirichlet_mixtures`),
+       and train one proxy per mixture (all at ``seed``, common random numbers).
     2. Fit :func:`fit_mixing_law` to the per-domain validation losses.
     3. Minimize the objective of the *predicted* losses over the capped simplex
        (:func:`minimize_predicted`, starting also from the three best measured runs).
 
-    Ye et al. 2024 (arXiv 2403.16952) fit per-domain laws like this one on small runs and
-    nest them with scaling laws in steps and model size to extrapolate; this miniature fits the
-    proxy at its own budget and size, without the extrapolation.
+    Ye et al. 2024 (arXiv 2403.16952) nest such laws with scaling laws in steps and model size to
+    extrapolate; this miniature fits the proxy at its own budget and size, without extrapolating.
 
     Parameters
     ----------
-    world : World or None
-        Supplies the data; ``None`` only with ``evaluate``.
-    objective : Objective or str
-    config : ProxyConfig
+    world, objective, config : World or None, Objective or str, ProxyConfig
+        As for :func:`mixlab.optimizers.grid_search`.
     n_runs : int, optional
         Fitting runs (>= m + 2); default ``6 m + 4`` for m domains.
-    max_epochs : float, optional
-        Repetition cap ``E_max``.
-    cap_budget : float, optional
-        Token budget at which the caps ``u_i = min(1, E_max T_i / B)`` are computed (default: the
-        proxy's own ``config.budget``), for when the real run is larger than the proxy.
-    seed : int
-        Seeds the mixture sampler, the fit's restarts and every proxy run.
-    eval_seed : int
-        Seed of the fresh measuring run.
-    progress : bool
-        tqdm bar over the fitting runs.
     restarts : int
         Restarts per domain of the fit.
     concentration : float
         Dirichlet concentration per domain of the sampled mixtures (> 0).
-    evaluate, domains, sizes
-        An injected loss surface, as in :func:`mixlab.optimizers.grid_search`.
+    **options
+        The search options, :class:`mixlab.search.SearchOptions`; ``seed`` also seeds the sampler,
+        the fit's restarts and the minimizer's starts.
 
     Returns
     -------
     OptimizationResult
-        ``history``: one row per fitting run: weights (one column per domain), ``loss_<domain>``,
-        ``pred_<domain>`` (the law's fit), ``objective`` and ``predicted_objective``.
-        ``details``: ``law`` (:class:`MixingLaw`), ``params`` (its table, with the entropy-rate
-        floor next to ``c`` when a world is given) and ``predicted`` (the objective the law
-        predicts at the chosen mixture). ``tokens_spent = n_runs × budget``, ``runs = n_runs``
-        (the measuring run excluded, as for every optimizer).
+        ``history``: one row per fitting run (index ``run``): weights, ``loss_<domain>``,
+        ``objective``, ``pred_<domain>`` (the law's fit) and ``predicted_objective``. ``details``:
+        ``law`` (:class:`MixingLaw`), ``params`` (its table, with the entropy-rate floor next to
+        ``c`` when a world is given) and ``predicted`` (the objective the law predicts at the
+        chosen mixture). ``runs = n_runs``, ``tokens_spent = n_runs × budget``.
 
     Raises
     ------
     TypeError, ValueError
         Bad arguments, or too few runs for the number of parameters.
 
-    Used in: 1.5, 3.6.
+    Used in: 1.5 (a mixing law fitted and minimized).
     """
-    setup = search_setup(
-        world, objective, config, max_epochs, seed, eval_seed, evaluate, domains, sizes, cap_budget=cap_budget
-    )
+    setup = search_setup(world, objective, config, **options)
     m = len(setup.domains)
     n = check_int(6 * m + 4 if n_runs is None else n_runs, "n_runs", minimum=m + 2)
     conc = float(concentration)
     if not np.isfinite(conc) or conc <= 0:
         raise ValueError(f"concentration must be > 0 (got {concentration!r})")
-    sample_ss, fit_ss, start_ss = np.random.SeedSequence(check_seed(seed)).spawn(3)
+    sample_ss, fit_ss, start_ss = np.random.SeedSequence(setup.seed).spawn(3)
     W = dirichlet_mixtures(np.full(m, 1.0 / m), n, int(sample_ss.generate_state(1)[0]),
                            strengths=(conc * m, conc * m), caps=setup.caps)
-    L = np.empty((n, m))
-    values = np.empty(n)
-    for i in progress_bar(range(n), progress, desc=f"mixing-law fitting runs ({n})"):
-        ls = setup.losses(W[i])
-        L[i] = ls.to_numpy()
-        values[i] = setup.objective(ls)
+    L, values, _ = setup.run_batch(W, f"mixing-law fitting runs ({n})")
     law = fit_mixing_law(runs_table(W, L, setup.domains), int(fit_ss.generate_state(1)[0]), restarts)
     best_runs = W[np.argsort(values, kind="stable")[:3]]
     w, predicted = minimize_predicted(law, setup.objective, setup.caps, best_runs, int(start_ss.generate_state(1)[0]))
-    if not setup.feasible(w):  # pragma: no cover - minimize_predicted projects onto the caps
-        pairs = zip(setup.domains, w.tolist(), strict=True)
-        raise AssertionError(f"chosen weights exceed the caps: {format_values(pairs)}")
-    floor = world.process.entropy_rate() if world is not None else None
-    table = law.params(floor)
     fit = law_losses(W, law.c, law.k, law.t)
-    history = pd.DataFrame(W, columns=list(setup.domains))
-    for j, d in enumerate(setup.domains):
-        history[f"loss_{d}"] = L[:, j]
-    for j, d in enumerate(setup.domains):
-        history[f"pred_{d}"] = fit[:, j]
-    history["objective"] = values
-    history["predicted_objective"] = [setup.objective.fn(pd.Series(row, index=list(setup.domains))) for row in fit]
-    history.index.name = "run"
-    params = {
-        "objective": setup.objective.name,
-        "n_runs": n,
-        "concentration": conc,
-        "restarts": restarts,
-        "fitted_c": dict(zip(setup.domains, law.c.tolist(), strict=True)),
-        "r2": dict(zip(setup.domains, law.r2.tolist(), strict=True)),
-        "predicted": predicted,
-        "max_epochs": max_epochs,
-        "budget": setup.budget,
-        "seed": seed,
-        "eval_seed": eval_seed,
-        "config": config.name,
-    }
-    return OptimizationResult(
-        mixture=setup.mixture(w, "mixing_law", params),
-        objective=setup.objective.name,
-        value=setup.measure(w),
-        tokens_spent=n * setup.budget,
-        runs=n,
-        history=history,
-        details={"law": law, "params": table, "predicted": predicted},
-    )
+    pred_cols = {f"pred_{d}": fit[:, j] for j, d in enumerate(setup.domains)}
+    predicted_objective = [setup.objective.fn(pd.Series(row, index=list(setup.domains))) for row in fit]
+    history = setup.trace(W, L, values, "run", **pred_cols, predicted_objective=predicted_objective)
+    params = setup.params(n_runs=n, concentration=conc, restarts=restarts,
+                          fitted_c=dict(zip(setup.domains, law.c.tolist(), strict=True)),
+                          r2=dict(zip(setup.domains, law.r2.tolist(), strict=True)), predicted=predicted)
+    table = law.params(None if setup.world is None else setup.world.process.entropy_rate())
+    details = {"law": law, "params": table, "predicted": predicted}
+    return setup.result(w, "mixing_law", params, runs=n, history=history, details=details)

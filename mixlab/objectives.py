@@ -13,23 +13,30 @@ Each objective is an :class:`Objective`: a name, a formula for display, and a fu
 losses Series. Optimizers take an ``Objective`` so that "the optimum moves with the objective"
 is one argument away.
 
-Used in: 1.3, 1.5, 2.4, 3.6.
+Used in: 1.3, 2.4, 3.6 (objectives by hand and in the searches).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from mixlab.validation import check_finite_array, format_values
 
+if TYPE_CHECKING:
+    from mixlab.mixture import Mixture
+
 __all__ = [
     "Objective",
+    "HasLosses",
+    "LossesLike",
+    "WeightsLike",
     "as_losses",
+    "resolve_objective",
     "uniform_objective",
     "weighted_objective",
     "worst_case",
@@ -40,7 +47,25 @@ __all__ = [
 ]
 
 
-def as_losses(losses: Any, domains: tuple[str, ...] | list[str] | None = None) -> pd.Series:
+class HasLosses(Protocol):
+    """Anything that carries per-domain losses, such as :class:`mixlab.proxy.ProxyRun`.
+
+    Used in: no lesson by name (objectives accept proxy runs through it).
+    """
+
+    @property
+    def losses(self) -> pd.Series:
+        """Validation loss per domain."""
+        ...
+
+
+#: Per-domain losses as the objectives accept them: a Series or mapping domain → loss, or a run.
+LossesLike: TypeAlias = "pd.Series | Mapping[str, float] | HasLosses"
+#: Importance weights of the domains: a Mixture, or a Series or mapping domain → weight.
+WeightsLike: TypeAlias = "Mixture | pd.Series | Mapping[str, float]"
+
+
+def as_losses(losses: LossesLike, domains: Sequence[str] | None = None) -> pd.Series:
     """Return per-domain losses as a float Series, checked finite.
 
     Parameters
@@ -50,10 +75,17 @@ def as_losses(losses: Any, domains: tuple[str, ...] | list[str] | None = None) -
     domains : sequence of str, optional
         If given, the losses must cover exactly these domains (returned in this order).
 
+    Returns
+    -------
+    pandas.Series
+        float64 losses indexed by domain.
+
     Raises
     ------
     ValueError
         On NaN/inf losses, an empty table, or missing/unknown domains.
+
+    Used in: no lesson directly; every objective reads its input with it.
     """
     if hasattr(losses, "losses") and not isinstance(losses, pd.Series | Mapping):
         losses = losses.losses
@@ -84,13 +116,16 @@ class Objective:
         LaTeX for notebooks.
     fn : callable
         ``fn(losses: pandas.Series) -> float``.
+
+    Used in: no lesson by name (every objective a lesson builds is one).
     """
 
     name: str
     formula: str
     fn: Callable[[pd.Series], float]
 
-    def __call__(self, losses: Any) -> float:
+    def __call__(self, losses: LossesLike) -> float:
+        """The objective's value at ``losses`` (checked finite by :func:`as_losses`)."""
         return float(self.fn(as_losses(losses)))
 
     def __repr__(self) -> str:
@@ -98,11 +133,11 @@ class Objective:
 
 
 def uniform_objective() -> Objective:
-    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4."""
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: no lesson directly (the objective named "uniform")."""
     return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()))
 
 
-def _simplex_weights(weights: Any, name: str) -> pd.Series:
+def _simplex_weights(weights: WeightsLike, name: str) -> pd.Series:
     w = weights.weights if hasattr(weights, "weights") and not isinstance(weights, Mapping) else weights
     s = pd.Series(w, dtype=np.float64)
     check_finite_array(s.to_numpy(), name, nonnegative=True, labels=list(map(str, s.index)))
@@ -112,7 +147,7 @@ def _simplex_weights(weights: Any, name: str) -> pd.Series:
     return s
 
 
-def weighted_objective(weights: Any, name: str = "target-weighted") -> Objective:
+def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> Objective:
     """Target-weighted loss ``Σ_j s_j L_j`` with ``s`` on the simplex.
 
     Parameters
@@ -126,7 +161,7 @@ def weighted_objective(weights: Any, name: str = "target-weighted") -> Objective
     ValueError
         If ``s`` is not on the simplex, or (at evaluation) the domains do not match.
 
-    Used in: 2.4, 3.6.
+    Used in: 2.4.
     """
     s = _simplex_weights(weights, "weights")
 
@@ -139,11 +174,11 @@ def weighted_objective(weights: Any, name: str = "target-weighted") -> Objective
 
 
 def worst_case() -> Objective:
-    """Worst domain's loss, ``max_j L_j``. Used in: 2.4."""
+    """Worst domain's loss, ``max_j L_j``. Used in: 1.3, 2.4."""
     return Objective("worst-case", r"\max_j L_j", lambda s: float(s.max()))
 
 
-def excess_loss(losses: Any, reference: Any) -> pd.Series:
+def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
     """Per-domain excess loss ``L_j − L_j^ref`` over a reference model (DoReMi, arXiv 2305.10429).
 
     Parameters
@@ -155,24 +190,26 @@ def excess_loss(losses: Any, reference: Any) -> pd.Series:
     pandas.Series
         Named ``excess``. Negative values mean the model beats the reference on that domain.
 
-    Used in: 1.5, 2.4.
+    Used in: 2.4.
     """
     ref = as_losses(reference)
     cur = as_losses(losses, list(map(str, ref.index)))
     return (cur - ref).rename("excess")
 
 
-def worst_excess(reference: Any) -> Objective:
+def worst_excess(reference: LossesLike) -> Objective:
     """Worst-case excess loss ``max_j (L_j − L_j^ref)`` (the Group DRO objective of DoReMi).
 
-    Used in: 1.5, 2.4, 3.6.
+    Used in: 2.4.
     """
     ref = as_losses(reference)
     formula = r"\max_j \left(L_j - L_j^{\mathrm{ref}}\right)"
     return Objective("worst-excess", formula, lambda s: float(excess_loss(s, ref).max()))
 
 
-def standard_objectives(reference: Any = None, target_weights: Any = None) -> dict[str, Objective]:
+def standard_objectives(
+    reference: LossesLike | None = None, target_weights: WeightsLike | None = None
+) -> dict[str, Objective]:
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
@@ -186,7 +223,59 @@ def standard_objectives(reference: Any = None, target_weights: Any = None) -> di
     return out
 
 
-def evaluate_objectives(losses: Any, objectives: Mapping[str, Objective]) -> pd.Series:
-    """Every objective's value for one skill profile, as a Series keyed by objective name."""
+def evaluate_objectives(losses: LossesLike, objectives: Mapping[str, Objective]) -> pd.Series:
+    """Every objective's value for one skill profile, as a Series keyed by objective name.
+
+    Parameters
+    ----------
+    losses : per-domain losses (Series, mapping or ProxyRun)
+    objectives : mapping name → Objective
+
+    Returns
+    -------
+    pandas.Series
+        Named ``objective``, indexed by the objectives' names.
+
+    Raises
+    ------
+    ValueError
+        Non-finite or missing losses.
+
+    Used in: 2.4.
+    """
     s = as_losses(losses)
     return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)
+
+
+def resolve_objective(objective: Objective | str) -> Objective:
+    """Return ``objective`` as an :class:`Objective`, looking a name up among the parameter-free ones.
+
+    Parameters
+    ----------
+    objective : Objective or str
+        An objective, or the name of a parameter-free one (``"uniform"``, ``"worst-case"``).
+
+    Returns
+    -------
+    Objective
+
+    Raises
+    ------
+    TypeError
+        If ``objective`` is neither.
+    ValueError
+        For an unknown name.
+
+    Used in: no lesson directly; every search method and scoring function accepts a name through it.
+    """
+    if isinstance(objective, Objective):
+        return objective
+    if isinstance(objective, str):
+        known = standard_objectives()
+        if objective not in known:
+            raise ValueError(
+                f"objective {objective!r} is not a parameter-free objective (known: {', '.join(known)}); "
+                "build weighted or excess objectives with mixlab.objectives"
+            )
+        return known[objective]
+    raise TypeError(f"objective must be an Objective or a name (got {type(objective).__name__})")

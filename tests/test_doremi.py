@@ -31,40 +31,44 @@ def test_doremi_step_matches_the_formula_by_hand() -> None:
     raw = [alpha[i] * math.exp(eta * lam[i]) for i in range(3)]
     total = sum(raw)
     expected = [(1 - eps) * r / total + eps / 3 for r in raw]
-    got = doremi_step(np.log(alpha), np.array(lam), eta, eps)
+    got = doremi_step(np.array(alpha), np.array(lam), eta, eps)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
     assert got.sum() == pytest.approx(1.0, abs=1e-15)
 
 
-def test_doremi_step_other_eta_and_eps_and_shift_invariance() -> None:
+def test_doremi_step_takes_and_returns_weights() -> None:
     alpha = np.array([0.1, 0.6, 0.3])
     lam = np.array([2.0, 0.0, 1.0])
     eta, eps = 0.5, 0.1
     raw = alpha * np.exp(eta * lam)
     expected = (1 - eps) * raw / raw.sum() + eps / 3
-    np.testing.assert_allclose(doremi_step(np.log(alpha), lam, eta, eps), expected, atol=1e-15)
-    # only differences of log-weights matter
-    np.testing.assert_allclose(doremi_step(np.log(alpha) + 7.0, lam, eta, eps), expected, atol=1e-15)
-    # smoothing keeps every weight at least eps / k, even for a zero weight (log = -inf)
-    out = doremi_step(np.array([-np.inf, 0.0, 0.0]), np.zeros(3), 1.0, 0.03)
+    once = doremi_step(alpha, lam, eta, eps)
+    np.testing.assert_allclose(once, expected, atol=1e-15)
+    # weights in, weights out: the output is the next step's input, no log or exp in between
+    raw2 = once * np.exp(eta * lam)
+    np.testing.assert_allclose(doremi_step(once, lam, eta, eps), (1 - eps) * raw2 / raw2.sum() + eps / 3, atol=1e-15)
+    # smoothing keeps every weight at least eps / k, even for a zero weight
+    out = doremi_step(np.array([0.0, 0.5, 0.5]), np.zeros(3), 1.0, 0.03)
     assert out.min() == pytest.approx(0.01)
     assert out.sum() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
-    ("log_alpha", "excess", "eta", "eps", "match"),
+    ("alpha", "excess", "eta", "eps", "match"),
     [
-        (np.zeros(3), np.zeros(2), 1.0, 1e-3, "equal length"),
-        (np.array([np.nan, 0, 0]), np.zeros(3), 1.0, 1e-3, "log_alpha"),
-        (np.full(3, -np.inf), np.zeros(3), 1.0, 1e-3, "not all -inf"),
-        (np.zeros(3), np.array([0, np.inf, 0]), 1.0, 1e-3, "excess"),
-        (np.zeros(3), np.zeros(3), 0.0, 1e-3, "eta"),
-        (np.zeros(3), np.zeros(3), 1.0, 1.5, "eps"),
+        (np.full(3, 1 / 3), np.zeros(2), 1.0, 1e-3, "equal length"),
+        (np.array([np.nan, 0.5, 0.5]), np.zeros(3), 1.0, 1e-3, "alpha"),
+        (np.array([-0.1, 0.6, 0.5]), np.zeros(3), 1.0, 1e-3, "alpha must be >= 0"),
+        (np.log(np.full(3, 1 / 3)), np.zeros(3), 1.0, 1e-3, "alpha must be >= 0"),  # log-weights are refused
+        (np.full(3, 0.2), np.zeros(3), 1.0, 1e-3, "summing to 1"),
+        (np.full(3, 1 / 3), np.array([0, np.inf, 0]), 1.0, 1e-3, "excess"),
+        (np.full(3, 1 / 3), np.zeros(3), 0.0, 1e-3, "eta"),
+        (np.full(3, 1 / 3), np.zeros(3), 1.0, 1.5, "eps"),
     ],
 )
-def test_doremi_step_rejects_bad_input(log_alpha, excess, eta, eps, match) -> None:  # type: ignore[no-untyped-def]
+def test_doremi_step_rejects_bad_input(alpha, excess, eta, eps, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=match):
-        doremi_step(log_alpha, excess, eta, eps)
+        doremi_step(alpha, excess, eta, eps)
 
 
 # ---------------------------------------------------------------- minibatches
@@ -100,7 +104,7 @@ def test_group_dro_first_step_by_hand_and_weighted_counting(world: World) -> Non
     dom = batches.domain[first]
     lam1 = np.array([clipped[dom == i].mean() for i in range(k)])
     np.testing.assert_allclose(dro.excess[0], lam1, rtol=1e-12)
-    np.testing.assert_allclose(dro.alpha[0], doremi_step(np.full(k, -np.log(k)), lam1, 1.0, 1e-3), rtol=1e-12)
+    np.testing.assert_allclose(dro.alpha[0], doremi_step(np.full(k, 1 / k), lam1, 1.0, 1e-3), rtol=1e-12)
     # the trajectory stays on the simplex, smoothed away from zero, and is averaged over time
     np.testing.assert_allclose(dro.alpha.sum(axis=1), 1.0, atol=1e-12)
     assert dro.alpha.min() >= 1e-3 / k - 1e-15
@@ -171,3 +175,5 @@ def test_doremi_rejects_bad_arguments(world: World) -> None:
         doremi(world, "uniform", CONFIG, reference={"web": 1.0}, progress=False)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="tokens_per_domain"):
         doremi(world, "uniform", CONFIG, tokens_per_domain=1, progress=False)
+    with pytest.raises(TypeError, match="evaluate"):
+        doremi(world, "uniform", CONFIG, evaluate=lambda m: m.weights, progress=False)  # type: ignore[arg-type,return-value]

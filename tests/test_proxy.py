@@ -13,7 +13,6 @@ from mixlab.proxy import (
     TARGET,
     BigramLM,
     ProxyConfig,
-    _integer_budget,
     held_out,
     mean_losses,
     pair_codes,
@@ -24,6 +23,7 @@ from mixlab.proxy import (
     training_rows,
     transitions,
 )
+from mixlab.proxy.runs import _integer_budget
 from mixlab.world import World, generate_world, load_spec
 
 SMALL = ProxyConfig(budget=20_000, buckets=32, name="small")

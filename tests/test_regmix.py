@@ -68,7 +68,7 @@ def test_top_k_average_and_regressors() -> None:
 @pytest.mark.parametrize("regressor", ["gbm", "ridge"])
 def test_regmix_finds_the_optimum_of_an_analytic_objective(regressor: str) -> None:
     res = regmix(None, "uniform", PROXY, n_runs=64, seed=0, progress=False, regressor=regressor,  # type: ignore[arg-type]
-                 evaluate=bowl, domains=DOMAINS, temperature=1.0, n_candidates=5000, top_k=50)
+                 evaluate=bowl, domains=DOMAINS, temperature=1.0, n_candidates=5000, top_k=50, cv_folds=5)
     w = res.mixture.as_array()
     assert abs(w.sum() - 1) <= 1e-9 and (w >= 0).all()
     assert np.abs(w - W_STAR).sum() < 0.15
@@ -106,3 +106,48 @@ def test_regmix_on_a_world_is_seeded_and_measured() -> None:
         regmix(world, "uniform", cfg, n_runs=12, progress=False, n_candidates=5, top_k=10)
     with pytest.raises(ValueError, match="temperature"):
         regmix(world, "uniform", cfg, n_runs=12, progress=False, temperature=2.0)
+
+
+# ---------------------------------------------------------------- the diagnostic and its cost
+@pytest.mark.parametrize("kind", ["gbm", "ridge"])
+@pytest.mark.parametrize(("n", "folds", "seed"), [(13, 5, 0), (12, 4, 7), (6, 6, 3)])
+def test_cross_validated_equals_scikit_learn_kfold(kind: str, n: int, folds: int, seed: int) -> None:
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    from mixlab.regmix import cross_validated, make_regressor
+
+    W = dirichlet_mixtures(np.full(3, 1 / 3), n, seed + 1, strengths=(3.0, 3.0))
+    y = ((W - W_STAR) ** 2).sum(axis=1)
+    ours = cross_validated(W, y, kind, seed, folds)  # type: ignore[arg-type]
+    theirs = cross_val_predict(make_regressor(kind, seed), W, y,  # type: ignore[arg-type]
+                               cv=KFold(n_splits=folds, shuffle=True, random_state=seed))
+    np.testing.assert_array_equal(ours, theirs)
+    with pytest.raises(ValueError, match="folds"):
+        cross_validated(W, y, kind, seed, n + 1)  # type: ignore[arg-type]
+
+
+def test_regmix_fits_once_without_the_diagnostic_and_k_more_times_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.regmix
+
+    built: list[str] = []
+    real = mixlab.regmix.make_regressor
+
+    def counting(kind: str = "gbm", seed: int = 0) -> object:
+        built.append(kind)
+        return real(kind, seed)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mixlab.regmix, "make_regressor", counting)
+    kwargs = {"n_runs": 20, "seed": 2, "progress": False, "evaluate": bowl, "domains": DOMAINS, "n_candidates": 800,
+              "top_k": 10}
+    lean = regmix(None, "uniform", PROXY, **kwargs)  # type: ignore[arg-type]
+    assert len(built) == 1 and lean.details["cost"]["regressor_fits"] == 1  # no wasted refit
+    assert "predicted" not in lean.history.columns and "cv_spearman" not in lean.details
+    built.clear()
+    full = regmix(None, "uniform", PROXY, cv_folds=5, **kwargs)  # type: ignore[arg-type]
+    assert len(built) == 6 and full.details["cost"]["regressor_fits"] == 6  # the model, then one per fold
+    assert {"proxy_runs_s", "fit_s", "cv_s"} <= set(full.details["cost"])
+    # the diagnostic only reports: the chosen mixture and its cost in runs are the same
+    np.testing.assert_array_equal(full.mixture.as_array(), lean.mixture.as_array())
+    assert full.runs == lean.runs and full.tokens_spent == lean.tokens_spent
+    with pytest.raises(ValueError, match="cv_folds"):
+        regmix(None, "uniform", PROXY, cv_folds=1, **kwargs)  # type: ignore[arg-type]

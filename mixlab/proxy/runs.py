@@ -1,32 +1,20 @@
-"""Proxy language models: small real models trained on tokens sampled from a mixture.
+"""Proxy runs: the training documents of a mixture, a trained and evaluated proxy, sweeps and their tables.
 
-The model family is a bigram language model trained by counting, with two knobs that make
-"proxy vs target" concrete:
+Training really consumes the sampled tokens: :func:`training_rows` draws exactly ``round(w_i B)``
+tokens per domain, :func:`train_on_rows` counts the transitions inside those document prefixes,
+so a mixture that starves a domain gives that domain's contexts few counts and a high
+validation loss. :func:`train_proxy` does both and evaluates on the world's validation sets
+(:class:`ProxyRun`); :func:`sweep` runs many and collects a long table, summarized by
+:func:`mean_losses` and :func:`profile_summary`.
 
-- **capacity** — the previous token is hashed into ``buckets`` context classes before the
-  next token is predicted. ``buckets = vocab_size`` is a full bigram model; fewer buckets
-  merge contexts, so the model cannot represent every domain's transitions at once.
-- **budget** — the number of training tokens drawn from the mixture.
-
-Estimates use add-``k`` (Lidstone) smoothing,
-``Q(b | c) = (n(c, b) + k) / (n(c) + k V)``. Training really consumes the sampled tokens:
-the counts are built from the transitions inside the sampled documents, so a mixture that
-starves a domain gives that domain's contexts few counts and a high validation loss.
-
-Loss is the mean negative log-likelihood (nats/token) of each next token given its
-predecessor, over the transitions inside each domain's held-out validation documents. Each
-domain's *entropy rate* is the floor under this loss (no model can beat the generating
-process), see :meth:`mixlab.world.MarkovProcess.entropy_rate`.
-
-Used in: 1.1 (skill profiles), 1.2 (marginal value of tokens), 1.3, 1.4 (proxy vs target),
-1.5 (DoReMi, mixing laws, RegMix), 2.4 (objectives), 3.1–3.6 (baselines compared).
+Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.6 (every proxy run of the course).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -34,7 +22,9 @@ import pandas as pd
 
 from mixlab.corpus import Corpus
 from mixlab.mixture import Mixture
-from mixlab.validation import check_finite_array, check_int, check_positive, check_seed
+from mixlab.progress import progress_bar
+from mixlab.proxy.model import PROXY, BigramLM, ProxyConfig, TransitionCounts, validation_transitions
+from mixlab.validation import check_finite_array, check_int, check_seed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,317 +32,19 @@ if TYPE_CHECKING:
     from mixlab.world import World
 
 __all__ = [
-    "BigramLM",
+    "training_rows",
+    "train_on_rows",
+    "pair_codes",
+    "held_out",
     "ProxyRun",
     "train_proxy",
-    "train_on_rows",
-    "training_rows",
     "skill_profile",
     "sweep",
     "mean_losses",
     "profile_summary",
-    "ProxyConfig",
-    "PROXY",
-    "TARGET",
-    "TransitionCounts",
-    "transitions",
-    "validation_transitions",
 ]
 
 
-def transitions(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return the (previous, next) token pairs inside documents laid out back to back.
-
-    Parameters
-    ----------
-    tokens : numpy.ndarray
-        Documents' tokens back to back.
-    offsets : numpy.ndarray
-        int64 array of length ``n_docs + 1``; document j is ``tokens[offsets[j]:offsets[j+1]]``.
-
-    Returns
-    -------
-    prev, nxt : numpy.ndarray
-        Equal-length arrays; pairs that would cross a document boundary are left out, so a
-        document of ``n`` tokens contributes ``n - 1`` pairs.
-
-    Used in: 1.1, 1.4 (what "training on the sampled tokens" means for a bigram model).
-    """
-    tokens = np.asarray(tokens)
-    offsets = np.asarray(offsets, dtype=np.int64)
-    if tokens.size < 2:
-        empty = np.zeros(0, dtype=tokens.dtype)
-        return empty, empty
-    keep = np.ones(tokens.size - 1, dtype=bool)
-    # a pair (p, p+1) is invalid when p+1 starts a document
-    starts = offsets[1:-1]
-    keep[starts[(starts >= 1) & (starts <= tokens.size - 1)] - 1] = False
-    return tokens[:-1][keep], tokens[1:][keep]
-
-
-@dataclass(frozen=True)
-class TransitionCounts:
-    """Aggregated (domain, previous, next) transition counts of a corpus.
-
-    Held-out sets are evaluated many times (once per proxy run), so their transitions are
-    aggregated once: each distinct (domain, prev, next) triple with its count.
-
-    Attributes
-    ----------
-    domains : tuple of str
-    domain : numpy.ndarray
-        Domain index of each distinct triple.
-    prev, nxt : numpy.ndarray
-        Token ids of each distinct triple.
-    count : numpy.ndarray
-        How often the triple occurs (float64).
-    """
-
-    domains: tuple[str, ...]
-    domain: np.ndarray
-    prev: np.ndarray
-    nxt: np.ndarray
-    count: np.ndarray
-
-    @property
-    def per_domain(self) -> pd.Series:
-        """Number of transitions per domain."""
-        c = np.bincount(self.domain, weights=self.count, minlength=len(self.domains))
-        return pd.Series(c, index=pd.Index(self.domains, name="domain"), name="transitions")
-
-
-def validation_transitions(corpus: Corpus) -> TransitionCounts:
-    """Aggregate the within-document transitions of ``corpus`` by domain.
-
-    Parameters
-    ----------
-    corpus : Corpus
-        Usually ``world.validation``.
-
-    Returns
-    -------
-    TransitionCounts
-
-    Raises
-    ------
-    ValueError
-        If some domain has no transition to evaluate on (every domain needs at least one
-        document of two or more tokens).
-
-    Used in: 1.1, 2.4.
-    """
-    toks, offsets = corpus.concatenated_tokens()
-    lens = np.diff(offsets)
-    doc_dom = corpus.domain_codes()
-    prev, nxt = transitions(toks, offsets)
-    pair_dom = np.repeat(doc_dom, np.maximum(lens - 1, 0))
-    v = np.int64(corpus.vocab_size)
-    code = (pair_dom.astype(np.int64) * v + prev.astype(np.int64)) * v + nxt.astype(np.int64)
-    uniq, cnt = np.unique(code, return_counts=True)
-    tc = TransitionCounts(
-        domains=corpus.domains,
-        domain=(uniq // (v * v)).astype(np.int64),
-        prev=((uniq // v) % v).astype(np.int64),
-        nxt=(uniq % v).astype(np.int64),
-        count=cnt.astype(np.float64),
-    )
-    empty = [d for d, n in tc.per_domain.items() if n == 0]
-    if empty:
-        raise ValueError(f"every domain needs validation transitions; none for: {', '.join(map(str, empty))}")
-    return tc
-
-
-class BigramLM:
-    """A bigram language model with hashed contexts and add-k smoothing, trained by counting.
-
-    Parameters
-    ----------
-    vocab_size : int
-        Number of token ids V.
-    buckets : int, optional
-        Number of context classes (capacity knob). ``None`` or ``vocab_size`` means one class
-        per previous token (a full bigram model). Fewer buckets merge previous tokens by a
-        fixed seeded random map.
-    smoothing : float
-        Add-k constant ``k > 0``.
-    seed : int
-        Seeds the context hash map (only used when ``buckets < vocab_size``).
-
-    Raises
-    ------
-    ValueError, TypeError
-        On a non-positive vocabulary, bucket count outside ``[1, vocab_size]``, or
-        non-positive smoothing.
-
-    Used in: 1.1, 1.4.
-    """
-
-    def __init__(self, vocab_size: int, buckets: int | None = None, smoothing: float = 0.05, seed: int = 0) -> None:
-        self.vocab_size = check_int(vocab_size, "vocab_size", minimum=2)
-        self.buckets = self.vocab_size if buckets is None else check_int(buckets, "buckets", minimum=1)
-        if self.buckets > self.vocab_size:
-            raise ValueError(f"buckets must be <= vocab_size={self.vocab_size} (got {self.buckets})")
-        self.smoothing = check_positive(smoothing, "smoothing")
-        self.seed = check_seed(seed)
-        if self.buckets == self.vocab_size:
-            self.context_map = np.arange(self.vocab_size, dtype=np.int64)
-        else:
-            rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0x6D6978]))
-            # a balanced random assignment: every bucket gets floor or ceil of V / buckets tokens
-            self.context_map = rng.permutation(np.arange(self.vocab_size, dtype=np.int64) % self.buckets)
-        self.counts = np.zeros((self.buckets, self.vocab_size), dtype=np.float64)
-        self._log_probs: np.ndarray | None = None
-
-    # ------------------------------------------------------------------ training
-    def partial_fit(self, prev: np.ndarray, nxt: np.ndarray, weights: np.ndarray | float | None = None) -> BigramLM:
-        """Add the transitions ``prev → nxt`` to the counts (optionally weighted).
-
-        Parameters
-        ----------
-        prev, nxt : numpy.ndarray
-            Token ids of equal length, in ``[0, vocab_size)``.
-        weights : float or numpy.ndarray, optional
-            Per-transition weight (>= 0). DoReMi-style reweighted training uses this.
-
-        Returns
-        -------
-        BigramLM
-            ``self``.
-        """
-        prev = np.asarray(prev)
-        nxt = np.asarray(nxt)
-        if prev.shape != nxt.shape or prev.ndim != 1:
-            raise ValueError(f"prev and nxt must be 1-d arrays of equal length (got {prev.shape} and {nxt.shape})")
-        if prev.size and (min(prev.min(), nxt.min()) < 0 or max(prev.max(), nxt.max()) >= self.vocab_size):
-            raise ValueError(f"token ids must lie in [0, {self.vocab_size})")
-        w: np.ndarray | None = None
-        if weights is not None:
-            w = np.broadcast_to(
-                check_finite_array(np.atleast_1d(weights), "weights", nonnegative=True), prev.shape
-            ).astype(np.float64)
-        return self._add_pairs(prev, nxt, w)
-
-    def _add_pairs(self, prev: np.ndarray, nxt: np.ndarray, w: np.ndarray | None) -> BigramLM:
-        """Add validated transitions to the counts."""
-        return self._add_codes(prev.astype(np.int64) * self.vocab_size + nxt, w)
-
-    def _add_codes(self, code: np.ndarray, w: np.ndarray | None) -> BigramLM:
-        """Add validated transitions given as ``prev * V + next`` codes (one ``bincount``, no token loop).
-
-        The counts are taken per previous *token* and then summed into the context buckets
-        (rows grouped by bucket, one ``add.reduceat``), which is exact and cheaper than hashing
-        every training token.
-        """
-        v = self.vocab_size
-        full = np.bincount(code, weights=w, minlength=v * v).reshape(v, v)
-        if self.buckets == v:
-            self.counts += full
-        else:
-            order = np.argsort(self.context_map, kind="stable")
-            first = np.searchsorted(self.context_map[order], np.arange(self.buckets))
-            self.counts += np.add.reduceat(full[order], first, axis=0)
-        self._log_probs = None
-        return self
-
-    @property
-    def log_probs(self) -> np.ndarray:
-        """``log Q(next | bucket)`` as a (buckets, V) array (cached until the counts change)."""
-        if self._log_probs is None:
-            num = self.counts + self.smoothing
-            self._log_probs = np.log(num) - np.log(num.sum(axis=1, keepdims=True))
-        return self._log_probs
-
-    def transition_matrix(self) -> np.ndarray:
-        """The model's full ``V × V`` next-token distribution ``Q(b | a)`` (rows sum to 1)."""
-        return np.exp(self.log_probs[self.context_map])
-
-    # ------------------------------------------------------------------ evaluation
-    def token_losses(self, prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
-        """Negative log-likelihood (nats) of each transition ``prev → nxt``."""
-        return -self.log_probs[self.context_map[np.asarray(prev)], np.asarray(nxt)]
-
-    def evaluate(self, held_out: TransitionCounts) -> pd.Series:
-        """Mean loss per domain (nats/token) on aggregated held-out transitions.
-
-        Parameters
-        ----------
-        held_out : TransitionCounts
-            From :func:`validation_transitions`.
-
-        Returns
-        -------
-        pandas.Series
-            Index = domains, name ``"loss"``.
-        """
-        nll = self.token_losses(held_out.prev, held_out.nxt) * held_out.count
-        total = np.bincount(held_out.domain, weights=nll, minlength=len(held_out.domains))
-        n = np.bincount(held_out.domain, weights=held_out.count, minlength=len(held_out.domains))
-        return pd.Series(total / n, index=pd.Index(held_out.domains, name="domain"), name="loss")
-
-    def n_parameters(self) -> int:
-        """Number of free parameters of the conditional table: ``buckets × (V − 1)``."""
-        return self.buckets * (self.vocab_size - 1)
-
-    def __repr__(self) -> str:
-        return (
-            f"BigramLM(V={self.vocab_size}, buckets={self.buckets}, smoothing={self.smoothing:g}, "
-            f"trained on {self.counts.sum():,.0f} transitions)"
-        )
-
-
-@dataclass(frozen=True)
-class ProxyConfig:
-    """How a proxy (or target) model is built and trained.
-
-    Parameters
-    ----------
-    budget : int
-        Training tokens drawn from the mixture (budget knob).
-    buckets : int or None
-        Context classes (capacity knob); ``None`` = full bigram.
-    smoothing : float
-        Add-k constant.
-    name : str
-        Label used in tables and plots.
-
-    Used in: 1.4 (proxy vs target).
-    """
-
-    budget: int
-    buckets: int | None = None
-    smoothing: float = 0.05
-    name: str = "proxy"
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        check_int(self.budget, "budget", minimum=1)
-        if self.buckets is not None:
-            check_int(self.buckets, "buckets", minimum=1)
-        check_positive(self.smoothing, "smoothing")
-
-    def with_(self, **changes: Any) -> ProxyConfig:
-        """A copy with some fields changed (e.g. ``PROXY.with_(budget=50_000)``)."""
-        return replace(self, **changes)
-
-    def build(self, vocab_size: int, seed: int = 0) -> BigramLM:
-        """An untrained model for this configuration."""
-        buckets = None if self.buckets is None else min(self.buckets, vocab_size)
-        return BigramLM(vocab_size, buckets=buckets, smoothing=self.smoothing, seed=seed)
-
-
-#: The course's default small proxy: a quarter of the target's contexts (128 hashed buckets) and
-#: 30 % of its tokens, i.e. 7.5 % of its compute (tokens x parameters). Chosen on the ``default``
-#: world (seed 0) so that it ranks 40 Dirichlet mixtures like the target (Spearman rho 0.86-0.94
-#: for the uniform objective, 0.94-0.97 worst-case, over three candidate sets) while staying
-#: clearly further from the entropy floor (mean excess ~1.70 vs ~0.84 nats/token at the
-#: proportional mixture). A 16-bucket, 10k-token proxy ranks them at rho -0.2-0.5 (misleads).
-PROXY = ProxyConfig(budget=300_000, buckets=128, name="proxy")
-#: The course's default "target": full bigram capacity, trained on 1M tokens. Smoothing stays at
-#: 0.05, the measured optimum for the target (0.02-0.1 change its loss by < 0.01 nats/token).
-TARGET = ProxyConfig(budget=1_000_000, buckets=None, name="target")
-
-
-# ---------------------------------------------------------------------------- training on a mixture
 def _integer_budget(weights: np.ndarray, budget: int) -> np.ndarray:
     """Split an integer budget in proportion to ``weights`` (largest-remainder rounding, sums exactly)."""
     raw = weights * budget
@@ -393,7 +85,7 @@ def training_rows(corpus: Corpus, mixture: Mixture, budget: int, seed: int) -> t
     lengths : numpy.ndarray
         Tokens taken from each row (the full document, except possibly the last of a domain).
 
-    Used in: 1.1, 1.2, 1.4.
+    Used in: no lesson directly (:func:`train_proxy` draws with it).
     """
     from mixlab.sampling import sample_budget
 
@@ -448,7 +140,7 @@ def train_on_rows(
     ValueError
         On mismatched lengths, lengths outside ``[1, n_tokens]``, or bad weights.
 
-    Used in: 1.1, 1.4, 1.5 (DoReMi's reweighted training).
+    Used in: no lesson directly (:func:`train_proxy` and DoReMi's reweighted training).
     """
     rows = np.asarray(rows, dtype=np.int64)
     lens = np.asarray(lengths, dtype=np.int64)
@@ -483,7 +175,7 @@ def pair_codes(corpus: Corpus) -> np.ndarray:
     transition instead of two tokens. Pairs that straddle a document boundary are present
     here but never gathered by :func:`train_on_rows`.
 
-    Used in: every proxy run (1.1–1.5, 3.x).
+    Used in: no lesson directly (every proxy run gathers from it).
     """
     codes = _PAIR_CODES.get(corpus)
     if codes is None:
@@ -498,7 +190,15 @@ def pair_codes(corpus: Corpus) -> np.ndarray:
 
 _HELD_OUT: WeakKeyDictionary[Corpus, TransitionCounts] = WeakKeyDictionary()
 def held_out(corpus: Corpus) -> TransitionCounts:
-    """Aggregated validation transitions of ``corpus``, computed once per corpus object."""
+    """Aggregated validation transitions of ``corpus``, computed once per corpus object.
+
+    Returns
+    -------
+    TransitionCounts
+        :func:`mixlab.proxy.model.validation_transitions` of ``corpus``, cached while it lives.
+
+    Used in: no lesson directly (every proxy run evaluates on it).
+    """
     tc = _HELD_OUT.get(corpus)
     if tc is None:
         tc = validation_transitions(corpus)
@@ -533,7 +233,7 @@ class ProxyRun:
     :meth:`skill_profile` shows ``tokens`` next to the losses; ``docs`` and ``unique_docs``
     stay on the run (the document view of what was read).
 
-    Used in: 1.1, 1.2, 1.4.
+    Used in: no lesson by name (every :func:`train_proxy` call returns one).
     """
 
     config: ProxyConfig
@@ -560,7 +260,7 @@ class ProxyRun:
         return f"ProxyRun({self.config.name}, {self.tokens_spent:,} tokens, seed={self.seed}; loss {losses})"
 
 
-def _check_train_corpus(world: World, train: Any) -> Corpus:
+def _check_train_corpus(world: World, train: object) -> Corpus:
     """Check that ``train`` can stand in for ``world.train``: a Corpus over the same domains and vocabulary."""
     if not isinstance(train, Corpus):
         raise TypeError(f"train must be a Corpus, e.g. a subset of world.train (got {type(train).__name__})")
@@ -616,7 +316,7 @@ def train_proxy(
         On a document-kind mixture, a mixture over other domains, weight on a domain with no
         training documents, or a ``train`` corpus with other domains or another vocabulary.
 
-    Used in: 1.1, 1.2, 1.3, 1.4, 1.5, 2.4, 3.1–3.6.
+    Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.5.
     """
     s = check_seed(seed)
     if not isinstance(config, ProxyConfig):
@@ -655,7 +355,7 @@ def skill_profile(run: ProxyRun) -> pd.DataFrame:
         Index = domains; columns ``weight`` (the mixture), ``tokens`` (training tokens),
         ``loss``, ``floor`` and ``excess`` (= loss − floor, the reducible part).
 
-    Used in: 1.1, 3.1–3.6.
+    Used in: 1.1, 2.4, 3.1–3.5 (as ``ProxyRun.skill_profile()``).
     """
     return pd.DataFrame(
         {
@@ -697,10 +397,8 @@ def sweep(
         ``pivot_table`` and sorting keep that order instead of the alphabetical one.
         :func:`mean_losses` turns the table into mixture × domain means over seeds.
 
-    Used in: 1.2, 1.3, 1.4, 1.5.
+    Used in: 1.1, 1.2, 2.4, 3.6.
     """
-    from tqdm.auto import tqdm
-
     named = dict(mixtures) if isinstance(mixtures, Mapping) else {f"m{i}": m for i, m in enumerate(mixtures)}
     seeds = [check_seed(x, "seeds") for x in seeds]
     if not named or not seeds:
@@ -712,9 +410,7 @@ def sweep(
     tokens = np.empty((len(jobs), k), dtype=np.int64)
     losses = np.empty((len(jobs), k))
     floor = np.empty((len(jobs), k))
-    # pass `disable` only to switch the bar off, so TQDM_DISABLE=1 (set under tests) still applies
-    bar_options: dict[str, Any] = {} if progress else {"disable": True}
-    for j, (_, m, s) in enumerate(tqdm(jobs, desc=f"training {config.name}s", **bar_options)):
+    for j, (_, m, s) in enumerate(progress_bar(jobs, progress, desc=f"training {config.name}s")):
         run = train_proxy(world, m, config, s)
         weights[j] = m.as_array(domains)
         tokens[j] = run.tokens.to_numpy()
@@ -768,7 +464,7 @@ def mean_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
     >>> list(means.columns), means.loc["a"].tolist()
     (['web', 'code'], [3.25, 2.25])
 
-    Used in: 1.1, 1.2, 1.3, 2.4, 3.6 (skill profiles of several mixtures side by side).
+    Used in: 1.1, 1.4, 2.4, 3.6 (skill profiles of several mixtures side by side).
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a pandas DataFrame from sweep (got {type(sweep_table).__name__})")
