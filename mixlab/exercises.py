@@ -575,7 +575,7 @@ def check_epochs(
     rtol : float
         Relative tolerance.
     bytes_per_token : float or per-domain mapping, optional
-        Converts byte sizes to tokens (as in :func:`mixlab.budget.epochs`).
+        Converts byte sizes to tokens (as in :func:`mixlab.budget.epochs_from_weights`).
     hints : sequence of str, optional
 
     Returns
@@ -592,9 +592,9 @@ def check_epochs(
 
     Used in: exercises of 2.5 (token budget), 3.2 (epochs explode), 3.5.
     """
-    from mixlab.budget import epochs
+    from mixlab.budget import epochs_from_weights
 
-    expected = epochs(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
+    expected = epochs_from_weights(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
     domains = [str(d) for d in expected.index]
     w = (mixture.weights if isinstance(mixture, Mixture) else pd.Series(dict(mixture), dtype=np.float64)).loc[domains]
     T = _sizes_in_tokens(sizes, bytes_per_token).loc[domains]
@@ -705,7 +705,7 @@ def check_feasible_answer(
     """
     from mixlab.budget import caps_from_epochs
 
-    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token)
+    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token=bytes_per_token)
     domains = [str(d) for d in caps.index]
     total_caps = float(caps.sum())
     feasible = total_caps >= 1.0 - 1e-12

@@ -18,14 +18,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.corpus import Corpus
 from mixlab.mixture import Mixture
-from mixlab.validation import InvariantError, check_finite_array, check_int, check_positive, check_seed, format_values
+from mixlab.validation import (
+    InvariantError,
+    check_at_most,
+    check_finite_array,
+    check_flag,
+    check_int,
+    check_positive,
+    check_seed,
+    format_masked,
+    format_values,
+)
 
 __all__ = [
     "SampleResult",
@@ -40,12 +50,21 @@ __all__ = [
     "prefix_deviation",
     "realized_mixture",
     "check_realized",
+    "MAX_DRAWS",
+    "MAX_BLEND_SAMPLES",
 ]
 
+WeightsLike = Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike
+"""Shares on the simplex: a Mixture, a Series or mapping keyed by domain, or an array in source order."""
 
-def _masked(names: Any, values: Any, mask: Any) -> str:
-    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
-    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
+#: Most documents one sampling call draws (``n`` of :func:`sample_documents`/:func:`draw_documents`,
+#: the draws a :func:`sample_budget` budget implies). Each draw costs about 40-50 bytes of row
+#: indices, keys and accounting, so a call stays under ~5 GB: a fifth of a 24 GiB, 2-core machine.
+MAX_DRAWS: int = 100_000_000
+
+#: Longest blended index one call builds (:func:`blended_index`, :func:`blended_index_reference`).
+#: About 13 bytes per sample (event times, sort workspace, source ids): at most ~6.5 GB.
+MAX_BLEND_SAMPLES: int = 500_000_000
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -62,10 +81,10 @@ def _aligned_weights(mixture: Mixture, domains: Sequence[str], where: str) -> np
 def _check_support(w: np.ndarray, n_docs: np.ndarray, domains: Sequence[str]) -> None:
     bad = (w > 0) & (n_docs <= 0)
     if bad.any():
-        raise ValueError("domains with positive weight have no documents to sample: " + _masked(domains, w, bad))
+        raise ValueError("domains with positive weight have no documents to sample: " + format_masked(domains, w, bad))
 
 
-def _plain_weights(weights: Any, name: str = "weights") -> np.ndarray:
+def _plain_weights(weights: WeightsLike, name: str = "weights") -> np.ndarray:
     """Weights from a Mixture, Series, mapping or array, checked on the simplex (atol 1e-9)."""
     if isinstance(weights, Mixture):
         return weights.as_array()
@@ -204,7 +223,13 @@ def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture | None, metho
 
 
 def draw_documents(
-    corpus: Corpus, probabilities: Any, n: int, seed: int, replace: bool = True, *, target: Mixture | None = None
+    corpus: Corpus,
+    probabilities: npt.ArrayLike,
+    n: int,
+    seed: int,
+    replace: bool = True,
+    *,
+    target: Mixture | None = None,
 ) -> SampleResult:
     """Draw ``n`` whole documents i.i.d. from explicit per-document probabilities, with accounting.
 
@@ -288,6 +313,8 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
 
     Used in: 2.3 (with and without replacement, epochs).
     """
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a mixlab Mixture (got {type(mixture).__name__})")
     if mixture.kind != "document":
         raise ValueError(
             "sample_documents draws whole documents, so it needs a document-kind mixture: drawing whole "
@@ -302,6 +329,8 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
 def _draw(corpus: Corpus, p: np.ndarray, n: int, seed: int, replace: bool, target: Mixture | None) -> SampleResult:
     s = check_seed(seed)
     n = check_int(n, "n", minimum=1)
+    check_at_most(n, "n", MAX_DRAWS, "documents drawn per call, about 5 GB of indices and accounting")
+    replace = check_flag(replace, "replace")
     rng = np.random.default_rng(np.random.SeedSequence(s))
     if replace:
         cdf = np.cumsum(p)
@@ -359,12 +388,17 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     """
     s = check_seed(seed)
     B = check_positive(budget, "budget")
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"corpus must be a mixlab Corpus (got {type(corpus).__name__})")
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a mixlab Mixture (got {type(mixture).__name__})")
     if mixture.kind != "token":
         raise ValueError("sample_budget needs a token-kind mixture; convert with mixture.to_tokens(counts) first")
     w = _aligned_weights(mixture, corpus.domains, "corpus")
     codes = corpus.domain_codes()
     lengths = corpus.docs["n_tokens"].to_numpy()
     _check_support(w, np.bincount(codes, minlength=len(w)).astype(np.float64), corpus.domains)
+    _check_budget_draws(w, B, corpus)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(w) + 1))
     children = np.random.SeedSequence(s).spawn(len(w))
@@ -389,8 +423,27 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     return _accounting(corpus, rows, mixture, "budget_epochs", s)
 
 
+def _check_budget_draws(w: np.ndarray, budget: float, corpus: Corpus) -> None:
+    """Refuse a budget whose whole-epoch draws would exceed :data:`MAX_DRAWS`, before allocating them.
+
+    Domain i is drawn ``floor(w_i B / T_i)`` full epochs of ``N_i`` documents plus at most one
+    partial epoch, so at most ``(floor(w_i B / T_i) + 1) N_i`` documents.
+    """
+    N = corpus.doc_counts().to_numpy().astype(np.float64)
+    T = corpus.token_counts().to_numpy().astype(np.float64)
+    on = w > 0
+    draws = float(np.sum((np.floor(w[on] * budget / T[on]) + 1) * N[on]))
+    if draws > MAX_DRAWS:
+        per_token = float(np.sum(w[on] * N[on] / T[on]))  # documents drawn per token of budget
+        raise ValueError(
+            f"budget must be <= {MAX_DRAWS / per_token:.4g} tokens for this corpus and mixture: sample_budget "
+            f"draws at most MAX_DRAWS={MAX_DRAWS:,} documents per call (about 5 GB) and budget {budget:.6g} "
+            f"would draw about {draws:.4g}"
+        )
+
+
 # ---------------------------------------------------------------------------- blended index
-def blended_index_reference(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def blended_index_reference(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Megatron-LM's greedy blending rule, in plain Python (the reference for tests and benchmarks).
 
     At step ``i`` pick the source with the largest deficit ``w_j · max(i, 1) − count_j``,
@@ -406,6 +459,7 @@ def blended_index_reference(weights: Any, n_samples: int) -> tuple[np.ndarray, n
     """
     w = _plain_weights(weights).tolist()
     n = check_int(n_samples, "n_samples", minimum=0)
+    check_at_most(n, "n_samples", MAX_BLEND_SAMPLES, "samples per blended index, about 6.5 GB")
     k = len(w)
     counts = [0] * k
     source = np.empty(n, dtype=np.int16)
@@ -423,7 +477,7 @@ def blended_index_reference(weights: Any, n_samples: int) -> tuple[np.ndarray, n
     return source, within
 
 
-def blended_index_bound(weights: Any) -> np.ndarray:
+def blended_index_bound(weights: WeightsLike) -> np.ndarray:
     """The proven per-source prefix bound of :func:`blended_index`: ``½ + w_j (k⁺ − 2) / 2``.
 
     ``k⁺`` is the number of sources with positive weight; zero-weight sources get bound 0.
@@ -434,7 +488,7 @@ def blended_index_bound(weights: Any) -> np.ndarray:
     return np.where(w > 0, 0.5 + w * (kp - 2) / 2.0, 0.0)
 
 
-def blended_index(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def blended_index(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic low-discrepancy interleaving of sources (stride scheduling), vectorized.
 
     Source j (weight ``w_j > 0``) owns the event times ``τ_{j,m} = (m + ½) / w_j``, m = 0, 1, …;
@@ -489,6 +543,7 @@ def blended_index(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]
     """
     w = _plain_weights(weights)
     n = check_int(n_samples, "n_samples", minimum=0)
+    check_at_most(n, "n_samples", MAX_BLEND_SAMPLES, "samples per blended index, about 6.5 GB")
     k = w.size
     if k > 32767:
         raise ValueError(f"blended_index supports at most 32767 sources (got {k})")
@@ -529,7 +584,7 @@ def blended_index(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]
 
 
 # ---------------------------------------------------------------------------- realized mixture and checks
-def max_prefix_deviation(source: np.ndarray, weights: Any) -> np.ndarray:
+def max_prefix_deviation(source: np.ndarray, weights: WeightsLike) -> np.ndarray:
     """Per source, ``max_n |count_j(prefix n) − w_j n|`` over every prefix n = 1..len(source).
 
     Used in: 2.3, tests of :func:`blended_index`.
@@ -545,7 +600,7 @@ def max_prefix_deviation(source: np.ndarray, weights: Any) -> np.ndarray:
 
 
 def prefix_deviation(
-    source: np.ndarray, weights: Any, checkpoints: Sequence[int] | np.ndarray | None = None
+    source: np.ndarray, weights: WeightsLike, checkpoints: Sequence[int] | np.ndarray | None = None
 ) -> pd.DataFrame:
     """Worst share deviation ``max_j |count_j(n)/n − w_j|`` at prefix lengths n (for the 1/√n plot).
 
@@ -579,7 +634,9 @@ def prefix_deviation(
     return pd.DataFrame({"max_abs_count_dev": dev, "max_share_dev": dev / cps}, index=pd.Index(cps, name="n"))
 
 
-def realized_mixture(realized: Any, domains: Sequence[str] | None = None) -> pd.Series:
+def realized_mixture(
+    realized: pd.Series | Mapping[str, float] | npt.ArrayLike, domains: Sequence[str] | None = None
+) -> pd.Series:
     """Realized shares from per-domain counts (Series/mapping) or an array of source indices.
 
     Parameters
@@ -622,7 +679,7 @@ def realized_mixture(realized: Any, domains: Sequence[str] | None = None) -> pd.
 
 
 def check_realized(
-    realized: Any,
+    realized: Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike,
     target: Mixture,
     *,
     atol: float | None = None,

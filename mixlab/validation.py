@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence, Sized
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "InvariantError",
@@ -24,7 +27,13 @@ __all__ = [
     "check_finite_array",
     "check_same_length",
     "check_names",
+    "check_flag",
+    "check_at_most",
+    "check_named_values",
+    "check_counts",
+    "COUNT_COLUMNS",
     "format_values",
+    "format_masked",
 ]
 
 
@@ -61,6 +70,25 @@ def format_values(pairs: Iterable[tuple[Any, Any]], limit: int = 8) -> str:
     if len(items) > limit:
         text += f", … (+{len(items) - limit} more)"
     return text
+
+
+def format_masked(names: Sequence[object] | np.ndarray, values: Sequence[object] | np.ndarray,
+                  mask: np.ndarray) -> str:
+    """Format the ``name=value`` pairs selected by a boolean ``mask`` (for error messages).
+
+    Parameters
+    ----------
+    names, values : sequences of equal length
+        Labels and values, e.g. domain names and weights.
+    mask : numpy.ndarray of bool
+        Which entries to show.
+
+    Returns
+    -------
+    str
+        E.g. ``"web=nan, code=-0.1"`` (see :func:`format_values`).
+    """
+    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
 
 
 def check_seed(seed: Any, name: str = "seed") -> int:
@@ -252,3 +280,158 @@ def check_names(names: Iterable[Any], name: str = "names") -> tuple[str, ...]:
         raise ValueError(f"{name} must be unique (duplicated: {', '.join(dups)})")
     return out
 
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """Return ``value`` as a bool, refusing anything that is not ``True`` or ``False``.
+
+    A truthy string such as ``"no"`` would otherwise silently mean ``True``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a bool (``numpy.bool_`` is accepted).
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False (got {value!r} of type {type(value).__name__})")
+    return bool(value)
+
+
+def check_at_most(value: float, name: str, limit: float, why: str) -> None:
+    """Refuse a size argument above a documented ``limit``, before anything is allocated.
+
+    Parameters
+    ----------
+    value : float
+        The requested size (already checked to be a number).
+    name : str
+        Argument name for the message.
+    limit : float
+        The largest accepted value.
+    why : str
+        What the limit protects, quoted in the message (e.g. the memory it would take).
+
+    Raises
+    ------
+    ValueError
+        ``"{name} must be <= {limit} ({why}) (got {value})"``.
+    """
+    if value > limit:
+        raise ValueError(f"{name} must be <= {limit:,.0f} ({why}) (got {value:,.6g})")
+
+
+def check_named_values(
+    names: Sequence[object], values: Sequence[object], name: str, *, positive: bool = False
+) -> np.ndarray:
+    """Check one real number per name: no bool, no string, no NaN or infinity, none negative.
+
+    Parameters
+    ----------
+    names : sequence
+        Labels of the values (e.g. domain names), used to say which entries are bad.
+    values : sequence
+        The values, one per name. ``"5"`` and ``True`` are refused (a string or a bool is not
+        a count or a weight), whatever they would convert to.
+    name : str
+        What the values are, for messages (``"mixture weights"``, ``"counts['docs']"``).
+    positive : bool
+        Also require every value > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 values in the given order.
+
+    Raises
+    ------
+    TypeError
+        Naming every entry that is not a real number.
+    ValueError
+        Naming every NaN, infinite, negative (or, with ``positive``, zero) entry.
+    """
+    bad_type = [(n, v) for n, v in zip(names, values, strict=True)
+                if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real)]
+    if bad_type:
+        raise TypeError(f"{name} must be real numbers (got {format_values(bad_type)})")
+    arr = np.asarray([float(v) for v in values], dtype=np.float64)  # type: ignore[arg-type]
+    checks = [(np.isnan(arr), "must not be NaN"), (np.isinf(arr), "must be finite"), (arr < 0, "must be >= 0")]
+    if positive:
+        checks.append((arr <= 0, "must be > 0"))
+    for cond, msg in checks:
+        if cond.any():
+            raise ValueError(f"{name} {msg} (got {format_masked(list(names), arr, cond)})")
+    return arr
+
+
+#: The standard columns of a counts table.
+COUNT_COLUMNS: tuple[str, ...] = ("docs", "tokens")
+
+
+def check_counts(counts: pd.DataFrame, columns: Sequence[str] = COUNT_COLUMNS, *,
+                 name: str = "counts") -> pd.DataFrame:
+    """Check a counts table (one row per domain; document and token counts) and return a float copy.
+
+    The one check every function that reads "a table of domains with document and token counts"
+    runs: mixers, budget functions, mixture conversions, sampling (and, through them, widgets).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Indexed by domain name (unique non-empty strings); must have ``columns``. Other columns
+        are ignored.
+    columns : sequence of str
+        The count columns to check and return (``docs``, ``tokens`` or both).
+    name : str
+        Argument name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        float64 copy with exactly ``columns``, index named ``domain``.
+
+    Raises
+    ------
+    TypeError
+        If ``counts`` is not a DataFrame, a domain name is not a string, or a count is not a
+        real number (booleans and numeric strings such as ``"5"`` included).
+    ValueError
+        Missing columns, no domains, empty or repeated names, NaN, infinite or negative counts,
+        fractional document counts (``docs=2.5``), a column whose total is 0, or, when both
+        columns are checked, a domain with documents but no tokens or with tokens but no documents.
+
+    Used in: 3.1–3.6 (every mixer), 2.2, 2.3, 2.5 (through the budget and mixture functions).
+    """
+    import pandas as pd
+
+    if not isinstance(counts, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame indexed by domain with columns "
+                        f"{' and '.join(columns)} (got {type(counts).__name__})")
+    missing = [c for c in columns if c not in counts.columns]
+    if missing:
+        raise ValueError(f"{name} is missing columns: {', '.join(missing)} "
+                         f"(has: {', '.join(map(str, counts.columns)) or 'none'})")
+    if len(counts) == 0:
+        raise ValueError(f"{name} must have at least one domain (got an empty table)")
+    for label in counts.index:
+        if not isinstance(label, str):
+            raise TypeError(f"{name} index must hold domain names (strings) (got {label!r} of type "
+                            f"{type(label).__name__})")
+    names = check_names(counts.index.tolist(), f"{name} index (domain names)")
+    out = {c: check_named_values(names, counts[c].tolist(), f"{name}[{c!r}]") for c in columns}
+    if "docs" in out:
+        frac = out["docs"] != np.floor(out["docs"])
+        if frac.any():
+            raise ValueError(f"{name}['docs'] must be whole numbers (got {format_masked(names, out['docs'], frac)})")
+    for c, col in out.items():
+        if col.sum() <= 0:
+            raise ValueError(f"{name}[{c!r}] must have a positive total (all zero: "
+                             f"{format_values(zip(names, col.tolist(), strict=True))})")
+    if "docs" in out and "tokens" in out:
+        docs, tokens = out["docs"], out["tokens"]
+        for mask, what in (((docs == 0) & (tokens > 0), "tokens but no documents"),
+                           ((docs > 0) & (tokens == 0), "documents but no tokens")):
+            if mask.any():
+                pairs = ", ".join(f"{n} (docs={d:g}, tokens={t:g})" for n, d, t in
+                                  zip(np.asarray(names)[mask], docs[mask], tokens[mask], strict=True))
+                raise ValueError(f"{name} has domains with {what}: {pairs}")
+    return pd.DataFrame(out, index=pd.Index(names, name="domain"))
