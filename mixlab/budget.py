@@ -538,7 +538,7 @@ def repetition_value(
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        Same shape as ``epochs`` (a Series keeps its index).
+        Fresh tokens per token read, shaped like ``epochs`` (a Series keeps its index).
 
     Raises
     ------

@@ -184,12 +184,12 @@ def parse_toml(raw: bytes, path: str | Path, what: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        The parsed TOML document.
+        The TOML document the bytes hold.
 
     Raises
     ------
     ConfigError
-        The bytes are not valid UTF-8 TOML; the message names the file and the parser's complaint.
+        Not UTF-8 TOML: the message names the file and quotes the parser's complaint.
     """
     try:
         return tomllib.loads(raw.decode("utf-8"))

@@ -44,24 +44,15 @@ __all__ = [
     "rates_by_domain",
 ]
 
-#: Names that moved to :mod:`mixlab.audit`; still importable from here (resolved on first use,
-#: so importing the ledger does not import the audit module, which itself imports the ledger).
-MOVED_TO_AUDIT: tuple[str, ...] = (
-    "LineageRecord",
-    "lineage",
-    "lineage_table",
-    "DriftResult",
-    "drift_check",
-    "audit_sample",
-    "truth_rates",
-)
+def __getattr__(name: str) -> Any:  # Any: the moved names are functions and classes of mixlab.audit
+    """Resolve the names that moved to :mod:`mixlab.audit` (PEP 562 module attribute hook).
 
+    ``from mixlab.ledger import lineage`` keeps working. The audit module is imported on first
+    use only, so importing the ledger does not import the audit (which itself imports the ledger).
+    """
+    from mixlab import audit
 
-def __getattr__(name: str) -> object:
-    """Resolve the names that moved to :mod:`mixlab.audit` (PEP 562 module attribute hook)."""
-    if name in MOVED_TO_AUDIT:
-        from mixlab import audit
-
+    if name in audit.__all__:
         return getattr(audit, name)
     raise AttributeError(f"module 'mixlab.ledger' has no attribute {name!r}")
 
@@ -80,7 +71,7 @@ def _count(value: Any, name: str) -> int:
     return int(value)
 
 
-def object_column(values: Any) -> pd.Series:
+def object_column(values: Iterable[object] | np.ndarray) -> pd.Series:
     """A Series of dtype object (pandas >= 3 would otherwise infer ``str`` and turn None into NaN).
 
     Used in: internal (decision tables' ``reason`` and ``duplicate_of`` columns).
@@ -478,7 +469,7 @@ def _check_token_counts(n_tokens: pd.Series, doc_ids: pd.Series, name: str) -> N
         raise ValueError(f"{name} must be whole numbers >= 1 (got {shown}; {int(bad.sum())} bad row(s))")
 
 
-def check_decisions(decisions: Any, *, single_stage: bool = False, name: str = "decisions") -> None:
+def check_decisions(decisions: object, *, single_stage: bool = False, name: str = "decisions") -> None:
     """Check a per-document decisions table has the required columns and types.
 
     Parameters

@@ -25,7 +25,7 @@ import json
 import math
 import numbers
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -141,32 +141,27 @@ def uniform_by_document(counts: CountsLike) -> Mixture:
 
     Used in: 3.1.
     """
-    c = _check_sizes(counts, "docs")
-    k = len(c)
-    return _make(c, np.full(k, 1.0 / k), "document", "uniform_by_document", {})
+    return _uniform(counts, "docs")
 
 
 def uniform_by_token(counts: CountsLike) -> Mixture:
     """Equal token share per domain, ``w_i = 1/k`` (a token-kind mixture).
 
-    Its document-weight equivalent is ``uniform_by_token(counts).to_documents(counts)``.
-
-    Parameters
-    ----------
-    counts : pandas.DataFrame, Series or mapping
-        Counts table (its ``tokens`` column is required, ``docs`` is checked and recorded when
-        present), or a Series/mapping ``{domain: tokens}``.
-
-    Returns
-    -------
-    Mixture
-        kind ``"token"``, provenance mixer ``"uniform_by_token"``.
+    Its document-weight equivalent is ``uniform_by_token(counts).to_documents(counts)``. The
+    ``counts`` argument mirrors :func:`uniform_by_document` with the roles of the columns swapped
+    (``tokens`` required, or a Series/mapping ``{domain: tokens}``); the result is token-kind with
+    provenance mixer ``"uniform_by_token"``.
 
     Used in: 3.2.
     """
-    c = _check_sizes(counts, "tokens")
-    k = len(c)
-    return _make(c, np.full(k, 1.0 / k), "token", "uniform_by_token", {})
+    return _uniform(counts, "tokens")
+
+
+def _uniform(counts: CountsLike, col: Literal["docs", "tokens"]) -> Mixture:
+    """``1/k`` for each of the k domains; document-kind when counted by ``docs``, token-kind by ``tokens``."""
+    c = _check_sizes(counts, col)
+    kind: Literal["token", "document"] = "document" if col == "docs" else "token"
+    return _make(c, np.full(len(c), 1.0 / len(c)), kind, f"uniform_by_{kind}", {})
 
 
 def proportional(counts: CountsLike, by: By = "tokens") -> Mixture:
@@ -342,13 +337,22 @@ def hand_tuned(
     extra = {k: v for k, v in params.items() if k != "source"}
     prov = {"mixer": "hand_tuned",
             "params": {"rationale": rationale, "source": params["source"], "normalize": normalize, **extra}}
-    make = Mixture.normalized if normalize else Mixture
-    try:
-        return make(weights, domains=domains, kind=kind, provenance=prov, atol=atol)
-    except (TypeError, ValueError) as exc:
-        if params["source"] == "mapping":
-            raise
-        raise type(exc)(f"hand-tuned config {params['source']}: {exc}") from None
+    return _named_errors(Mixture.normalized if normalize else Mixture, params["source"])(
+        weights, domains=domains, kind=kind, provenance=prov, atol=atol)
+
+
+def _named_errors(make: Callable[..., Mixture], source: str) -> Callable[..., Mixture]:
+    """``make``, with a config file's name put in front of its TypeError/ValueError messages."""
+    if source == "mapping":
+        return make
+
+    def wrapped(*args: Any, **kwargs: Any) -> Mixture:
+        try:
+            return make(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"hand-tuned config {source}: {exc}") from None
+
+    return wrapped
 
 
 def _config_call(

@@ -507,7 +507,7 @@ class Mixture:
         return float(math.exp(self.entropy()))
 
     # ------------------------------------------------------------ doc <-> token
-    def _convert(self, mean_lengths: Any, to_kind: str) -> Mixture:
+    def _convert(self, mean_lengths: Mapping[str, float] | pd.Series | pd.DataFrame, to_kind: str) -> Mixture:
         lengths = _lookup_positive(mean_lengths, self._domains, "mean_lengths")
         raw = self._w * lengths if to_kind == "token" else self._w / lengths
         w = raw / raw.sum()

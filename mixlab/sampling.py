@@ -149,7 +149,7 @@ def document_probabilities(corpus_or_counts: Corpus | pd.DataFrame, mixture: Mix
         per_doc = np.divide(w, N, out=np.zeros_like(w), where=N > 0)
         return per_doc[codes]
     if isinstance(corpus_or_counts, pd.DataFrame):
-        from mixlab.mixers import check_counts
+        from mixlab.validation import check_counts
 
         c = check_counts(corpus_or_counts)
         w = _aligned_weights(mixture, list(c.index), "counts")
@@ -307,9 +307,11 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
 
     Raises
     ------
+    TypeError
+        ``mixture`` not a Mixture, ``replace`` not a bool, ``n`` or ``seed`` not an integer.
     ValueError
-        A token-kind mixture (see above); ``n < 1``; without replacement, ``n`` larger than the
-        number of documents with ``p > 0``; weight on an empty domain.
+        A token-kind mixture (see above); ``n`` above :data:`MAX_DRAWS`; ``n < 1``; without
+        replacement, ``n`` larger than the number of documents with ``p > 0``; weight on an empty domain.
 
     Used in: 2.3 (with and without replacement, epochs).
     """
@@ -368,6 +370,7 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     Parameters
     ----------
     corpus : Corpus
+        The documents to repeat and draw.
     mixture : Mixture
         Token-kind, over exactly ``corpus.domains``.
     budget : float
@@ -488,6 +491,33 @@ def blended_index_bound(weights: WeightsLike) -> np.ndarray:
     return np.where(w > 0, 0.5 + w * (kp - 2) / 2.0, 0.0)
 
 
+def _sorted_event_keys(w: np.ndarray, n: int, bits: int) -> np.ndarray:
+    """The first ``n + O(k)`` event times of every source as sorted int64 keys, source id in the low bits.
+
+    See :func:`blended_index`: source j's times ``(m + ½) / w_j`` are generated already sorted,
+    their lowest ``bits`` mantissa bits replaced by j, and the k runs merged by a stable sort.
+    """
+    k = w.size
+    kp = int((w > 0).sum())
+    horizon = n + kp / 2.0 + 2.0
+    M = np.where(w > 0, np.floor(w * horizon + 0.5), 0).astype(np.int64)
+    offs = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(M, out=offs[1:])
+    low = np.int64((1 << bits) - 1)
+    times = np.empty(int(offs[-1]), dtype=np.float64)
+    keys = times.view(np.int64)  # positive floats sort like their int64 bit patterns
+    for j in range(k):  # k runs, each generated vectorized and already sorted
+        if M[j]:
+            seg = times[offs[j] : offs[j + 1]]
+            seg[:] = np.arange(0.5, M[j], 1.0)
+            seg /= w[j]
+            kseg = keys[offs[j] : offs[j + 1]]
+            kseg &= ~low  # drop the lowest mantissa bits (relative change < 2**-36) ...
+            kseg |= j  # ... and store the source there: equal times then sort by source index
+    keys.sort(kind="stable")  # unique keys; timsort merges the k presorted runs
+    return keys
+
+
 def blended_index(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic low-discrepancy interleaving of sources (stride scheduling), vectorized.
 
@@ -550,25 +580,9 @@ def blended_index(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.
     dtype = np.uint8 if k <= 255 else np.int16
     if n == 0:
         return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int64)
-    kp = int((w > 0).sum())
-    horizon = n + kp / 2.0 + 2.0
-    M = np.where(w > 0, np.floor(w * horizon + 0.5), 0).astype(np.int64)
-    offs = np.zeros(k + 1, dtype=np.int64)
-    np.cumsum(M, out=offs[1:])
     bits = 8 if k <= 255 else 16
     low = np.int64((1 << bits) - 1)
-    times = np.empty(int(offs[-1]), dtype=np.float64)
-    keys = times.view(np.int64)  # positive floats sort like their int64 bit patterns
-    for j in range(k):  # k runs, each generated vectorized and already sorted
-        if M[j]:
-            seg = times[offs[j] : offs[j + 1]]
-            seg[:] = np.arange(0.5, M[j], 1.0)
-            seg /= w[j]
-            kseg = keys[offs[j] : offs[j + 1]]
-            kseg &= ~low  # drop the lowest mantissa bits (relative change < 2**-36) ...
-            kseg |= j  # ... and store the source there: equal times then sort by source index
-    keys.sort(kind="stable")  # unique keys; timsort merges the k presorted runs
-    keys = keys[:n]
+    keys = _sorted_event_keys(w, n, bits)[:n]
     if bits == 8 and sys.byteorder == "little":
         source = keys.view(np.uint8)[::8].copy()  # a copy: keys is overwritten below
     else:
@@ -678,6 +692,22 @@ def realized_mixture(
     return pd.Series(c / c.sum(), index=pd.Index(list(domains), name="domain"), name="realized")
 
 
+def _realized_shares(
+    realized: Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike, target: Mixture
+) -> tuple[pd.Series, float | None]:
+    """Realized shares in ``target``'s domain order, and the number of draws when it is known."""
+    domains = list(target.domains)
+    if isinstance(realized, Mixture):
+        return realized_mixture(realized.weights.rename("realized"), domains), None
+    if isinstance(realized, Mapping | pd.Series):
+        shares = realized_mixture(realized, domains)
+        if target.kind != "document":  # token counts are not the number of draws
+            return shares, None
+        return shares, float(sum(realized.values()) if isinstance(realized, Mapping) else realized.sum())
+    arr = np.asarray(realized)
+    return realized_mixture(arr, domains), float(arr.size)
+
+
 def check_realized(
     realized: Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike,
     target: Mixture,
@@ -728,18 +758,7 @@ def check_realized(
     if not isinstance(target, Mixture):
         raise TypeError(f"target must be a Mixture (got {type(target).__name__})")
     domains = list(target.domains)
-    size: float | None = None
-    if isinstance(realized, Mixture):
-        shares = realized.weights.rename("realized")
-        shares = realized_mixture(shares, domains)
-    elif isinstance(realized, Mapping | pd.Series):
-        shares = realized_mixture(realized, domains)
-        if target.kind == "document":  # counts of documents = number of draws
-            size = float(sum(dict(realized.items()).values()) if isinstance(realized, Mapping) else realized.sum())
-    else:
-        arr = np.asarray(realized)
-        shares = realized_mixture(arr, domains)
-        size = float(arr.size)
+    shares, size = _realized_shares(realized, target)
     w = target.as_array(domains)
     dev = shares.to_numpy() - w
     if atol is not None:

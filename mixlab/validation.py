@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable, Sequence, Sized
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,7 +44,7 @@ class InvariantError(ValueError):
     """
 
 
-def format_values(pairs: Iterable[tuple[Any, Any]], limit: int = 8) -> str:
+def format_values(pairs: Iterable[tuple[object, object]], limit: int = 8) -> str:
     """Format ``name=value`` pairs for an error message, truncating long lists.
 
     Parameters
@@ -91,7 +91,7 @@ def format_masked(names: Sequence[object] | np.ndarray, values: Sequence[object]
     return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
 
 
-def check_seed(seed: Any, name: str = "seed") -> int:
+def check_seed(seed: object, name: str = "seed") -> int:
     """Return ``seed`` as a non-negative Python int, or raise.
 
     Parameters
@@ -115,7 +115,7 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     return int(seed)
 
 
-def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return ``value`` as an int within ``[minimum, maximum]``, or raise.
 
     Raises
@@ -135,7 +135,7 @@ def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int
     return v
 
 
-def check_positive(value: Any, name: str, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
+def check_positive(value: object, name: str, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
     """Return ``value`` as a float that is > 0 (or >= 0), finite unless ``allow_inf``.
 
     Raises
@@ -160,7 +160,7 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False, allow_inf
     return v
 
 
-def check_probability(value: Any, name: str, *, open_left: bool = False, open_right: bool = False) -> float:
+def check_probability(value: object, name: str, *, open_left: bool = False, open_right: bool = False) -> float:
     """Return ``value`` as a float in [0, 1] (optionally open at either end), or raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number (got {value!r} of type {type(value).__name__})")
@@ -175,12 +175,12 @@ def check_probability(value: Any, name: str, *, open_left: bool = False, open_ri
 
 
 def check_finite_array(
-    values: Any,
+    values: object,
     name: str,
     *,
     ndim: int | None = 1,
     nonnegative: bool = False,
-    labels: Sequence[Any] | None = None,
+    labels: Sequence[object] | None = None,
     dtype: type = np.float64,
 ) -> np.ndarray:
     """Convert ``values`` to a numeric array and check it is finite (and >= 0 if asked).
@@ -251,7 +251,7 @@ def check_same_length(**arrays: Sized) -> int:
     return next(iter(lengths.values()), 0)
 
 
-def check_names(names: Iterable[Any], name: str = "names") -> tuple[str, ...]:
+def check_names(names: Iterable[object], name: str = "names") -> tuple[str, ...]:
     """Check a collection of domain names: non-empty strings, no duplicates, at least one.
 
     Returns
@@ -266,23 +266,25 @@ def check_names(names: Iterable[Any], name: str = "names") -> tuple[str, ...]:
     ValueError
         If the collection is empty, a name is empty, or a name repeats.
     """
-    out = tuple(names)
-    if not out:
+    given = tuple(names)
+    if not given:
         raise ValueError(f"{name} must not be empty")
-    for n in out:
+    out: list[str] = []
+    for n in given:
         if not isinstance(n, str):
             raise TypeError(f"{name} must be strings (got {n!r} of type {type(n).__name__})")
         if not n.strip():
             raise ValueError(f"{name} must be non-empty strings (got {n!r})")
+        out.append(n)
     seen: set[str] = set()
     dups = sorted({n for n in out if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
     if dups:
         raise ValueError(f"{name} must be unique (duplicated: {', '.join(dups)})")
-    return out
+    return tuple(out)
 
 
 
-def check_flag(value: Any, name: str) -> bool:
+def check_flag(value: object, name: str) -> bool:
     """Return ``value`` as a bool, refusing anything that is not ``True`` or ``False``.
 
     A truthy string such as ``"no"`` would otherwise silently mean ``True``.
