@@ -12,7 +12,8 @@ the per-document *decisions* behind those counts (the table every filter returns
 Data flows one way: decisions (from :mod:`mixlab.filters`) → ledger checks → audit. The names are
 also importable from :mod:`mixlab.ledger`, where they lived before.
 
-Used in: 1.2 (audit sample, lineage, truth rates), A.1 (lineage, audit samples in the manifest).
+Used in: 1.2 (audit sample, lineage, truth rates), A.1 (lineage, audit samples in the manifest), through
+the names re-exported by :mod:`mixlab.ledger`.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ def lineage_table(
         If the stages do not chain (a document appears in stage k without having been kept
         by stage k−1, or a kept document is missing from the next stage).
 
-    Used in: A.1, 1.2.
+    Used in: A.1.
     """
     stacked, order = _stack_decisions(decisions_by_stage)
     return _lineage_frame(stacked, order)
@@ -158,7 +159,7 @@ class LineageRecord:
     ``status`` is ``"kept"`` or ``"dropped"``; ``stage``, ``reason`` and ``score`` describe the
     dropping stage (None/NaN when kept); ``stages_passed`` lists the stages it went through.
 
-    Used in: A.1, 1.2.
+    Used in: internal (what :func:`lineage` returns).
     """
 
     doc_id: str
@@ -285,7 +286,7 @@ class DriftResult:
     difference, the statistic, the raw p-value, the Bonferroni-adjusted p-value, the test name
     and whether it is flagged. ``flagged`` is True if any test is.
 
-    Used in: A.1, 1.2.
+    Used in: internal (what :func:`drift_check` returns).
     """
 
     stage: str
@@ -677,7 +678,7 @@ def truth_rates(
         If columns are missing, lengths differ, doc_ids are missing from the flag, or token
         counts are negative.
 
-    Used in: 1.2 (was it the junk that went?), A.1.
+    Used in: 1.2 (was it the junk that went?).
     """
     kept = _kept_flags(decisions)
     flag = _truth_flags(decisions, truth_flag)

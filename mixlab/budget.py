@@ -8,7 +8,7 @@ Compute to tokens: ``C ≈ 6 N D`` (Kaplan et al. 2020, arXiv 2001.08361).
 Sizes may be in any consistent unit (tokens, bytes, characters). Functions that mix sizes with a
 token budget take ``bytes_per_token`` (a scalar or one value per domain) to convert sizes to tokens.
 
-Used in: 2.5 (token budget constraint), 3.2 (epochs explode), 3.5 (UniMax), 1.3 (caps).
+Used in: 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1, 3.2 (epochs explode), 3.3–3.6.
 """
 
 from __future__ import annotations
@@ -212,6 +212,8 @@ class ImpliedMixture(NamedTuple):
 
     A named tuple, so both ``implied.mixture`` / ``implied.budget`` and
     ``mixture, budget = weights_from_epochs(...)`` read naturally.
+
+    Used in: internal (what :func:`weights_from_epochs` returns).
     """
 
     mixture: Mixture
@@ -545,7 +547,7 @@ def repetition_value(
     ValueError
         If an epoch count is not finite or is below 1.
 
-    Used in: 1.2 (value per token read), 2.5 and 3.2 (repetition caps).
+    Used in: 1.2 (value per token read).
     """
     rs = check_positive(r_star, "r_star")
     E = np.asarray(epochs, dtype=np.float64)

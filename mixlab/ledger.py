@@ -15,7 +15,7 @@ ended. Every filter also returns a per-document *decisions* table (columns ``sta
 Record-level tools on top of the decisions (lineage, drift, audit samples, truth rates) live in
 :mod:`mixlab.audit`; they stay importable from here (``from mixlab.ledger import lineage``).
 
-Used in: 1.2 (ledger), A.1 (the ledger in the manifest), 2.1.
+Used in: 1.2 (ledger, rates by domain), A.1 (the ledger in the manifest).
 """
 
 from __future__ import annotations
@@ -490,7 +490,7 @@ def check_decisions(decisions: object, *, single_stage: bool = False, name: str 
         repeats within a stage, ``n_tokens`` is NaN, fractional or below 1, or a dropped row has
         no reason.
 
-    Used in: 1.2, A.1.
+    Used in: internal (every function that reads a decisions table runs it).
     """
     if not isinstance(decisions, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame (got {type(decisions).__name__})")
@@ -537,7 +537,7 @@ def rates_by_domain(decisions: pd.DataFrame, corpus_in: Corpus | None = None) ->
     ValueError
         If the decisions are malformed or do not match ``corpus_in``.
 
-    Used in: 1.2, 2.1.
+    Used in: 1.2.
     """
     check_decisions(decisions, single_stage=True)
     if corpus_in is not None:

@@ -8,7 +8,7 @@ scores is an explicit call, :meth:`Mixture.normalized`; nothing is rescaled behi
 Notation (COURSE.md): ``w ∈ Δ^{k-1}``; token weights unless ``kind="document"``; conversion
 ``w_i ∝ w^doc_i · t̄_i`` and ``w^doc_i ∝ w_i / t̄_i`` with mean lengths ``t̄_i = T_i / N_i``.
 
-Used in: 2.2 (mixture vector), 2.3, 2.5, 3.1–3.6 (every baseline returns a Mixture).
+Used in: 1.1, 1.3–1.5, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.2–3.4 (and every mixer returns a Mixture).
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ class Mixture:
     >>> Mixture({"web": 0.7, "code": 0.3})["web"]
     0.7
 
-    Used in: 2.2 (mixture vector); returned by every mixer in 3.1–3.6.
+    Used in: 1.1, 1.3–1.5, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.2–3.4 (and every mixer returns one).
     """
 
     __slots__ = ("_domains", "_w", "_kind", "_provenance", "_atol")
@@ -399,7 +399,7 @@ class Mixture:
         ValueError
             If ``domains`` is not exactly the mixture's set of domains.
 
-        Used in: 2.2, 2.3, 1.3 (optimizers work on arrays).
+        Used in: 1.3 (optimizers work on arrays), 2.2, 3.1, 3.2, 3.6.
         """
         if domains is None:
             return self._w.copy()
@@ -468,7 +468,7 @@ class Mixture:
         ValueError
             If the mixtures differ in domains or kind.
 
-        Used in: 2.2 (distances), 3.6.
+        Used in: 2.1, 2.2 (distances), 2.5, 3.1, 3.3, 3.4.
         """
         q = self._aligned(other, "tv")
         return float(0.5 * np.abs(self._w - q).sum())
@@ -562,7 +562,10 @@ class Mixture:
 
     # ------------------------------------------------------------ serialization
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: format tag, kind, domains, weights, atol and provenance. Used in: 2.2, A.1."""
+        """A JSON-ready dict: format tag, kind, domains, weights, atol and provenance (what :meth:`to_json` writes).
+
+        Used in: internal (:meth:`to_json`, :meth:`save`).
+        """
         return {
             "format": FORMAT,
             "kind": self._kind,
@@ -581,7 +584,7 @@ class Mixture:
         ValueError
             If the format tag or a required field is missing, or the weights fail validation.
 
-        Used in: 2.2, A.1.
+        Used in: internal (:meth:`from_json`, :meth:`load`).
         """
         if not isinstance(data, Mapping):
             raise TypeError(f"mixture data must be a JSON object (got {type(data).__name__})")
@@ -599,12 +602,12 @@ class Mixture:
         )
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Serialize to a JSON string (floats written exactly, so the round trip is lossless). Used in: 2.2, 3.4."""
+        """Serialize to a JSON string (floats written exactly, so the round trip is lossless). Used in: 2.2."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
     def from_json(cls, text: str) -> Mixture:
-        """Parse :meth:`to_json` output and re-validate it. Used in: 2.2, 3.4."""
+        """Parse :meth:`to_json` output and re-validate it. Used in: 3.4 (through :meth:`load`)."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -619,7 +622,7 @@ class Mixture:
         pathlib.Path
             The path written.
 
-        Used in: 3.4 (hand-tuned weights saved with a rationale), A.1.
+        Used in: 3.4 (hand-tuned weights saved with a rationale).
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -639,7 +642,7 @@ class Mixture:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Mixture:
-        """Read a mixture written by :meth:`save` (re-validated). Used in: 3.4, A.1."""
+        """Read a mixture written by :meth:`save` (re-validated). Used in: 3.4."""
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
     # ------------------------------------------------------------ display

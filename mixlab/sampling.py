@@ -10,7 +10,7 @@ A mixture says how much of each domain to draw; a sampling plan says *which* doc
 * a deterministic low-discrepancy interleaving of sources (:func:`blended_index`) whose every
   prefix stays close to the target shares, and a realized-vs-target checker.
 
-Used in: 2.3 (sampling distribution), 2.5 (epochs), 1.1/1.4 (proxy training data), A.1.
+Used in: 2.3 (sampling distribution), 3.1; the proxy models and the build draw through it.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ class SampleResult:
         ``"iid_with_replacement"``, ``"without_replacement"`` or ``"budget_epochs"``.
     seed : int
 
-    Used in: 2.3, 2.5, 1.1 (proxy training data).
+    Used in: internal (what every sampler returns).
     """
 
     rows: np.ndarray
@@ -387,7 +387,7 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     ValueError
         Document-kind mixture, ``budget <= 0``, weight on an empty domain.
 
-    Used in: 2.3, 2.5 (epochs per domain at budget B), 3.2.
+    Used in: 2.3, 3.1 (epochs per domain at budget B).
     """
     s = check_seed(seed)
     B = check_positive(budget, "budget")
@@ -458,7 +458,7 @@ def blended_index_reference(weights: WeightsLike, n_samples: int) -> tuple[np.nd
     (source, within)
         ``source[i]`` the source of sample i, ``within[i]`` its index inside that source.
 
-    Used in: 2.3 (low-discrepancy blend), benchmarks.
+    Used in: tests and benchmarks (the rule :func:`blended_index` is compared with).
     """
     w = _plain_weights(weights).tolist()
     n = check_int(n_samples, "n_samples", minimum=0)
@@ -569,7 +569,7 @@ def blended_index(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.
     ValueError
         Weights off the simplex, NaN/negative, too many sources, ``n_samples < 0``.
 
-    Used in: 2.3 (every prefix stays close to the target), A.1 (shard order).
+    Used in: 2.3 (every prefix stays close to the target); the build orders shards with it.
     """
     w = _plain_weights(weights)
     n = check_int(n_samples, "n_samples", minimum=0)
@@ -663,7 +663,7 @@ def realized_mixture(
     pandas.Series
         Shares summing to 1, named ``realized``.
 
-    Used in: 2.3.
+    Used in: internal (:func:`check_realized` reads realized counts with it).
     """
     if isinstance(realized, Mapping | pd.Series):
         s = pd.Series(dict(realized.items()) if isinstance(realized, Mapping) else realized, dtype=np.float64)
@@ -751,7 +751,7 @@ def check_realized(
     ValueError
         Neither or both tolerances, unknown domains, bad counts.
 
-    Used in: 2.3 (realized-vs-target checker), A.1.
+    Used in: 2.3 (realized-vs-target checker).
     """
     if (atol is None) == (z is None):
         raise ValueError(f"state exactly one tolerance: atol or z (got atol={atol!r}, z={z!r})")

@@ -41,6 +41,8 @@ class InvariantError(ValueError):
     """An invariant of a data object was violated (fail-fast check).
 
     Subclasses ``ValueError`` so callers that catch bad input also catch broken invariants.
+
+    Used in: internal (raised by the checks of data objects: stage rows, ledgers, caps, realized mixtures).
     """
 
 
@@ -58,6 +60,8 @@ def format_values(pairs: Iterable[tuple[object, object]], limit: int = 8) -> str
     -------
     str
         E.g. ``"web=0.7, code=0.5"``.
+
+    Used in: internal (argument checks at the library boundary).
     """
     items = list(pairs)
     shown = []
@@ -87,6 +91,8 @@ def format_masked(names: Sequence[object] | np.ndarray, values: Sequence[object]
     -------
     str
         E.g. ``"web=nan, code=-0.1"`` (see :func:`format_values`).
+
+    Used in: internal (argument checks at the library boundary).
     """
     return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
 
@@ -101,12 +107,18 @@ def check_seed(seed: object, name: str = "seed") -> int:
     name : str
         Argument name used in the error message.
 
+    Returns
+    -------
+    int
+
     Raises
     ------
     TypeError
         If ``seed`` is not an integer.
     ValueError
         If ``seed`` is negative.
+
+    Used in: internal (argument checks at the library boundary).
     """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"{name} must be a non-negative integer (got {seed!r} of type {type(seed).__name__})")
@@ -118,12 +130,27 @@ def check_seed(seed: object, name: str = "seed") -> int:
 def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return ``value`` as an int within ``[minimum, maximum]``, or raise.
 
+    Parameters
+    ----------
+    value : int
+        The argument (``bool`` and floats are rejected, even ``3.0``).
+    name : str
+        Argument name used in the message.
+    minimum, maximum : int, optional
+        Inclusive bounds.
+
+    Returns
+    -------
+    int
+
     Raises
     ------
     TypeError
         If ``value`` is not an integer (``bool`` and floats are rejected).
     ValueError
         If ``value`` is outside the stated bounds.
+
+    Used in: internal (argument checks at the library boundary).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer (got {value!r} of type {type(value).__name__})")
@@ -138,12 +165,29 @@ def check_int(value: object, name: str, *, minimum: int | None = None, maximum: 
 def check_positive(value: object, name: str, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
     """Return ``value`` as a float that is > 0 (or >= 0), finite unless ``allow_inf``.
 
+    Parameters
+    ----------
+    value : float
+        The argument (a real number, not a bool).
+    name : str
+        Argument name used in the message.
+    allow_zero : bool
+        Accept 0.
+    allow_inf : bool
+        Accept ``+inf``.
+
+    Returns
+    -------
+    float
+
     Raises
     ------
     TypeError
         If ``value`` is not a real number.
     ValueError
         If ``value`` is NaN, infinite (unless allowed), negative, or zero (unless allowed).
+
+    Used in: internal (argument checks at the library boundary).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number (got {value!r} of type {type(value).__name__})")
@@ -161,7 +205,30 @@ def check_positive(value: object, name: str, *, allow_zero: bool = False, allow_
 
 
 def check_probability(value: object, name: str, *, open_left: bool = False, open_right: bool = False) -> float:
-    """Return ``value`` as a float in [0, 1] (optionally open at either end), or raise."""
+    """Return ``value`` as a float in [0, 1] (optionally open at either end), or raise.
+
+    Parameters
+    ----------
+    value : float
+        The argument.
+    name : str
+        Argument name used in the message.
+    open_left, open_right : bool
+        Exclude 0 / exclude 1.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If ``value`` is NaN or outside the interval.
+
+    Used in: internal (argument checks at the library boundary).
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number (got {value!r} of type {type(value).__name__})")
     v = float(value)
@@ -211,6 +278,8 @@ def check_finite_array(
         If the input is not numeric.
     ValueError
         On wrong dimensionality, NaN, infinity, or negative entries (when forbidden).
+
+    Used in: internal (argument checks at the library boundary).
     """
     try:
         arr = np.asarray(values, dtype=dtype)
@@ -240,10 +309,22 @@ def check_finite_array(
 def check_same_length(**arrays: Sized) -> int:
     """Check that all keyword arguments have the same length; return it.
 
+    Parameters
+    ----------
+    **arrays : sized
+        The arguments, by name.
+
+    Returns
+    -------
+    int
+        The common length (0 when none is given).
+
     Raises
     ------
     ValueError
         Naming every argument and its length when they differ.
+
+    Used in: internal (argument checks at the library boundary).
     """
     lengths = {k: len(v) for k, v in arrays.items()}
     if len(set(lengths.values())) > 1:
@@ -253,6 +334,13 @@ def check_same_length(**arrays: Sized) -> int:
 
 def check_names(names: Iterable[object], name: str = "names") -> tuple[str, ...]:
     """Check a collection of domain names: non-empty strings, no duplicates, at least one.
+
+    Parameters
+    ----------
+    names : iterable
+        The names.
+    name : str
+        What they are, for messages.
 
     Returns
     -------
@@ -265,6 +353,8 @@ def check_names(names: Iterable[object], name: str = "names") -> tuple[str, ...]
         If a name is not a string.
     ValueError
         If the collection is empty, a name is empty, or a name repeats.
+
+    Used in: internal (argument checks at the library boundary).
     """
     given = tuple(names)
     if not given:
@@ -289,10 +379,23 @@ def check_flag(value: object, name: str) -> bool:
 
     A truthy string such as ``"no"`` would otherwise silently mean ``True``.
 
+    Parameters
+    ----------
+    value : bool
+        The argument.
+    name : str
+        Argument name used in the message.
+
+    Returns
+    -------
+    bool
+
     Raises
     ------
     TypeError
         If ``value`` is not a bool (``numpy.bool_`` is accepted).
+
+    Used in: internal (argument checks at the library boundary).
     """
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False (got {value!r} of type {type(value).__name__})")
@@ -317,6 +420,8 @@ def check_at_most(value: float, name: str, limit: float, why: str) -> None:
     ------
     ValueError
         ``"{name} must be <= {limit} ({why}) (got {value})"``.
+
+    Used in: internal (argument checks at the library boundary).
     """
     if value > limit:
         raise ValueError(f"{name} must be <= {limit:,.0f} ({why}) (got {value:,.6g})")
@@ -350,6 +455,8 @@ def check_named_values(
         Naming every entry that is not a real number.
     ValueError
         Naming every NaN, infinite, negative (or, with ``positive``, zero) entry.
+
+    Used in: internal (argument checks at the library boundary).
     """
     bad_type = [(n, v) for n, v in zip(names, values, strict=True)
                 if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real)]
@@ -401,7 +508,7 @@ def check_counts(counts: pd.DataFrame, columns: Sequence[str] = COUNT_COLUMNS, *
         fractional document counts (``docs=2.5``), a column whose total is 0, or, when both
         columns are checked, a domain with documents but no tokens or with tokens but no documents.
 
-    Used in: 3.1–3.6 (every mixer), 2.2, 2.3, 2.5 (through the budget and mixture functions).
+    Used in: internal (every mixer, budget function and counts-table conversion runs it).
     """
     import pandas as pd
 
