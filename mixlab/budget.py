@@ -26,6 +26,7 @@ from mixlab.validation import (
     COUNT_COLUMNS,
     InvariantError,
     check_counts,
+    check_finite_array,
     check_named_values,
     check_names,
     check_positive,
@@ -124,6 +125,21 @@ def _to_tokens(sizes: pd.Series, bytes_per_token: BytesPerToken) -> pd.Series:
         return sizes / check_positive(bytes_per_token, "bytes_per_token")
     bpt = _align(sizes, _series(bytes_per_token, "bytes_per_token", positive=True), "sizes", "bytes_per_token")
     return sizes / bpt
+
+
+def _check_finite_result(values: np.ndarray, what: str, **inputs: float | np.ndarray | pd.Series) -> None:
+    """Refuse a result that overflowed to infinity (or NaN), naming the inputs that produced it."""
+    if not np.all(np.isfinite(values)):
+        shown = "; ".join(f"{k}={_short(v)}" for k, v in inputs.items())
+        raise ValueError(f"{what} overflows float64 for these inputs ({shown})")
+
+
+def _short(value: float | np.ndarray | pd.Series) -> str:
+    """A compact rendering of an input for :func:`_check_finite_result` messages."""
+    if isinstance(value, pd.Series):
+        return "{" + format_values(value.items(), limit=4) + "}"
+    arr = np.asarray(value)
+    return f"{float(arr):.6g}" if arr.ndim == 0 else str(np.round(arr.ravel()[:4], 6).tolist())
 
 
 # ---------------------------------------------------------------------------- tokens and epochs
@@ -256,8 +272,12 @@ def weights_from_epochs(
     """
     T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
     e = _align(T, _series(epochs, "epochs"), "sizes", "epochs")
-    drawn = e * T
-    B = float(drawn.sum())
+    with np.errstate(over="ignore"):
+        drawn = e * T
+        B = float(drawn.sum())
+    if not math.isfinite(B):
+        raise ValueError(f"epochs × sizes overflow: the implied budget Σ e_i T_i is not finite (sizes: "
+                         f"{format_values(T.items())}; epochs: {format_values(e.items())})")
     if B <= 0:
         raise ValueError("weights_from_epochs needs at least one domain with positive epochs and size")
     prov = {
@@ -285,7 +305,11 @@ def implied_bytes_per_token(
     w = _series(weights, "weights", positive=True)
     e = _align(w, _series(epochs, "epochs", positive=True), "weights", "epochs")
     s = _align(w, _series(sizes_bytes, "sizes_bytes", positive=True), "weights", "sizes_bytes")
-    return (s * e / (w * B)).rename("bytes_per_token")
+    with np.errstate(over="ignore"):
+        bpt = (s * e / (w * B)).rename("bytes_per_token")
+    _check_finite_result(bpt.to_numpy(), "bytes per token size_i · e_i / (w_i B)",
+                         weights=w, epochs=e, budget=B, sizes_bytes=s)
+    return bpt
 
 
 def llama1_table() -> pd.DataFrame:
@@ -478,12 +502,20 @@ def tokens_from_compute(compute: float, n_params: float) -> float:
 
     Used in: 2.5 (compute → tokens).
     """
-    return check_positive(compute, "compute") / (6.0 * check_positive(n_params, "n_params"))
+    C, N = check_positive(compute, "compute"), check_positive(n_params, "n_params")
+    with np.errstate(over="ignore"):
+        D = C / (6.0 * N)
+    _check_finite_result(np.asarray(D), "tokens C / (6 N)", compute=C, n_params=N)
+    return D
 
 
 def compute_from_tokens(tokens: float, n_params: float) -> float:
     """Inverse of :func:`tokens_from_compute`: ``C = 6 N D`` FLOPs. Used in: 2.5."""
-    return 6.0 * check_positive(n_params, "n_params") * check_positive(tokens, "tokens")
+    N, D = check_positive(n_params, "n_params"), check_positive(tokens, "tokens")
+    with np.errstate(over="ignore"):
+        C = 6.0 * N * D
+    _check_finite_result(np.asarray(C), "compute 6 N D", tokens=D, n_params=N)
+    return C
 
 
 def effective_tokens(
@@ -511,12 +543,11 @@ def effective_tokens(
     Used in: 1.2 (repeated tokens worth less), 2.5 (published-style table).
     """
     rs = check_positive(r_star, "r_star")
-    U = np.asarray(unique, dtype=np.float64)
-    R = np.asarray(repeats, dtype=np.float64)
-    for arr, nm in ((U, "unique"), (R, "repeats")):
-        if not np.all(np.isfinite(arr)) or (arr < 0).any():
-            raise ValueError(f"{nm} must be finite and >= 0 (got {arr.tolist()})")
-    out = U + U * rs * (-np.expm1(-R / rs))
+    U = check_finite_array(unique, "unique", ndim=None, nonnegative=True)
+    R = check_finite_array(repeats, "repeats", ndim=None, nonnegative=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = U + U * rs * (-np.expm1(-R / rs))
+    _check_finite_result(out, "effective tokens U + U R* (1 − exp(−R/R*))", unique=U, repeats=R, r_star=rs)
     return float(out) if out.ndim == 0 else out
 
 
@@ -550,8 +581,8 @@ def repetition_value(
     Used in: 1.2 (value per token read).
     """
     rs = check_positive(r_star, "r_star")
-    E = np.asarray(epochs, dtype=np.float64)
-    if not np.all(np.isfinite(E)) or (E < 1).any():
+    E = check_finite_array(epochs, "epochs", ndim=None)
+    if (E < 1).any():
         bad = E[~np.isfinite(E) | (E < 1)].ravel()[:5].tolist()
         raise ValueError(f"epochs must be finite and >= 1 (got {bad})")
     value = (1.0 + rs * (-np.expm1(-(E - 1.0) / rs))) / E
@@ -592,15 +623,12 @@ def fresh_equivalent_tokens(
 
     Used in: 1.2 (does the proxy agree with Muennighoff et al.?).
     """
-    t = np.asarray(fresh_tokens, dtype=np.float64)
-    f = np.asarray(fresh_loss, dtype=np.float64)
-    y = np.asarray(loss, dtype=np.float64)
+    t = check_finite_array(fresh_tokens, "fresh_tokens", ndim=None)
+    f = check_finite_array(fresh_loss, "fresh_loss", ndim=None)
+    y = check_finite_array(loss, "loss", ndim=None)
     if t.ndim != 1 or t.shape != f.shape or t.size < 2:
         raise ValueError(f"fresh_tokens and fresh_loss must be 1-d, equally long, >= 2 points "
                          f"(got shapes {t.shape} and {f.shape})")
-    for arr, nm in ((t, "fresh_tokens"), (f, "fresh_loss"), (y, "loss")):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{nm} must be finite (got {arr.ravel()[:6].tolist()})")
     if (t <= 0).any():
         raise ValueError(f"fresh_tokens must be > 0 (got {t.tolist()})")
     order = np.argsort(t)

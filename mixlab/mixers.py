@@ -398,8 +398,13 @@ def _power_weights(x: np.ndarray, a: float) -> np.ndarray:
     elif a == 0.0:
         w[pos] = 1.0 / pos.sum()
     else:
-        z = a * np.log(x[pos])
-        z -= z.max()
+        logs = np.log(x[pos])
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = a * logs
+            z -= z.max()
+        if not np.all(np.isfinite(z)):  # a huge exponent overflows a·log x: use a·(log x − max log x) <= 0
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = np.where(logs == logs.max(), 0.0, a * (logs - logs.max()))
         e = np.exp(z)
         w[pos] = e / e.sum()
     return w

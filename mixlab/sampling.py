@@ -31,6 +31,7 @@ from mixlab.validation import (
     check_finite_array,
     check_flag,
     check_int,
+    check_named_values,
     check_positive,
     check_seed,
     format_masked,
@@ -78,6 +79,11 @@ def _aligned_weights(mixture: Mixture, domains: Sequence[str], where: str) -> np
     return mixture.as_array(list(domains))
 
 
+def _check_corpus(corpus: object) -> None:
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"corpus must be a mixlab Corpus (got {type(corpus).__name__})")
+
+
 def _check_support(w: np.ndarray, n_docs: np.ndarray, domains: Sequence[str]) -> None:
     bad = (w > 0) & (n_docs <= 0)
     if bad.any():
@@ -92,14 +98,9 @@ def _plain_weights(weights: WeightsLike, name: str = "weights") -> np.ndarray:
         weights = weights.to_numpy()
     elif isinstance(weights, Mapping):
         weights = list(weights.values())
-    try:
-        w = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric (got {weights!r})") from exc
+    w = check_finite_array(weights, name, ndim=None, nonnegative=True)
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-d sequence (got shape {w.shape})")
-    if not np.all(np.isfinite(w)) or (w < 0).any():
-        raise ValueError(f"{name} must be finite and >= 0 (got {w.tolist()})")
     if abs(w.sum() - 1.0) > 1e-9:
         raise ValueError(f"{name} must sum to 1 within 1e-09 (got {w.sum():.12g}: {w.tolist()})")
     return w
@@ -268,6 +269,7 @@ def draw_documents(
 
     Used in: 2.3 (the size-biased trap: drawing whole documents from the token-position law).
     """
+    _check_corpus(corpus)
     p = check_finite_array(probabilities, "probabilities", nonnegative=True)
     if p.shape != (len(corpus),):
         raise ValueError(f"probabilities must have one entry per document ({len(corpus)}; got shape {p.shape})")
@@ -315,6 +317,7 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
 
     Used in: 2.3 (with and without replacement, epochs).
     """
+    _check_corpus(corpus)
     if not isinstance(mixture, Mixture):
         raise TypeError(f"mixture must be a mixlab Mixture (got {type(mixture).__name__})")
     if mixture.kind != "document":
@@ -391,8 +394,7 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     """
     s = check_seed(seed)
     B = check_positive(budget, "budget")
-    if not isinstance(corpus, Corpus):
-        raise TypeError(f"corpus must be a mixlab Corpus (got {type(corpus).__name__})")
+    _check_corpus(corpus)
     if not isinstance(mixture, Mixture):
         raise TypeError(f"mixture must be a mixlab Mixture (got {type(mixture).__name__})")
     if mixture.kind != "token":
@@ -666,7 +668,9 @@ def realized_mixture(
     Used in: internal (:func:`check_realized` reads realized counts with it).
     """
     if isinstance(realized, Mapping | pd.Series):
-        s = pd.Series(dict(realized.items()) if isinstance(realized, Mapping) else realized, dtype=np.float64)
+        items = list(realized.items())
+        values = check_named_values([k for k, _ in items], [v for _, v in items], "realized counts")
+        s = pd.Series(values, index=pd.Index([k for k, _ in items]))
         if domains is not None:
             missing = [d for d in domains if d not in s.index]
             unknown = [d for d in s.index if d not in set(domains)]
@@ -676,10 +680,10 @@ def realized_mixture(
                 )
             s = s.loc[list(domains)]
         arr = s.to_numpy()
-        if not np.all(np.isfinite(arr)) or (arr < 0).any():
-            raise ValueError(f"realized counts must be finite and >= 0 (got {format_values(s.items())})")
         if arr.sum() <= 0:
             raise ValueError("realized counts must not all be zero")
+        if not np.isfinite(arr.sum()):
+            raise ValueError(f"realized counts sum to more than the largest float (got {format_values(s.items())})")
         return pd.Series(arr / arr.sum(), index=pd.Index(s.index, name="domain"), name="realized")
     if domains is None:
         raise ValueError("domains are required when realized is an array of source indices")

@@ -142,6 +142,7 @@ def check_int(value: object, name: str, *, minimum: int | None = None, maximum: 
     Returns
     -------
     int
+        A plain Python int (numpy integers are converted).
 
     Raises
     ------
@@ -165,12 +166,14 @@ def check_int(value: object, name: str, *, minimum: int | None = None, maximum: 
 def check_positive(value: object, name: str, *, allow_zero: bool = False, allow_inf: bool = False) -> float:
     """Return ``value`` as a float that is > 0 (or >= 0), finite unless ``allow_inf``.
 
+    For budgets, epochs, temperatures and tolerances: a bool or a numeric string is refused.
+
     Parameters
     ----------
     value : float
         The argument (a real number, not a bool).
     name : str
-        Argument name used in the message.
+        How the message calls the argument.
     allow_zero : bool
         Accept 0.
     allow_inf : bool
@@ -207,23 +210,26 @@ def check_positive(value: object, name: str, *, allow_zero: bool = False, allow_
 def check_probability(value: object, name: str, *, open_left: bool = False, open_right: bool = False) -> float:
     """Return ``value`` as a float in [0, 1] (optionally open at either end), or raise.
 
+    For shares, rates and significance levels; NaN is always refused.
+
     Parameters
     ----------
     value : float
-        The argument.
+        A share, rate or probability.
     name : str
-        Argument name used in the message.
+        What the argument is called in messages.
     open_left, open_right : bool
         Exclude 0 / exclude 1.
 
     Returns
     -------
     float
+        The value, in the interval.
 
     Raises
     ------
     TypeError
-        If ``value`` is not a real number.
+        If ``value`` is a bool or not a real number.
     ValueError
         If ``value`` is NaN or outside the interval.
 
@@ -239,6 +245,26 @@ def check_probability(value: object, name: str, *, open_left: bool = False, open
         hi = "1)" if open_right else "1]"
         raise ValueError(f"{name} must lie in {lo}, {hi} (got {v!r})")
     return v
+
+
+def _refuse_text_and_bools(values: object, name: str) -> None:
+    """Strings (``"5"``) and booleans convert to numbers silently; refuse them before converting."""
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError):
+        return  # ragged or otherwise unconvertible: the numeric conversion reports it
+    bad: object = None
+    if raw.dtype.kind in "USb":
+        bad = raw.ravel()[0] if raw.size else raw.dtype
+    elif raw.dtype.kind == "O":
+        bad = next((x for x in raw.ravel() if isinstance(x, str | bytes | bool | np.bool_)), None)
+    if bad is not None:
+        raise TypeError(f"{name} must be numeric, not text or booleans (got {bad!r} in {_short_repr(values)})")
+
+
+def _short_repr(values: object) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def check_finite_array(
@@ -275,12 +301,14 @@ def check_finite_array(
     Raises
     ------
     TypeError
-        If the input is not numeric.
+        If the input is not numeric, or holds text or booleans (``"5"`` and ``True`` would
+        otherwise convert silently).
     ValueError
         On wrong dimensionality, NaN, infinity, or negative entries (when forbidden).
 
     Used in: internal (argument checks at the library boundary).
     """
+    _refuse_text_and_bools(values, name)
     try:
         arr = np.asarray(values, dtype=dtype)
     except (TypeError, ValueError) as exc:

@@ -255,7 +255,7 @@ def test_blended_index_many_sources_int16_path() -> None:
 def test_blended_index_errors() -> None:
     with pytest.raises(ValueError, match="sum to 1"):
         blended_index([0.5, 0.6], 10)
-    with pytest.raises(ValueError, match="finite and >= 0"):
+    with pytest.raises(ValueError, match=r"weights must be >= 0 \(got 1=-0.5\)"):
         blended_index([1.5, -0.5], 10)
     with pytest.raises(ValueError, match="n_samples must be >= 0"):
         blended_index([1.0], -1)
