@@ -215,3 +215,15 @@ def test_check_counts_accepts_every_consistent_table(rows: list[tuple[int, int]]
     table = pd.DataFrame(rows, columns=["docs", "tokens"], index=[f"d{i}" for i in range(len(rows))])
     out = check_counts(table)
     np.testing.assert_array_equal(out.to_numpy(), table.to_numpy(dtype=np.float64))
+
+
+def test_property_tests_run_derandomized() -> None:
+    """The root conftest loads the derandomized 'mixlab' profile: same examples on every run, no database."""
+    import os
+
+    from hypothesis import settings
+
+    if os.environ.get("HYPOTHESIS_PROFILE", "mixlab") != "mixlab":
+        pytest.skip("another hypothesis profile was asked for")
+    assert settings.default.derandomize is True
+    assert settings.default.database is None
