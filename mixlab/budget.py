@@ -8,27 +8,36 @@ Compute to tokens: ``C ≈ 6 N D`` (Kaplan et al. 2020, arXiv 2001.08361).
 Sizes may be in any consistent unit (tokens, bytes, characters). Functions that mix sizes with a
 token budget take ``bytes_per_token`` (a scalar or one value per domain) to convert sizes to tokens.
 
-Used in: 2.5 (token budget constraint), 3.2 (epochs explode), 3.5 (UniMax), 1.3 (caps).
+Used in: 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1, 3.2 (epochs explode), 3.3–3.6.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.mixture import Mixture
 from mixlab.simplex import project_capped_simplex  # the projection lives with the simplex tools
-from mixlab.validation import InvariantError, check_names, check_positive, format_values
+from mixlab.validation import (
+    COUNT_COLUMNS,
+    InvariantError,
+    check_counts,
+    check_finite_array,
+    check_named_values,
+    check_names,
+    check_positive,
+    format_values,
+)
 
 __all__ = [
     "tokens_per_domain",
-    "epochs",
     "epochs_from_weights",
+    "ImpliedMixture",
     "caps_from_epochs",
     "check_feasible",
     "check_within_caps",
@@ -49,18 +58,27 @@ __all__ = [
 MUENNIGHOFF_R_STAR: float = 15.4
 
 
-def _masked(names: Any, values: Any, mask: Any) -> str:
-    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
-    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
+Sizes = pd.Series | Mapping[str, float] | pd.DataFrame
+"""Domain sizes: a Series or mapping keyed by domain, or a counts table (its ``tokens`` column)."""
+
+Weights = Mixture | pd.Series | Mapping[str, float]
+"""Token weights: a token-kind Mixture, or a Series or mapping on the simplex keyed by domain."""
+
+BytesPerToken = float | pd.Series | Mapping[str, float] | None
+"""Bytes per token: one number, one per domain (Series/mapping), or None (sizes are tokens)."""
 
 
 # ---------------------------------------------------------------------------- helpers
-def _series(values: Any, name: str, *, positive: bool = False) -> pd.Series:
-    """A float Series keyed by domain from a Series, mapping, or counts DataFrame (its ``tokens`` column)."""
+def _series(values: Sizes, name: str, *, positive: bool = False) -> pd.Series:
+    """A float Series keyed by domain from a Series, mapping, or counts DataFrame (its ``tokens`` column).
+
+    A DataFrame goes through the shared counts-table check (:func:`mixlab.validation.check_counts`),
+    so a table with numeric strings, booleans, fractional documents or tokens without documents is
+    refused here exactly as it is by the mixers.
+    """
     if isinstance(values, pd.DataFrame):
-        if "tokens" not in values.columns:
-            raise ValueError(f"{name} given as a DataFrame needs a 'tokens' column (has {list(values.columns)})")
-        values = values["tokens"]
+        cols = tuple(c for c in COUNT_COLUMNS if c == "tokens" or c in values.columns)
+        values = check_counts(values, cols, name=name)["tokens"]
     if isinstance(values, Mapping) and not isinstance(values, pd.Series):
         values = pd.Series(dict(values), dtype=object)
     if not isinstance(values, pd.Series):
@@ -68,21 +86,11 @@ def _series(values: Any, name: str, *, positive: bool = False) -> pd.Series:
     if any(not isinstance(i, str) for i in values.index):
         raise TypeError(f"{name} must be keyed by domain-name strings (got index {list(values.index)})")
     names = check_names(list(values.index), f"{name} index")
-    raw = values.tolist()
-    bad = [(n, v) for n, v in zip(names, raw, strict=True) if isinstance(v, bool) or not isinstance(v, numbers.Real)]
-    if bad:
-        raise TypeError(f"{name} must be real numbers (got {format_values(bad)})")
-    arr = np.asarray(raw, dtype=np.float64)
-    for cond, msg in ((np.isnan(arr), "must not be NaN"), (np.isinf(arr), "must be finite"), (arr < 0, "must be >= 0")):
-        if cond.any():
-            raise ValueError(f"{name} {msg} (got {_masked(names, arr, cond)})")
-    if positive and (arr <= 0).any():
-        z = arr <= 0
-        raise ValueError(f"{name} must be > 0 (got {_masked(names, arr, z)})")
+    arr = check_named_values(names, values.tolist(), name, positive=positive)
     return pd.Series(arr, index=pd.Index(names, name="domain"), name=name)
 
 
-def _weights(mixture: Any) -> pd.Series:
+def _weights(mixture: Weights) -> pd.Series:
     """Token weights as a Series from a token-kind Mixture, or a Series/mapping on the simplex."""
     if isinstance(mixture, Mixture):
         if mixture.kind != "token":
@@ -110,14 +118,29 @@ def _align(a: pd.Series, b: pd.Series, a_name: str, b_name: str) -> pd.Series:
     return b.loc[a.index]
 
 
-def _to_tokens(sizes: pd.Series, bytes_per_token: Any) -> pd.Series:
+def _to_tokens(sizes: pd.Series, bytes_per_token: BytesPerToken) -> pd.Series:
     """Convert sizes to tokens by dividing by ``bytes_per_token`` (scalar or per domain); None = already tokens."""
     if bytes_per_token is None:
         return sizes
-    if isinstance(bytes_per_token, numbers.Real) and not isinstance(bytes_per_token, bool):
+    if not isinstance(bytes_per_token, pd.Series | Mapping):  # one number for every domain
         return sizes / check_positive(bytes_per_token, "bytes_per_token")
     bpt = _align(sizes, _series(bytes_per_token, "bytes_per_token", positive=True), "sizes", "bytes_per_token")
     return sizes / bpt
+
+
+def _check_finite_result(values: np.ndarray, what: str, **inputs: float | np.ndarray | pd.Series) -> None:
+    """Refuse a result that overflowed to infinity (or NaN), naming the inputs that produced it."""
+    if not np.all(np.isfinite(values)):
+        shown = "; ".join(f"{k}={_short(v)}" for k, v in inputs.items())
+        raise ValueError(f"{what} overflows float64 for these inputs ({shown})")
+
+
+def _short(value: float | np.ndarray | pd.Series) -> str:
+    """A compact rendering of an input for :func:`_check_finite_result` messages."""
+    if isinstance(value, pd.Series):
+        return "{" + format_values(value.items(), limit=4) + "}"
+    arr = np.asarray(value)
+    return f"{float(arr):.6g}" if arr.ndim == 0 else str(np.round(arr.ravel()[:4], 6).tolist())
 
 
 # ---------------------------------------------------------------------------- tokens and epochs
@@ -146,24 +169,25 @@ def tokens_per_domain(mixture: Mixture | pd.Series | Mapping[str, float], budget
     return (_weights(mixture) * B).rename("tokens")
 
 
-def epochs(
-    mixture: Mixture | pd.Series | Mapping[str, float],
+def epochs_from_weights(
+    mixture: Weights,
     budget: float,
-    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    sizes: Sizes,
     *,
-    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    bytes_per_token: BytesPerToken = None,
     on_empty: str = "raise",
 ) -> pd.Series:
-    """Epochs per domain at budget B, ``e_i = w_i B / T_i``.
+    """Epochs per domain at budget B, ``e_i = w_i B / T_i``; the inverse of :func:`weights_from_epochs`.
 
     Parameters
     ----------
-    mixture : token-kind Mixture, or weights on the simplex
+    mixture : token-kind Mixture, or weights Series/mapping on the simplex
+        The shares ``w_i``.
     budget : float
         Token budget B > 0.
     sizes : Series/mapping keyed by domain, or counts DataFrame (its ``tokens`` column)
         Domain sizes ``T_i`` (tokens, or bytes with ``bytes_per_token``).
-    bytes_per_token : float or per-domain Series/mapping, optional
+    bytes_per_token : float or per-domain Series/mapping, optional (keyword-only)
         Converts sizes to tokens (``T_i = size_i / bytes_per_token_i``).
     on_empty : {"raise", "inf"}
         A domain with size 0 and positive weight has infinitely many epochs: raise a
@@ -174,7 +198,14 @@ def epochs(
     pandas.Series
         Named ``epochs``.
 
-    Used in: 2.5, 3.2 (epochs explode on small domains), 3.5.
+    Raises
+    ------
+    TypeError, ValueError
+        Bad weights, sizes or budget (the message names the argument); a document-kind mixture;
+        positive weight on an empty domain (with ``on_empty="raise"``).
+
+    Used in: 1.3, 2.3, 2.5 (epochs per domain; the LLaMA-1 table), 3.1, 3.2 (epochs explode on
+    small domains), 3.5.
     """
     if on_empty not in ("raise", "inf"):
         raise ValueError(f"on_empty must be 'raise' or 'inf' (got {on_empty!r})")
@@ -193,25 +224,30 @@ def epochs(
     return pd.Series(e, index=w.index, name="epochs")
 
 
-def epochs_from_weights(
-    weights: Mixture | pd.Series | Mapping[str, float],
-    budget: float,
-    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
-    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
-) -> pd.Series:
-    """Epochs implied by shares, a budget and sizes (``e_i = w_i B / T_i``); alias of :func:`epochs`.
+class ImpliedMixture(NamedTuple):
+    """What :func:`weights_from_epochs` returns: the shares and the budget that epochs imply.
 
-    Used in: 2.5 (the LLaMA-1 table: shares and sizes → epochs).
+    A named tuple, so both ``implied.mixture`` / ``implied.budget`` and
+    ``mixture, budget = weights_from_epochs(...)`` read naturally.
+
+    Used in: internal (what :func:`weights_from_epochs` returns).
     """
-    return epochs(weights, budget, sizes, bytes_per_token=bytes_per_token)
+
+    mixture: Mixture
+    """Token-kind mixture ``w_i = e_i T_i / Σ_j e_j T_j`` (provenance mixer ``"weights_from_epochs"``)."""
+    budget: float
+    """Implied token budget ``B = Σ_j e_j T_j``."""
 
 
 def weights_from_epochs(
-    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    sizes: Sizes,
     epochs: pd.Series | Mapping[str, float],
-    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
-) -> tuple[Mixture, float]:
+    *,
+    bytes_per_token: BytesPerToken = None,
+) -> ImpliedMixture:
     """Shares and total budget implied by epochs per domain: ``w_i = e_i T_i / Σ_j e_j T_j``, ``B = Σ e_j T_j``.
+
+    The inverse of :func:`epochs_from_weights`.
 
     Parameters
     ----------
@@ -219,20 +255,30 @@ def weights_from_epochs(
         Domain sizes (tokens, or bytes with ``bytes_per_token``).
     epochs : Series/mapping
         Epochs ``e_i >= 0`` per domain, not all zero.
-    bytes_per_token : float or per-domain Series/mapping, optional
+    bytes_per_token : float or per-domain Series/mapping, optional (keyword-only)
         Converts sizes to tokens.
 
     Returns
     -------
-    (Mixture, float)
-        The token-kind mixture (provenance mixer ``"weights_from_epochs"``) and the implied budget B.
+    ImpliedMixture
+        ``(mixture, budget)``: the token-kind mixture (provenance mixer ``"weights_from_epochs"``)
+        and the implied budget B.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad sizes or epochs (the message names the argument), or no domain with positive epochs and size.
 
     Used in: 2.5.
     """
     T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
     e = _align(T, _series(epochs, "epochs"), "sizes", "epochs")
-    drawn = e * T
-    B = float(drawn.sum())
+    with np.errstate(over="ignore"):
+        drawn = e * T
+        B = float(drawn.sum())
+    if not math.isfinite(B):
+        raise ValueError(f"epochs × sizes overflow: the implied budget Σ e_i T_i is not finite (sizes: "
+                         f"{format_values(T.items())}; epochs: {format_values(e.items())})")
     if B <= 0:
         raise ValueError("weights_from_epochs needs at least one domain with positive epochs and size")
     prov = {
@@ -240,7 +286,7 @@ def weights_from_epochs(
         "params": {"epochs": e.to_dict(), "sizes_in_tokens": T.to_dict(), "budget": B},
     }
     shares = {str(d): float(x) for d, x in (drawn / B).items()}
-    return Mixture(shares, domains=[str(d) for d in T.index], provenance=prov), B
+    return ImpliedMixture(Mixture(shares, domains=[str(d) for d in T.index], provenance=prov), B)
 
 
 def implied_bytes_per_token(
@@ -260,7 +306,11 @@ def implied_bytes_per_token(
     w = _series(weights, "weights", positive=True)
     e = _align(w, _series(epochs, "epochs", positive=True), "weights", "epochs")
     s = _align(w, _series(sizes_bytes, "sizes_bytes", positive=True), "weights", "sizes_bytes")
-    return (s * e / (w * B)).rename("bytes_per_token")
+    with np.errstate(over="ignore"):
+        bpt = (s * e / (w * B)).rename("bytes_per_token")
+    _check_finite_result(bpt.to_numpy(), "bytes per token size_i · e_i / (w_i B)",
+                         weights=w, epochs=e, budget=B, sizes_bytes=s)
+    return bpt
 
 
 def llama1_table() -> pd.DataFrame:
@@ -288,37 +338,43 @@ def llama1_table() -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- caps and feasibility
 def caps_from_epochs(
-    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    sizes: Sizes,
     budget: float,
     max_epochs: float,
-    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    *,
+    bytes_per_token: BytesPerToken = None,
 ) -> pd.Series:
     """Weight caps from a repetition limit: ``u_i = min(1, E_max T_i / B)``.
+
+    With ``max_epochs = math.inf`` a domain with tokens is uncapped (``u_i = 1``) and a domain
+    with none still gets ``u_i = 0``: no number of epochs over nothing supplies a token.
 
     Raises
     ------
     ValueError
         ``budget <= 0``, ``max_epochs <= 0`` or bad sizes.
 
-    Used in: 2.5, 1.3 (caps become binding), 3.2.
+    Used in: 1.3 (caps become binding), 2.5, 3.2, 3.4.
     """
     B = check_positive(budget, "budget")
     E = check_positive(max_epochs, "max_epochs", allow_inf=True)
     T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
     if math.isinf(E):
-        return pd.Series(1.0, index=T.index, name="cap")
+        return pd.Series(np.where(T.to_numpy() > 0, 1.0, 0.0), index=T.index, name="cap")
     return (E * T / B).clip(upper=1.0).rename("cap")
 
 
 def check_feasible(
-    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    sizes: Sizes,
     budget: float,
     max_epochs: float,
-    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    *,
+    bytes_per_token: BytesPerToken = None,
 ) -> pd.Series:
     """Check that some mixture reaches budget B without any domain exceeding ``E_max`` epochs.
 
-    Feasible iff ``Σ_i min(1, E_max T_i / B) >= 1``, i.e. iff ``E_max Σ_i T_i >= B``.
+    Feasible iff ``Σ_i min(1, E_max T_i / B) >= 1``, i.e. iff ``E_max Σ_i T_i >= B``. Domains
+    without tokens can never supply any, even with ``E_max = math.inf``.
 
     Returns
     -------
@@ -328,16 +384,20 @@ def check_feasible(
     Raises
     ------
     ValueError
-        ``"infeasible: at E_max=… the domains hold at most X tokens, budget B needs Y more"``.
+        ``"infeasible: at E_max=… the domains hold at most X tokens, budget B needs Y more"``, or
+        that the domains hold no tokens at all; bad sizes, budget or ``max_epochs``.
 
-    Used in: 2.5, 3.2, 3.5.
+    Used in: 1.3, 2.5, 3.2, 3.5, 3.6.
     """
-    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token)
+    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token=bytes_per_token)
     B = float(budget)
     E = float(max_epochs)
     if float(caps.sum()) < 1.0 - 1e-12:
-        T = _to_tokens(_series(sizes, "sizes"), bytes_per_token)
-        held = E * float(T.sum())
+        total = float(_to_tokens(_series(sizes, "sizes"), bytes_per_token).sum())
+        if total == 0:
+            raise ValueError(f"infeasible: the domains hold no tokens at all, so no number of epochs "
+                             f"(E_max={E:g}) reaches budget {B:.6g}")
+        held = E * total
         raise ValueError(
             f"infeasible: at E_max={E:g} the domains hold at most {held:.6g} tokens, budget {B:.6g} needs "
             f"{B - held:.6g} more (caps sum to {float(caps.sum()):.6g} < 1)"
@@ -346,12 +406,12 @@ def check_feasible(
 
 
 def check_within_caps(
-    mixture: Mixture | pd.Series | Mapping[str, float],
+    mixture: Weights,
     budget: float,
-    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    sizes: Sizes,
     max_epochs: float,
     *,
-    bytes_per_token: float | pd.Series | Mapping[str, float] | None = None,
+    bytes_per_token: BytesPerToken = None,
     rtol: float = 1e-9,
 ) -> pd.Series:
     """Check ``e_i <= E_max`` for every domain (fail-fast); return the epochs.
@@ -364,7 +424,7 @@ def check_within_caps(
     Used in: 2.5, 3.4 (hand-tuned weights must respect caps), 3.2.
     """
     E = check_positive(max_epochs, "max_epochs")
-    e = epochs(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
+    e = epochs_from_weights(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
     over = e > E * (1 + rtol)
     if over.any():
         raise InvariantError(f"epoch cap violated (E_max={E:g}) for: {format_values(e[over].items())} epochs")
@@ -379,15 +439,25 @@ def tokens_from_compute(compute: float, n_params: float) -> float:
 
     Used in: 2.5 (compute → tokens).
     """
-    return check_positive(compute, "compute") / (6.0 * check_positive(n_params, "n_params"))
+    C, N = check_positive(compute, "compute"), check_positive(n_params, "n_params")
+    with np.errstate(over="ignore"):
+        D = C / (6.0 * N)
+    _check_finite_result(np.asarray(D), "tokens C / (6 N)", compute=C, n_params=N)
+    return D
 
 
 def compute_from_tokens(tokens: float, n_params: float) -> float:
     """Inverse of :func:`tokens_from_compute`: ``C = 6 N D`` FLOPs. Used in: 2.5."""
-    return 6.0 * check_positive(n_params, "n_params") * check_positive(tokens, "tokens")
+    N, D = check_positive(n_params, "n_params"), check_positive(tokens, "tokens")
+    with np.errstate(over="ignore"):
+        C = 6.0 * N * D
+    _check_finite_result(np.asarray(C), "compute 6 N D", tokens=D, n_params=N)
+    return C
 
 
-def effective_tokens(unique: Any, repeats: Any, r_star: float = MUENNIGHOFF_R_STAR) -> Any:
+def effective_tokens(
+    unique: float | npt.ArrayLike, repeats: float | npt.ArrayLike, r_star: float = MUENNIGHOFF_R_STAR
+) -> float | np.ndarray:
     """Effective data of repeated tokens: ``D' = U + U R* (1 − exp(−R / R*))``.
 
     ``U`` unique tokens seen ``1 + R`` times (R = repetitions beyond the first epoch) are worth
@@ -410,16 +480,17 @@ def effective_tokens(unique: Any, repeats: Any, r_star: float = MUENNIGHOFF_R_ST
     Used in: 1.2 (repeated tokens worth less), 2.5 (published-style table).
     """
     rs = check_positive(r_star, "r_star")
-    U = np.asarray(unique, dtype=np.float64)
-    R = np.asarray(repeats, dtype=np.float64)
-    for arr, nm in ((U, "unique"), (R, "repeats")):
-        if not np.all(np.isfinite(arr)) or (arr < 0).any():
-            raise ValueError(f"{nm} must be finite and >= 0 (got {arr.tolist()})")
-    out = U + U * rs * (-np.expm1(-R / rs))
+    U = check_finite_array(unique, "unique", ndim=None, nonnegative=True)
+    R = check_finite_array(repeats, "repeats", ndim=None, nonnegative=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = U + U * rs * (-np.expm1(-R / rs))
+    _check_finite_result(out, "effective tokens U + U R* (1 − exp(−R/R*))", unique=U, repeats=R, r_star=rs)
     return float(out) if out.ndim == 0 else out
 
 
-def repetition_value(epochs: Any, r_star: float = MUENNIGHOFF_R_STAR) -> Any:
+def repetition_value(
+    epochs: float | npt.ArrayLike | pd.Series, r_star: float = MUENNIGHOFF_R_STAR
+) -> float | np.ndarray | pd.Series:
     """Value of a token read at ``epochs`` epochs, in fresh tokens per token read.
 
     ``U`` unique tokens read ``E`` times are worth :func:`effective_tokens` ``D'(U, R = E − 1)``
@@ -437,18 +508,18 @@ def repetition_value(epochs: Any, r_star: float = MUENNIGHOFF_R_STAR) -> Any:
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        Same shape as ``epochs`` (a Series keeps its index).
+        Fresh tokens per token read, shaped like ``epochs`` (a Series keeps its index).
 
     Raises
     ------
     ValueError
         If an epoch count is not finite or is below 1.
 
-    Used in: 1.2 (value per token read), 2.5 and 3.2 (repetition caps).
+    Used in: 1.2 (value per token read).
     """
     rs = check_positive(r_star, "r_star")
-    E = np.asarray(epochs, dtype=np.float64)
-    if not np.all(np.isfinite(E)) or (E < 1).any():
+    E = check_finite_array(epochs, "epochs", ndim=None)
+    if (E < 1).any():
         bad = E[~np.isfinite(E) | (E < 1)].ravel()[:5].tolist()
         raise ValueError(f"epochs must be finite and >= 1 (got {bad})")
     value = (1.0 + rs * (-np.expm1(-(E - 1.0) / rs))) / E
@@ -457,7 +528,9 @@ def repetition_value(epochs: Any, r_star: float = MUENNIGHOFF_R_STAR) -> Any:
     return float(value) if value.ndim == 0 else value
 
 
-def fresh_equivalent_tokens(loss: Any, fresh_tokens: Any, fresh_loss: Any) -> Any:
+def fresh_equivalent_tokens(
+    loss: float | npt.ArrayLike | pd.Series, fresh_tokens: npt.ArrayLike, fresh_loss: npt.ArrayLike
+) -> float | np.ndarray | pd.Series:
     """Fresh tokens that reach the same loss: read ``loss`` off a measured fresh-data curve.
 
     Interpolates ``log(tokens)`` linearly in the loss along the curve ``(fresh_tokens,
@@ -487,15 +560,12 @@ def fresh_equivalent_tokens(loss: Any, fresh_tokens: Any, fresh_loss: Any) -> An
 
     Used in: 1.2 (does the proxy agree with Muennighoff et al.?).
     """
-    t = np.asarray(fresh_tokens, dtype=np.float64)
-    f = np.asarray(fresh_loss, dtype=np.float64)
-    y = np.asarray(loss, dtype=np.float64)
+    t = check_finite_array(fresh_tokens, "fresh_tokens", ndim=None)
+    f = check_finite_array(fresh_loss, "fresh_loss", ndim=None)
+    y = check_finite_array(loss, "loss", ndim=None)
     if t.ndim != 1 or t.shape != f.shape or t.size < 2:
         raise ValueError(f"fresh_tokens and fresh_loss must be 1-d, equally long, >= 2 points "
                          f"(got shapes {t.shape} and {f.shape})")
-    for arr, nm in ((t, "fresh_tokens"), (f, "fresh_loss"), (y, "loss")):
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{nm} must be finite (got {arr.ravel()[:6].tolist()})")
     if (t <= 0).any():
         raise ValueError(f"fresh_tokens must be > 0 (got {t.tolist()})")
     order = np.argsort(t)
@@ -536,7 +606,7 @@ def budget_table(
     B = check_positive(budget, "budget")
     w = _weights(mixture)
     T = _to_tokens(_align(w, _series(sizes, "sizes"), "mixture", "sizes"), bytes_per_token)
-    e = epochs(w, B, T, on_empty="inf")
+    e = epochs_from_weights(w, B, T, on_empty="inf")
     drawn = w * B
     reps = np.maximum(e.to_numpy() - 1.0, 0.0)
     finite = np.isfinite(reps)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ConfigError", "Fields", "read_toml"]
+__all__ = ["ConfigError", "Fields", "read_toml", "parse_toml"]
 
 
 class ConfigError(ValueError):
@@ -167,3 +167,31 @@ class Fields:
         if not ok:
             raise self.fail(path, f"lie in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}", v)
         return v
+
+
+def parse_toml(raw: bytes, path: str | Path, what: str) -> dict[str, Any]:
+    """Parse TOML bytes already read from ``path`` (for callers that also hash the exact bytes).
+
+    Parameters
+    ----------
+    raw
+        The file's bytes.
+    path
+        Where they came from, for messages.
+    what
+        What the file is, for messages.
+
+    Returns
+    -------
+    dict
+        The TOML document the bytes hold.
+
+    Raises
+    ------
+    ConfigError
+        Not UTF-8 TOML: the message names the file and quotes the parser's complaint.
+    """
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{what} file {Path(path)} is not valid TOML: {exc}") from None

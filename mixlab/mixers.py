@@ -3,9 +3,11 @@
 Every mixer takes ``counts``: a pandas DataFrame indexed by domain with columns ``docs`` and
 ``tokens`` (what ``mixlab.domains.domain_stats`` returns, or any real table such as LLaMA-1's),
 and returns a :class:`~mixlab.mixture.Mixture` whose provenance records the mixer, its
-parameters and the counts it saw. Mixers that read one count only (``proportional``,
-``temperature``, ``unimax``, ``seqio_rates``) need only that column, ``counts[by]``, so a
-sizes-only table (e.g. LLaMA-1's tokens per source) is enough for them.
+parameters and the counts it saw. Every mixer reads one count only (``counts[by]``, or ``docs``
+for uniform-by-document and ``tokens`` for uniform-by-token), so a sizes-only table (e.g.
+LLaMA-1's tokens per source) is enough, and so is a Series or mapping ``{domain: count}`` — the
+same inputs the :mod:`mixlab.budget` functions take. Tables are checked with the one shared
+counts check, :func:`mixlab.validation.check_counts` (re-exported here).
 
 Convention for ``by``: ``by="tokens"`` uses ``T_i`` and returns a *token*-kind mixture;
 ``by="docs"`` uses ``N_i`` and returns a *document*-kind mixture (documents are drawn in
@@ -23,16 +25,16 @@ import json
 import math
 import numbers
 import os
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from mixlab.config import ConfigError, Fields, parse_toml
 from mixlab.mixture import DEFAULT_ATOL, Mixture
-from mixlab.validation import check_names, check_positive, format_values
+from mixlab.validation import check_counts, check_flag, check_positive
 
 __all__ = [
     "check_counts",
@@ -49,73 +51,29 @@ __all__ = [
 By = Literal["tokens", "docs"]
 
 
-def _masked(names: Any, values: Any, mask: Any) -> str:
-    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
-    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
+CountsLike = pd.DataFrame | pd.Series | Mapping[str, float]
+"""A counts table, or (for a mixer that reads one count) a Series/mapping {domain: that count}."""
 
 
-def check_counts(counts: pd.DataFrame, columns: Sequence[str] = ("docs", "tokens")) -> pd.DataFrame:
-    """Validate a counts table and return a float copy of the needed columns.
-
-    Parameters
-    ----------
-    counts : pandas.DataFrame
-        Indexed by domain name (unique non-empty strings); must have ``columns``.
-    columns : sequence of str
-        Which columns must be present and valid (finite, >= 0, positive total).
-
-    Returns
-    -------
-    pandas.DataFrame
-        float64 copy with exactly ``columns``.
-
-    Raises
-    ------
-    TypeError
-        If ``counts`` is not a DataFrame or a column is not numeric.
-    ValueError
-        Missing columns, empty table, bad domain names, NaN/inf/negative counts, or a zero total.
-
-    Used in: 3.1–3.6 (every mixer), 2.5.
-    """
-    if not isinstance(counts, pd.DataFrame):
-        raise TypeError(
-            f"counts must be a pandas DataFrame indexed by domain with columns docs and tokens "
-            f"(got {type(counts).__name__})"
-        )
-    missing = [c for c in columns if c not in counts.columns]
-    if missing:
-        has = ", ".join(map(str, counts.columns))
-        raise ValueError(f"counts is missing columns: {', '.join(missing)} (has: {has})")
-    names = check_names(counts.index.tolist(), "counts index (domain names)")
-    out = {}
-    for c in columns:
-        try:
-            col = counts[c].to_numpy(dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"counts[{c!r}] must be numeric (got dtype {counts[c].dtype})") from exc
-        checks = ((np.isnan(col), "must not be NaN"), (np.isinf(col), "must be finite"), (col < 0, "must be >= 0"))
-        for cond, msg in checks:
-            if cond.any():
-                raise ValueError(f"counts[{c!r}] {msg} (got {_masked(names, col, cond)})")
-        if col.sum() <= 0:
-            zeros = format_values(zip(names, col, strict=True))
-            raise ValueError(f"counts[{c!r}] must have a positive total (all zero: {zeros})")
-        out[c] = col
-    return pd.DataFrame(out, index=pd.Index(names, name="domain"))
-
-
-def _check_sizes(counts: pd.DataFrame, col: str) -> pd.DataFrame:
-    """Validate the counts a single-column mixer needs: ``col`` must be there; the other count is optional.
+def _check_sizes(counts: CountsLike, col: str) -> pd.DataFrame:
+    """Validate the counts a mixer needs: column ``col`` must be there; the other count is optional.
 
     A sizes-only table (e.g. tokens per source, as LLaMA-1 publishes it) is enough for a mixer
-    that reads only ``col``. If the table also has the other standard count column, it is
-    validated and recorded in the provenance as before, so tables with both columns give the
-    same result and the same error messages as a full check.
+    that reads only ``col``; so is a Series or mapping ``{domain: count}``, read as ``counts[col]``
+    (the same inputs the budget functions take). If a table also has the other standard count
+    column, it is validated (with :func:`mixlab.validation.check_counts`) and recorded in the
+    provenance, so tables with both columns give the same result as a full check.
     """
+    if isinstance(counts, pd.Series | Mapping) and not isinstance(counts, pd.DataFrame):
+        items = list(counts.items())
+        frame = pd.DataFrame({col: [v for _, v in items]}, index=pd.Index([k for k, _ in items]), dtype=object)
+        return check_counts(frame, (col,))
     if not isinstance(counts, pd.DataFrame):
-        return check_counts(counts)  # raises the TypeError naming the expected table
-    return check_counts(counts, columns=tuple(c for c in ("docs", "tokens") if c == col or c in counts.columns))
+        raise TypeError(
+            f"counts must be a pandas DataFrame indexed by domain (columns docs and tokens), or a Series or "
+            f"mapping {{domain: {col}}} (got {type(counts).__name__})"
+        )
+    return check_counts(counts, tuple(c for c in ("docs", "tokens") if c == col or c in counts.columns))
 
 
 def _counts_record(counts: pd.DataFrame) -> dict[str, dict[str, float | int]]:
@@ -164,7 +122,7 @@ def mean_lengths(counts: pd.DataFrame) -> pd.Series:
     return (c["tokens"] / c["docs"]).rename("mean_length")
 
 
-def uniform_by_document(counts: pd.DataFrame) -> Mixture:
+def uniform_by_document(counts: CountsLike) -> Mixture:
     """Equal document weight per domain, ``w^doc_i = 1/k`` (a document-kind mixture).
 
     Its token-weight equivalent is ``uniform_by_document(counts).to_tokens(counts)``
@@ -172,8 +130,9 @@ def uniform_by_document(counts: pd.DataFrame) -> Mixture:
 
     Parameters
     ----------
-    counts : pandas.DataFrame
-        Counts table (columns ``docs``, ``tokens``).
+    counts : pandas.DataFrame, Series or mapping
+        Counts table (its ``docs`` column is required, ``tokens`` is checked and recorded when
+        present), or a Series/mapping ``{domain: docs}``.
 
     Returns
     -------
@@ -182,31 +141,37 @@ def uniform_by_document(counts: pd.DataFrame) -> Mixture:
 
     Used in: 3.1.
     """
-    c = check_counts(counts)
-    k = len(c)
-    return _make(c, np.full(k, 1.0 / k), "document", "uniform_by_document", {})
+    return _uniform(counts, "docs")
 
 
-def uniform_by_token(counts: pd.DataFrame) -> Mixture:
+def uniform_by_token(counts: CountsLike) -> Mixture:
     """Equal token share per domain, ``w_i = 1/k`` (a token-kind mixture).
 
-    Its document-weight equivalent is ``uniform_by_token(counts).to_documents(counts)``.
+    Its document-weight equivalent is ``uniform_by_token(counts).to_documents(counts)``. The
+    ``counts`` argument mirrors :func:`uniform_by_document` with the roles of the columns swapped
+    (``tokens`` required, or a Series/mapping ``{domain: tokens}``); the result is token-kind with
+    provenance mixer ``"uniform_by_token"``.
 
     Used in: 3.2.
     """
-    c = check_counts(counts)
-    k = len(c)
-    return _make(c, np.full(k, 1.0 / k), "token", "uniform_by_token", {})
+    return _uniform(counts, "tokens")
 
 
-def proportional(counts: pd.DataFrame, by: By = "tokens") -> Mixture:
+def _uniform(counts: CountsLike, col: Literal["docs", "tokens"]) -> Mixture:
+    """``1/k`` for each of the k domains; document-kind when counted by ``docs``, token-kind by ``tokens``."""
+    c = _check_sizes(counts, col)
+    kind: Literal["token", "document"] = "document" if col == "docs" else "token"
+    return _make(c, np.full(len(c), 1.0 / len(c)), kind, f"uniform_by_{kind}", {})
+
+
+def proportional(counts: CountsLike, by: By = "tokens") -> Mixture:
     """Source-proportional mixture: ``w_i = T_i / Σ T`` (by tokens) or ``w^doc_i = N_i / Σ N`` (by docs).
 
     Parameters
     ----------
-    counts : pandas.DataFrame
+    counts : pandas.DataFrame, Series or mapping
         Counts table; only the column ``by`` is required (the other count, if present, is
-        validated and recorded too).
+        validated and recorded too). A Series or mapping ``{domain: count}`` is read as ``counts[by]``.
     by : {"tokens", "docs"}
         Which count to be proportional to; ``"docs"`` returns a document-kind mixture (every
         document equally likely), which converts to the token-proportional mixture exactly.
@@ -232,26 +197,42 @@ RESERVED_PARAMS: tuple[str, ...] = ("rationale", "source", "sha256", "normalize"
 
 
 def _load_config(path: Path) -> tuple[dict[str, Any], str]:
-    """Read a hand-tuned config; return its contents and the sha256 of the exact bytes parsed."""
-    if not path.exists():
-        raise FileNotFoundError(f"hand-tuned config not found: {path}")
+    """Read a hand-tuned config; return its contents and the sha256 of the exact bytes parsed.
+
+    Every error names the file: unreadable (missing, a folder, no permission), not TOML/JSON,
+    no ``[weights]`` table, unknown top-level keys.
+    """
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
         raise ValueError(f"hand-tuned config must be a .toml or .json file (got {path.name})")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # FileNotFoundError, IsADirectoryError, PermissionError keep their type
+        raise type(exc)(f"cannot read hand-tuned config {path}: {exc.strerror or exc}") from None
     digest = hashlib.sha256(raw).hexdigest()
     if suffix == ".toml":
-        data = tomllib.loads(raw.decode("utf-8"))
+        data: Any = parse_toml(raw, path, "hand-tuned config")
     else:
-        data = json.loads(raw.decode("utf-8"))
-    if not isinstance(data, dict) or "weights" not in data or not isinstance(data["weights"], Mapping):
-        raise ValueError(f"hand-tuned config {path} must have a [weights] table mapping domain -> weight")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"hand-tuned config file {path} is not valid JSON: {exc}") from None
+    fields = Fields(f"hand-tuned config {path.name}")
+    data = fields.table(data, "")
+    if "weights" not in data or not isinstance(data["weights"], Mapping):
+        raise ConfigError(f"hand-tuned config {path} must have a [weights] table mapping domain -> weight "
+                          f"(got weights = {data.get('weights')!r})")
     unknown = sorted(str(k) for k in data if k not in CONFIG_KEYS)
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"hand-tuned config {path.name} has unknown keys: {', '.join(unknown)} "
             f"(allowed: {', '.join(CONFIG_KEYS)}; put extra records under [provenance])"
         )
+    for key in ("rationale", "source"):
+        if key in data:
+            fields.string(data[key], key)
+    if "kind" in data:
+        fields.string(data["kind"], "kind", choices=("token", "document"))
     return data, digest
 
 
@@ -331,44 +312,61 @@ def hand_tuned(
 
     Raises
     ------
+    TypeError
+        ``normalize`` not a bool, weights of the wrong type, a config field of the wrong type.
     ValueError
         Missing/empty rationale, weights off the simplex (unless ``normalize``), bad names,
         unknown top-level config keys, or a ``[provenance]`` table that is not a table of
         JSON-able records or sets a key hand_tuned records itself (``RESERVED_PARAMS``).
-    FileNotFoundError
-        If the config path does not exist.
+        A config that is not TOML/JSON raises :class:`mixlab.config.ConfigError` (a ValueError).
+        Every error about a config file names the file.
+    FileNotFoundError, IsADirectoryError, PermissionError
+        If the config file cannot be read (the message names it).
 
     Used in: 3.4.
     """
-    source = "mapping"
-    file_params: dict[str, Any] = {}
+    weights: Mapping[str, float] | pd.Series
     if isinstance(weights_or_path, str | os.PathLike):
-        path = Path(weights_or_path)
-        data, digest = _load_config(path)
-        weights: Any = data["weights"]
-        source = path.name
-        file_params["sha256"] = digest
-        if "source" in data:
-            if not isinstance(data["source"], str):
-                raise ValueError(
-                    f"hand-tuned config {path.name}: source must be a string naming the tool that wrote it "
-                    f"(got {data['source']!r})"
-                )
-            file_params["written_by"] = data["source"]
-        file_params.update(_config_provenance(data, path.name))
-        if rationale is None:
-            rationale = data.get("rationale")
-        if "kind" in data:
-            kind = data["kind"]
+        weights, rationale, kind, params = _config_call(Path(weights_or_path), rationale, kind)
     else:
-        weights = weights_or_path
+        weights, params = weights_or_path, {"source": "mapping"}
     if not isinstance(rationale, str) or not rationale.strip():
-        raise ValueError(f"hand_tuned needs a non-empty written rationale (got {rationale!r})")
-    params = {"rationale": rationale, "source": source, "normalize": bool(normalize), **file_params}
-    prov = {"mixer": "hand_tuned", "params": params}
-    if normalize:
-        return Mixture.normalized(weights, domains=domains, kind=kind, provenance=prov, atol=atol)
-    return Mixture(weights, domains=domains, kind=kind, provenance=prov, atol=atol)
+        where = f" (hand-tuned config {params['source']} has none)" if params["source"] != "mapping" else ""
+        raise ValueError(f"hand_tuned needs a non-empty written rationale (got {rationale!r}){where}")
+    normalize = check_flag(normalize, "normalize")
+    extra = {k: v for k, v in params.items() if k != "source"}
+    prov = {"mixer": "hand_tuned",
+            "params": {"rationale": rationale, "source": params["source"], "normalize": normalize, **extra}}
+    return _named_errors(Mixture.normalized if normalize else Mixture, params["source"])(
+        weights, domains=domains, kind=kind, provenance=prov, atol=atol)
+
+
+def _named_errors(make: Callable[..., Mixture], source: str) -> Callable[..., Mixture]:
+    """``make``, with a config file's name put in front of its TypeError/ValueError messages."""
+    if source == "mapping":
+        return make
+
+    def wrapped(*args: Any, **kwargs: Any) -> Mixture:
+        try:
+            return make(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"hand-tuned config {source}: {exc}") from None
+
+    return wrapped
+
+
+def _config_call(
+    path: Path, rationale: str | None, kind: Literal["token", "document"]
+) -> tuple[Mapping[str, float], str | None, Literal["token", "document"], dict[str, Any]]:
+    """Weights, rationale, kind and provenance params of a hand-tuned config file (arguments win)."""
+    data, digest = _load_config(path)
+    params: dict[str, Any] = {"source": path.name, "sha256": digest}
+    if "source" in data:
+        params["written_by"] = data["source"]
+    params.update(_config_provenance(data, path.name))
+    if rationale is None:
+        rationale = data.get("rationale")
+    return data["weights"], rationale, data.get("kind", kind), params
 
 
 def _exponent(T: float | None, alpha: float | None) -> tuple[float, float | str]:
@@ -400,14 +398,19 @@ def _power_weights(x: np.ndarray, a: float) -> np.ndarray:
     elif a == 0.0:
         w[pos] = 1.0 / pos.sum()
     else:
-        z = a * np.log(x[pos])
-        z -= z.max()
+        logs = np.log(x[pos])
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = a * logs
+            z -= z.max()
+        if not np.all(np.isfinite(z)):  # a huge exponent overflows a·log x: use a·(log x − max log x) <= 0
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = np.where(logs == logs.max(), 0.0, a * (logs - logs.max()))
         e = np.exp(z)
         w[pos] = e / e.sum()
     return w
 
 
-def temperature(counts: pd.DataFrame, T: float | None = None, alpha: float | None = None, by: By = "tokens") -> Mixture:
+def temperature(counts: CountsLike, T: float | None = None, alpha: float | None = None, by: By = "tokens") -> Mixture:
     """Temperature-smoothed mixture ``w_i ∝ p_i^{1/T} = p_i^α`` with ``p_i`` the natural share.
 
     ``T = 1`` (``α = 1``) gives exactly the proportional mixture, ``T = math.inf`` (``α = 0``)
@@ -418,8 +421,8 @@ def temperature(counts: pd.DataFrame, T: float | None = None, alpha: float | Non
 
     Parameters
     ----------
-    counts : pandas.DataFrame
-        Counts table; only the column ``by`` is required.
+    counts : pandas.DataFrame, Series or mapping
+        Counts table; only the column ``by`` is required (a Series/mapping is read as ``counts[by]``).
     T : float, optional
         Temperature > 0 (``math.inf`` allowed). Give exactly one of ``T`` and ``alpha``.
     alpha : float, optional
@@ -447,7 +450,7 @@ def temperature(counts: pd.DataFrame, T: float | None = None, alpha: float | Non
     return _make(c, w, kind, "temperature", {"T": t_json, "alpha": a, "by": by})
 
 
-def unimax(counts: pd.DataFrame, budget: float, max_epochs: float, by: By = "tokens") -> Mixture:
+def unimax(counts: CountsLike, budget: float, max_epochs: float, by: By = "tokens") -> Mixture:
     """UniMax: spread the budget uniformly over domains, capping each at ``max_epochs`` epochs.
 
     Domains are visited in order of increasing size. Each gets the remaining budget divided by
@@ -458,8 +461,8 @@ def unimax(counts: pd.DataFrame, budget: float, max_epochs: float, by: By = "tok
 
     Parameters
     ----------
-    counts : pandas.DataFrame
-        Counts table; sizes are ``counts[by]`` (the only column required).
+    counts : pandas.DataFrame, Series or mapping
+        Counts table; sizes are ``counts[by]`` (the only column required; a Series/mapping is the sizes).
     budget : float
         Total budget B > 0 in the same unit as the sizes.
     max_epochs : float
@@ -504,7 +507,7 @@ def unimax(counts: pd.DataFrame, budget: float, max_epochs: float, by: By = "tok
 
 
 def seqio_rates(
-    counts: pd.DataFrame, maximum: float | None = None, temperature: float = 1.0, by: By = "docs"
+    counts: CountsLike, maximum: float | None = None, temperature: float = 1.0, by: By = "docs"
 ) -> Mixture:
     """seqio-style mixing rates: ``rate_i = min(size_i, maximum) ** (1/temperature)``, then normalized.
 
@@ -514,9 +517,9 @@ def seqio_rates(
 
     Parameters
     ----------
-    counts : pandas.DataFrame
+    counts : pandas.DataFrame, Series or mapping
         Counts table; sizes are ``counts[by]``, the only column required (seqio counts examples,
-        hence ``by="docs"``).
+        hence ``by="docs"``); a Series/mapping is the sizes.
     maximum : float, optional
         Artificial size limit K > 0 (None: no limit).
     temperature : float

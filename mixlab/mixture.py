@@ -8,7 +8,7 @@ scores is an explicit call, :meth:`Mixture.normalized`; nothing is rescaled behi
 Notation (COURSE.md): ``w ∈ Δ^{k-1}``; token weights unless ``kind="document"``; conversion
 ``w_i ∝ w^doc_i · t̄_i`` and ``w^doc_i ∝ w_i / t̄_i`` with mean lengths ``t̄_i = T_i / N_i``.
 
-Used in: 2.2 (mixture vector), 2.3, 2.5, 3.1–3.6 (every baseline returns a Mixture).
+Used in: 1.1, 1.3–1.5, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.2–3.4 (and every mixer returns a Mixture).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 import math
 import numbers
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,24 +27,32 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mixlab.validation import check_names, check_positive, format_values
+from mixlab.validation import (
+    check_counts,
+    check_named_values,
+    check_names,
+    check_positive,
+    format_masked,
+    format_values,
+)
 
-__all__ = ["Mixture", "MixtureKind", "DEFAULT_ATOL", "FORMAT"]
+__all__ = ["Mixture", "MixtureKind", "DEFAULT_ATOL", "MAX_ATOL", "FORMAT"]
 
 MixtureKind = Literal["token", "document"]
 
 #: Default absolute tolerance on ``|Σ w − 1|``.
 DEFAULT_ATOL: float = 1e-9
 
+#: Largest accepted tolerance on ``|Σ w − 1|``. A mixture is a probability vector: with a looser
+#: tolerance the weights could mis-state a budget by more than 0.1 % (a "mixture" of 5 + 5 would
+#: pass with ``atol=1e9``), and shares printed to three decimals (as published tables give them,
+#: e.g. LLaMA-1's 67.0 % / 15.0 % / …) still sum to 1 within 1e-3.
+MAX_ATOL: float = 1e-3
+
 #: Format tag written into every JSON file, checked on load.
 FORMAT: str = "mixlab.mixture/1"
 
 _KINDS = ("token", "document")
-
-
-def _masked(names: Any, values: Any, mask: Any) -> str:
-    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
-    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
 
 
 def _pairs(weights: Any) -> list[tuple[Any, Any]]:
@@ -69,22 +78,7 @@ def _pairs(weights: Any) -> list[tuple[Any, Any]]:
 
 def _check_values(names: tuple[str, ...], raw: Sequence[Any], what: str = "mixture weights") -> np.ndarray:
     """Check that every value is a finite, non-negative real number; return float64 array."""
-    bad_type = [
-        (n, v) for n, v in zip(names, raw, strict=True) if isinstance(v, bool) or not isinstance(v, numbers.Real)
-    ]
-    if bad_type:
-        raise TypeError(f"{what} must be real numbers (got {format_values(bad_type)})")
-    arr = np.asarray([float(v) for v in raw], dtype=np.float64)
-    nan = np.isnan(arr)
-    if nan.any():
-        raise ValueError(f"{what} must not be NaN (got {_masked(names, arr, nan)})")
-    inf = np.isinf(arr)
-    if inf.any():
-        raise ValueError(f"{what} must be finite (got {_masked(names, arr, inf)})")
-    neg = arr < 0
-    if neg.any():
-        raise ValueError(f"{what} must be >= 0 (got {_masked(names, arr, neg)})")
-    return arr
+    return check_named_values(names, raw, what)
 
 
 def _check_domains(names: tuple[str, ...], domains: Sequence[str] | None) -> tuple[str, ...]:
@@ -107,6 +101,17 @@ def _check_domains(names: tuple[str, ...], domains: Sequence[str] | None) -> tup
     return expected
 
 
+def _check_atol(atol: float) -> float:
+    """The sum tolerance: a number in (0, MAX_ATOL]."""
+    tol = check_positive(atol, "atol")
+    if tol > MAX_ATOL:
+        raise ValueError(
+            f"atol must be <= {MAX_ATOL:g}: a mixture's weights must sum to 1 within at most 0.1 % (got {tol:g}); "
+            "to turn raw scores into a mixture use Mixture.normalized"
+        )
+    return tol
+
+
 def _jsonable(obj: Any, name: str = "provenance") -> Any:
     """Return a deep copy of ``obj`` that survives a strict JSON round trip, or raise TypeError."""
     try:
@@ -115,13 +120,12 @@ def _jsonable(obj: Any, name: str = "provenance") -> Any:
         raise TypeError(f"{name} must be JSON-serializable with finite numbers (got {obj!r}): {exc}") from exc
 
 
-def _lookup_positive(values: Any, domains: tuple[str, ...], name: str) -> np.ndarray:
+def _lookup_positive(values: Mapping[str, float] | pd.Series | pd.DataFrame, domains: tuple[str, ...],
+                     name: str) -> np.ndarray:
     """Read one positive finite number per domain from a Series/mapping (or counts DataFrame)."""
     if isinstance(values, pd.DataFrame):
-        missing_cols = [c for c in ("docs", "tokens") if c not in values.columns]
-        if missing_cols:
-            raise ValueError(f"{name} given as a counts table needs columns docs and tokens (missing {missing_cols})")
-        values = values["tokens"].astype(float) / values["docs"].astype(float)
+        table = check_counts(values, name=name)
+        values = table["tokens"] / table["docs"].where(table["docs"] > 0)
     if isinstance(values, pd.Series):
         mapping: Mapping[Any, Any] = values.to_dict()
         if values.index.has_duplicates:
@@ -133,12 +137,7 @@ def _lookup_positive(values: Any, domains: tuple[str, ...], name: str) -> np.nda
     missing = [d for d in domains if d not in mapping]
     if missing:
         raise ValueError(f"{name} must give a value for every domain (missing: {', '.join(missing)})")
-    raw = [mapping[d] for d in domains]
-    arr = _check_values(domains, raw, what=name)
-    zero = arr <= 0
-    if zero.any():
-        raise ValueError(f"{name} must be > 0 (got {_masked(domains, arr, zero)})")
-    return arr
+    return check_named_values(domains, [mapping[d] for d in domains], name, positive=True)
 
 
 class Mixture:
@@ -159,7 +158,7 @@ class Mixture:
         JSON-serializable record of how the mixture was made, conventionally
         ``{"mixer": ..., "params": {...}, "counts": {...}}``. Stored as a deep copy.
     atol : float
-        Absolute tolerance on ``|Σ w − 1|`` (default 1e-9).
+        Absolute tolerance on ``|Σ w − 1|``, in ``(0, MAX_ATOL]`` = ``(0, 1e-3]`` (default 1e-9).
 
     Raises
     ------
@@ -167,14 +166,15 @@ class Mixture:
         Non-string names, non-numeric weights, non-JSON provenance.
     ValueError
         Empty mixture, duplicated/missing/unknown names, NaN, infinite or negative weights, or a
-        sum further than ``atol`` from 1 (the message states the sum, the tolerance and the values).
+        sum further than ``atol`` from 1 (the message states the sum, the tolerance and the values),
+        or ``atol`` outside ``(0, 1e-3]``.
 
     Examples
     --------
     >>> Mixture({"web": 0.7, "code": 0.3})["web"]
     0.7
 
-    Used in: 2.2 (mixture vector); returned by every mixer in 3.1–3.6.
+    Used in: 1.1, 1.3–1.5, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.2–3.4 (and every mixer returns one).
     """
 
     __slots__ = ("_domains", "_w", "_kind", "_provenance", "_atol")
@@ -202,7 +202,7 @@ class Mixture:
         order = _check_domains(names, domains)
         if kind not in _KINDS:
             raise ValueError(f"kind must be 'token' or 'document' (got {kind!r})")
-        tol = check_positive(atol, "atol")
+        tol = _check_atol(atol)
         total = float(values.sum())
         if not abs(total - 1.0) <= tol:
             raise ValueError(
@@ -252,8 +252,11 @@ class Mixture:
 
         Raises
         ------
+        TypeError
+            On scores that are not real numbers (strings, booleans).
         ValueError
-            On NaN, infinite or negative scores, or when all scores are zero.
+            On NaN, infinite or negative scores, when all scores are zero, or when their sum
+            overflows float64 (e.g. two scores of 1e308; the message shows them).
 
         Used in: 2.2 (explicit normalization), 3.4 (hand-tuned weights).
         """
@@ -262,9 +265,16 @@ class Mixture:
             raise ValueError("raw weights must not be empty (got no domains)")
         names = check_names([p[0] for p in pairs], "mixture domain names")
         values = _check_values(names, [p[1] for p in pairs], what="raw weights")
-        total = float(values.sum())
+        with np.errstate(over="ignore"):
+            total = float(values.sum())
         if total <= 0:
-            raise ValueError(f"cannot normalize: all raw weights are zero ({_masked(names, values, values == 0)})")
+            zeros = format_masked(names, values, values == 0)
+            raise ValueError(f"cannot normalize: all raw weights are zero ({zeros})")
+        if not math.isfinite(total):  # each score is finite, their sum is not: dividing by it would give 0
+            raise ValueError(
+                f"cannot normalize: the raw weights sum to more than the largest float ({sys.float_info.max:.6g}) "
+                f"(got {format_values(zip(names, values.tolist(), strict=True))}); divide them by a common factor first"
+            )
         prov: dict[str, Any] = dict(provenance) if provenance is not None else {"mixer": "normalized", "params": {}}
         prov["normalized_from_sum"] = total
         return cls(
@@ -389,7 +399,7 @@ class Mixture:
         ValueError
             If ``domains`` is not exactly the mixture's set of domains.
 
-        Used in: 2.2, 2.3, 1.3 (optimizers work on arrays).
+        Used in: 1.3 (optimizers work on arrays), 2.2, 3.1, 3.2, 3.6.
         """
         if domains is None:
             return self._w.copy()
@@ -458,7 +468,7 @@ class Mixture:
         ValueError
             If the mixtures differ in domains or kind.
 
-        Used in: 2.2 (distances), 3.6.
+        Used in: 2.1, 2.2 (distances), 2.5, 3.1, 3.3, 3.4.
         """
         q = self._aligned(other, "tv")
         return float(0.5 * np.abs(self._w - q).sum())
@@ -497,7 +507,7 @@ class Mixture:
         return float(math.exp(self.entropy()))
 
     # ------------------------------------------------------------ doc <-> token
-    def _convert(self, mean_lengths: Any, to_kind: str) -> Mixture:
+    def _convert(self, mean_lengths: Mapping[str, float] | pd.Series | pd.DataFrame, to_kind: str) -> Mixture:
         lengths = _lookup_positive(mean_lengths, self._domains, "mean_lengths")
         raw = self._w * lengths if to_kind == "token" else self._w / lengths
         w = raw / raw.sum()
@@ -552,7 +562,10 @@ class Mixture:
 
     # ------------------------------------------------------------ serialization
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: format tag, kind, domains, weights, atol and provenance. Used in: 2.2, A.1."""
+        """A JSON-ready dict: format tag, kind, domains, weights, atol and provenance (what :meth:`to_json` writes).
+
+        Used in: internal (:meth:`to_json`, :meth:`save`).
+        """
         return {
             "format": FORMAT,
             "kind": self._kind,
@@ -571,7 +584,7 @@ class Mixture:
         ValueError
             If the format tag or a required field is missing, or the weights fail validation.
 
-        Used in: 2.2, A.1.
+        Used in: internal (:meth:`from_json`, :meth:`load`).
         """
         if not isinstance(data, Mapping):
             raise TypeError(f"mixture data must be a JSON object (got {type(data).__name__})")
@@ -589,12 +602,12 @@ class Mixture:
         )
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Serialize to a JSON string (floats written exactly, so the round trip is lossless). Used in: 2.2, 3.4."""
+        """Serialize to a JSON string (floats written exactly, so the round trip is lossless). Used in: 2.2."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
     def from_json(cls, text: str) -> Mixture:
-        """Parse :meth:`to_json` output and re-validate it. Used in: 2.2, 3.4."""
+        """Parse :meth:`to_json` output and re-validate it. Used in: 3.4 (through :meth:`load`)."""
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -609,7 +622,7 @@ class Mixture:
         pathlib.Path
             The path written.
 
-        Used in: 3.4 (hand-tuned weights saved with a rationale), A.1.
+        Used in: 3.4 (hand-tuned weights saved with a rationale).
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -629,7 +642,7 @@ class Mixture:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Mixture:
-        """Read a mixture written by :meth:`save` (re-validated). Used in: 3.4, A.1."""
+        """Read a mixture written by :meth:`save` (re-validated). Used in: 3.4."""
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
     # ------------------------------------------------------------ display

@@ -1061,7 +1061,7 @@ def temperature_plot(
     """
     import matplotlib.pyplot as plt
 
-    from mixlab.budget import epochs as epochs_fn
+    from mixlab.budget import epochs_from_weights as epochs_fn
     from mixlab.mixers import temperature
 
     Ts = np.geomspace(1.0, 100.0, 40) if temperatures is None else np.asarray(temperatures, dtype=np.float64)

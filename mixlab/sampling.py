@@ -10,7 +10,7 @@ A mixture says how much of each domain to draw; a sampling plan says *which* doc
 * a deterministic low-discrepancy interleaving of sources (:func:`blended_index`) whose every
   prefix stays close to the target shares, and a realized-vs-target checker.
 
-Used in: 2.3 (sampling distribution), 2.5 (epochs), 1.1/1.4 (proxy training data), A.1.
+Used in: 2.3 (sampling distribution), 3.1; the proxy models and the build draw through it.
 """
 
 from __future__ import annotations
@@ -18,14 +18,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.corpus import Corpus
 from mixlab.mixture import Mixture
-from mixlab.validation import InvariantError, check_finite_array, check_int, check_positive, check_seed, format_values
+from mixlab.validation import (
+    InvariantError,
+    check_at_most,
+    check_finite_array,
+    check_flag,
+    check_int,
+    check_named_values,
+    check_positive,
+    check_seed,
+    format_masked,
+    format_values,
+)
 
 __all__ = [
     "SampleResult",
@@ -40,12 +51,21 @@ __all__ = [
     "prefix_deviation",
     "realized_mixture",
     "check_realized",
+    "MAX_DRAWS",
+    "MAX_BLEND_SAMPLES",
 ]
 
+WeightsLike = Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike
+"""Shares on the simplex: a Mixture, a Series or mapping keyed by domain, or an array in source order."""
 
-def _masked(names: Any, values: Any, mask: Any) -> str:
-    """``name=value`` pairs of the entries selected by ``mask`` (for error messages)."""
-    return format_values(zip(np.asarray(names)[mask], np.asarray(values)[mask], strict=True))
+#: Most documents one sampling call draws (``n`` of :func:`sample_documents`/:func:`draw_documents`,
+#: the draws a :func:`sample_budget` budget implies). Each draw costs about 40-50 bytes of row
+#: indices, keys and accounting, so a call stays under ~5 GB: a fifth of a 24 GiB, 2-core machine.
+MAX_DRAWS: int = 100_000_000
+
+#: Longest blended index one call builds (:func:`blended_index`, :func:`blended_index_reference`).
+#: About 13 bytes per sample (event times, sort workspace, source ids): at most ~6.5 GB.
+MAX_BLEND_SAMPLES: int = 500_000_000
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -59,13 +79,18 @@ def _aligned_weights(mixture: Mixture, domains: Sequence[str], where: str) -> np
     return mixture.as_array(list(domains))
 
 
+def _check_corpus(corpus: object) -> None:
+    if not isinstance(corpus, Corpus):
+        raise TypeError(f"corpus must be a mixlab Corpus (got {type(corpus).__name__})")
+
+
 def _check_support(w: np.ndarray, n_docs: np.ndarray, domains: Sequence[str]) -> None:
     bad = (w > 0) & (n_docs <= 0)
     if bad.any():
-        raise ValueError("domains with positive weight have no documents to sample: " + _masked(domains, w, bad))
+        raise ValueError("domains with positive weight have no documents to sample: " + format_masked(domains, w, bad))
 
 
-def _plain_weights(weights: Any, name: str = "weights") -> np.ndarray:
+def _plain_weights(weights: WeightsLike, name: str = "weights") -> np.ndarray:
     """Weights from a Mixture, Series, mapping or array, checked on the simplex (atol 1e-9)."""
     if isinstance(weights, Mixture):
         return weights.as_array()
@@ -73,14 +98,9 @@ def _plain_weights(weights: Any, name: str = "weights") -> np.ndarray:
         weights = weights.to_numpy()
     elif isinstance(weights, Mapping):
         weights = list(weights.values())
-    try:
-        w = np.asarray(weights, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numeric (got {weights!r})") from exc
+    w = check_finite_array(weights, name, ndim=None, nonnegative=True)
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-d sequence (got shape {w.shape})")
-    if not np.all(np.isfinite(w)) or (w < 0).any():
-        raise ValueError(f"{name} must be finite and >= 0 (got {w.tolist()})")
     if abs(w.sum() - 1.0) > 1e-9:
         raise ValueError(f"{name} must sum to 1 within 1e-09 (got {w.sum():.12g}: {w.tolist()})")
     return w
@@ -130,7 +150,7 @@ def document_probabilities(corpus_or_counts: Corpus | pd.DataFrame, mixture: Mix
         per_doc = np.divide(w, N, out=np.zeros_like(w), where=N > 0)
         return per_doc[codes]
     if isinstance(corpus_or_counts, pd.DataFrame):
-        from mixlab.mixers import check_counts
+        from mixlab.validation import check_counts
 
         c = check_counts(corpus_or_counts)
         w = _aligned_weights(mixture, list(c.index), "counts")
@@ -160,7 +180,7 @@ class SampleResult:
         ``"iid_with_replacement"``, ``"without_replacement"`` or ``"budget_epochs"``.
     seed : int
 
-    Used in: 2.3, 2.5, 1.1 (proxy training data).
+    Used in: internal (what every sampler returns).
     """
 
     rows: np.ndarray
@@ -204,7 +224,13 @@ def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture | None, metho
 
 
 def draw_documents(
-    corpus: Corpus, probabilities: Any, n: int, seed: int, replace: bool = True, *, target: Mixture | None = None
+    corpus: Corpus,
+    probabilities: npt.ArrayLike,
+    n: int,
+    seed: int,
+    replace: bool = True,
+    *,
+    target: Mixture | None = None,
 ) -> SampleResult:
     """Draw ``n`` whole documents i.i.d. from explicit per-document probabilities, with accounting.
 
@@ -243,6 +269,7 @@ def draw_documents(
 
     Used in: 2.3 (the size-biased trap: drawing whole documents from the token-position law).
     """
+    _check_corpus(corpus)
     p = check_finite_array(probabilities, "probabilities", nonnegative=True)
     if p.shape != (len(corpus),):
         raise ValueError(f"probabilities must have one entry per document ({len(corpus)}; got shape {p.shape})")
@@ -282,12 +309,17 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
 
     Raises
     ------
+    TypeError
+        ``mixture`` not a Mixture, ``replace`` not a bool, ``n`` or ``seed`` not an integer.
     ValueError
-        A token-kind mixture (see above); ``n < 1``; without replacement, ``n`` larger than the
-        number of documents with ``p > 0``; weight on an empty domain.
+        A token-kind mixture (see above); ``n`` above :data:`MAX_DRAWS`; ``n < 1``; without
+        replacement, ``n`` larger than the number of documents with ``p > 0``; weight on an empty domain.
 
     Used in: 2.3 (with and without replacement, epochs).
     """
+    _check_corpus(corpus)
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a mixlab Mixture (got {type(mixture).__name__})")
     if mixture.kind != "document":
         raise ValueError(
             "sample_documents draws whole documents, so it needs a document-kind mixture: drawing whole "
@@ -302,6 +334,8 @@ def sample_documents(corpus: Corpus, mixture: Mixture, n: int, seed: int, replac
 def _draw(corpus: Corpus, p: np.ndarray, n: int, seed: int, replace: bool, target: Mixture | None) -> SampleResult:
     s = check_seed(seed)
     n = check_int(n, "n", minimum=1)
+    check_at_most(n, "n", MAX_DRAWS, "documents drawn per call, about 5 GB of indices and accounting")
+    replace = check_flag(replace, "replace")
     rng = np.random.default_rng(np.random.SeedSequence(s))
     if replace:
         cdf = np.cumsum(p)
@@ -339,6 +373,7 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     Parameters
     ----------
     corpus : Corpus
+        The documents to repeat and draw.
     mixture : Mixture
         Token-kind, over exactly ``corpus.domains``.
     budget : float
@@ -355,16 +390,20 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     ValueError
         Document-kind mixture, ``budget <= 0``, weight on an empty domain.
 
-    Used in: 2.3, 2.5 (epochs per domain at budget B), 3.2.
+    Used in: 2.3, 3.1 (epochs per domain at budget B).
     """
     s = check_seed(seed)
     B = check_positive(budget, "budget")
+    _check_corpus(corpus)
+    if not isinstance(mixture, Mixture):
+        raise TypeError(f"mixture must be a mixlab Mixture (got {type(mixture).__name__})")
     if mixture.kind != "token":
         raise ValueError("sample_budget needs a token-kind mixture; convert with mixture.to_tokens(counts) first")
     w = _aligned_weights(mixture, corpus.domains, "corpus")
     codes = corpus.domain_codes()
     lengths = corpus.docs["n_tokens"].to_numpy()
     _check_support(w, np.bincount(codes, minlength=len(w)).astype(np.float64), corpus.domains)
+    _check_budget_draws(w, B, corpus)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(w) + 1))
     children = np.random.SeedSequence(s).spawn(len(w))
@@ -389,8 +428,27 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     return _accounting(corpus, rows, mixture, "budget_epochs", s)
 
 
+def _check_budget_draws(w: np.ndarray, budget: float, corpus: Corpus) -> None:
+    """Refuse a budget whose whole-epoch draws would exceed :data:`MAX_DRAWS`, before allocating them.
+
+    Domain i is drawn ``floor(w_i B / T_i)`` full epochs of ``N_i`` documents plus at most one
+    partial epoch, so at most ``(floor(w_i B / T_i) + 1) N_i`` documents.
+    """
+    N = corpus.doc_counts().to_numpy().astype(np.float64)
+    T = corpus.token_counts().to_numpy().astype(np.float64)
+    on = w > 0
+    draws = float(np.sum((np.floor(w[on] * budget / T[on]) + 1) * N[on]))
+    if draws > MAX_DRAWS:
+        per_token = float(np.sum(w[on] * N[on] / T[on]))  # documents drawn per token of budget
+        raise ValueError(
+            f"budget must be <= {MAX_DRAWS / per_token:.4g} tokens for this corpus and mixture: sample_budget "
+            f"draws at most MAX_DRAWS={MAX_DRAWS:,} documents per call (about 5 GB) and budget {budget:.6g} "
+            f"would draw about {draws:.4g}"
+        )
+
+
 # ---------------------------------------------------------------------------- blended index
-def blended_index_reference(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def blended_index_reference(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Megatron-LM's greedy blending rule, in plain Python (the reference for tests and benchmarks).
 
     At step ``i`` pick the source with the largest deficit ``w_j · max(i, 1) − count_j``,
@@ -402,10 +460,11 @@ def blended_index_reference(weights: Any, n_samples: int) -> tuple[np.ndarray, n
     (source, within)
         ``source[i]`` the source of sample i, ``within[i]`` its index inside that source.
 
-    Used in: 2.3 (low-discrepancy blend), benchmarks.
+    Used in: tests and benchmarks (the rule :func:`blended_index` is compared with).
     """
     w = _plain_weights(weights).tolist()
     n = check_int(n_samples, "n_samples", minimum=0)
+    check_at_most(n, "n_samples", MAX_BLEND_SAMPLES, "samples per blended index, about 6.5 GB")
     k = len(w)
     counts = [0] * k
     source = np.empty(n, dtype=np.int16)
@@ -423,7 +482,7 @@ def blended_index_reference(weights: Any, n_samples: int) -> tuple[np.ndarray, n
     return source, within
 
 
-def blended_index_bound(weights: Any) -> np.ndarray:
+def blended_index_bound(weights: WeightsLike) -> np.ndarray:
     """The proven per-source prefix bound of :func:`blended_index`: ``½ + w_j (k⁺ − 2) / 2``.
 
     ``k⁺`` is the number of sources with positive weight; zero-weight sources get bound 0.
@@ -434,7 +493,34 @@ def blended_index_bound(weights: Any) -> np.ndarray:
     return np.where(w > 0, 0.5 + w * (kp - 2) / 2.0, 0.0)
 
 
-def blended_index(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_event_keys(w: np.ndarray, n: int, bits: int) -> np.ndarray:
+    """The first ``n + O(k)`` event times of every source as sorted int64 keys, source id in the low bits.
+
+    See :func:`blended_index`: source j's times ``(m + ½) / w_j`` are generated already sorted,
+    their lowest ``bits`` mantissa bits replaced by j, and the k runs merged by a stable sort.
+    """
+    k = w.size
+    kp = int((w > 0).sum())
+    horizon = n + kp / 2.0 + 2.0
+    M = np.where(w > 0, np.floor(w * horizon + 0.5), 0).astype(np.int64)
+    offs = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(M, out=offs[1:])
+    low = np.int64((1 << bits) - 1)
+    times = np.empty(int(offs[-1]), dtype=np.float64)
+    keys = times.view(np.int64)  # positive floats sort like their int64 bit patterns
+    for j in range(k):  # k runs, each generated vectorized and already sorted
+        if M[j]:
+            seg = times[offs[j] : offs[j + 1]]
+            seg[:] = np.arange(0.5, M[j], 1.0)
+            seg /= w[j]
+            kseg = keys[offs[j] : offs[j + 1]]
+            kseg &= ~low  # drop the lowest mantissa bits (relative change < 2**-36) ...
+            kseg |= j  # ... and store the source there: equal times then sort by source index
+    keys.sort(kind="stable")  # unique keys; timsort merges the k presorted runs
+    return keys
+
+
+def blended_index(weights: WeightsLike, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic low-discrepancy interleaving of sources (stride scheduling), vectorized.
 
     Source j (weight ``w_j > 0``) owns the event times ``τ_{j,m} = (m + ½) / w_j``, m = 0, 1, …;
@@ -485,35 +571,20 @@ def blended_index(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]
     ValueError
         Weights off the simplex, NaN/negative, too many sources, ``n_samples < 0``.
 
-    Used in: 2.3 (every prefix stays close to the target), A.1 (shard order).
+    Used in: 2.3 (every prefix stays close to the target); the build orders shards with it.
     """
     w = _plain_weights(weights)
     n = check_int(n_samples, "n_samples", minimum=0)
+    check_at_most(n, "n_samples", MAX_BLEND_SAMPLES, "samples per blended index, about 6.5 GB")
     k = w.size
     if k > 32767:
         raise ValueError(f"blended_index supports at most 32767 sources (got {k})")
     dtype = np.uint8 if k <= 255 else np.int16
     if n == 0:
         return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.int64)
-    kp = int((w > 0).sum())
-    horizon = n + kp / 2.0 + 2.0
-    M = np.where(w > 0, np.floor(w * horizon + 0.5), 0).astype(np.int64)
-    offs = np.zeros(k + 1, dtype=np.int64)
-    np.cumsum(M, out=offs[1:])
     bits = 8 if k <= 255 else 16
     low = np.int64((1 << bits) - 1)
-    times = np.empty(int(offs[-1]), dtype=np.float64)
-    keys = times.view(np.int64)  # positive floats sort like their int64 bit patterns
-    for j in range(k):  # k runs, each generated vectorized and already sorted
-        if M[j]:
-            seg = times[offs[j] : offs[j + 1]]
-            seg[:] = np.arange(0.5, M[j], 1.0)
-            seg /= w[j]
-            kseg = keys[offs[j] : offs[j + 1]]
-            kseg &= ~low  # drop the lowest mantissa bits (relative change < 2**-36) ...
-            kseg |= j  # ... and store the source there: equal times then sort by source index
-    keys.sort(kind="stable")  # unique keys; timsort merges the k presorted runs
-    keys = keys[:n]
+    keys = _sorted_event_keys(w, n, bits)[:n]
     if bits == 8 and sys.byteorder == "little":
         source = keys.view(np.uint8)[::8].copy()  # a copy: keys is overwritten below
     else:
@@ -529,7 +600,7 @@ def blended_index(weights: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]
 
 
 # ---------------------------------------------------------------------------- realized mixture and checks
-def max_prefix_deviation(source: np.ndarray, weights: Any) -> np.ndarray:
+def max_prefix_deviation(source: np.ndarray, weights: WeightsLike) -> np.ndarray:
     """Per source, ``max_n |count_j(prefix n) − w_j n|`` over every prefix n = 1..len(source).
 
     Used in: 2.3, tests of :func:`blended_index`.
@@ -545,7 +616,7 @@ def max_prefix_deviation(source: np.ndarray, weights: Any) -> np.ndarray:
 
 
 def prefix_deviation(
-    source: np.ndarray, weights: Any, checkpoints: Sequence[int] | np.ndarray | None = None
+    source: np.ndarray, weights: WeightsLike, checkpoints: Sequence[int] | np.ndarray | None = None
 ) -> pd.DataFrame:
     """Worst share deviation ``max_j |count_j(n)/n − w_j|`` at prefix lengths n (for the 1/√n plot).
 
@@ -579,7 +650,9 @@ def prefix_deviation(
     return pd.DataFrame({"max_abs_count_dev": dev, "max_share_dev": dev / cps}, index=pd.Index(cps, name="n"))
 
 
-def realized_mixture(realized: Any, domains: Sequence[str] | None = None) -> pd.Series:
+def realized_mixture(
+    realized: pd.Series | Mapping[str, float] | npt.ArrayLike, domains: Sequence[str] | None = None
+) -> pd.Series:
     """Realized shares from per-domain counts (Series/mapping) or an array of source indices.
 
     Parameters
@@ -592,10 +665,12 @@ def realized_mixture(realized: Any, domains: Sequence[str] | None = None) -> pd.
     pandas.Series
         Shares summing to 1, named ``realized``.
 
-    Used in: 2.3.
+    Used in: internal (:func:`check_realized` reads realized counts with it).
     """
     if isinstance(realized, Mapping | pd.Series):
-        s = pd.Series(dict(realized.items()) if isinstance(realized, Mapping) else realized, dtype=np.float64)
+        items = list(realized.items())
+        values = check_named_values([k for k, _ in items], [v for _, v in items], "realized counts")
+        s = pd.Series(values, index=pd.Index([k for k, _ in items]))
         if domains is not None:
             missing = [d for d in domains if d not in s.index]
             unknown = [d for d in s.index if d not in set(domains)]
@@ -605,10 +680,10 @@ def realized_mixture(realized: Any, domains: Sequence[str] | None = None) -> pd.
                 )
             s = s.loc[list(domains)]
         arr = s.to_numpy()
-        if not np.all(np.isfinite(arr)) or (arr < 0).any():
-            raise ValueError(f"realized counts must be finite and >= 0 (got {format_values(s.items())})")
         if arr.sum() <= 0:
             raise ValueError("realized counts must not all be zero")
+        if not np.isfinite(arr.sum()):
+            raise ValueError(f"realized counts sum to more than the largest float (got {format_values(s.items())})")
         return pd.Series(arr / arr.sum(), index=pd.Index(s.index, name="domain"), name="realized")
     if domains is None:
         raise ValueError("domains are required when realized is an array of source indices")
@@ -621,8 +696,24 @@ def realized_mixture(realized: Any, domains: Sequence[str] | None = None) -> pd.
     return pd.Series(c / c.sum(), index=pd.Index(list(domains), name="domain"), name="realized")
 
 
+def _realized_shares(
+    realized: Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike, target: Mixture
+) -> tuple[pd.Series, float | None]:
+    """Realized shares in ``target``'s domain order, and the number of draws when it is known."""
+    domains = list(target.domains)
+    if isinstance(realized, Mixture):
+        return realized_mixture(realized.weights.rename("realized"), domains), None
+    if isinstance(realized, Mapping | pd.Series):
+        shares = realized_mixture(realized, domains)
+        if target.kind != "document":  # token counts are not the number of draws
+            return shares, None
+        return shares, float(sum(realized.values()) if isinstance(realized, Mapping) else realized.sum())
+    arr = np.asarray(realized)
+    return realized_mixture(arr, domains), float(arr.size)
+
+
 def check_realized(
-    realized: Any,
+    realized: Mixture | pd.Series | Mapping[str, float] | npt.ArrayLike,
     target: Mixture,
     *,
     atol: float | None = None,
@@ -664,25 +755,14 @@ def check_realized(
     ValueError
         Neither or both tolerances, unknown domains, bad counts.
 
-    Used in: 2.3 (realized-vs-target checker), A.1.
+    Used in: 2.3 (realized-vs-target checker).
     """
     if (atol is None) == (z is None):
         raise ValueError(f"state exactly one tolerance: atol or z (got atol={atol!r}, z={z!r})")
     if not isinstance(target, Mixture):
         raise TypeError(f"target must be a Mixture (got {type(target).__name__})")
     domains = list(target.domains)
-    size: float | None = None
-    if isinstance(realized, Mixture):
-        shares = realized.weights.rename("realized")
-        shares = realized_mixture(shares, domains)
-    elif isinstance(realized, Mapping | pd.Series):
-        shares = realized_mixture(realized, domains)
-        if target.kind == "document":  # counts of documents = number of draws
-            size = float(sum(dict(realized.items()).values()) if isinstance(realized, Mapping) else realized.sum())
-    else:
-        arr = np.asarray(realized)
-        shares = realized_mixture(arr, domains)
-        size = float(arr.size)
+    shares, size = _realized_shares(realized, target)
     w = target.as_array(domains)
     dev = shares.to_numpy() - w
     if atol is not None:

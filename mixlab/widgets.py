@@ -835,7 +835,7 @@ class TemperatureExplorer:
         }
 
     def _update(self) -> None:
-        from mixlab.budget import epochs
+        from mixlab.budget import epochs_from_weights
         from mixlab.mixers import proportional, temperature, unimax
 
         self.mixture = temperature(self.counts, T=self.T, by=self.by)  # type: ignore[arg-type]
@@ -844,7 +844,7 @@ class TemperatureExplorer:
         self.over_cap: list[str] = []
         self.unimax: Mixture | None = None
         if self.budget is not None:
-            self.epochs = epochs(self.mixture, self.budget, self.counts, on_empty="inf")
+            self.epochs = epochs_from_weights(self.mixture, self.budget, self.counts, on_empty="inf")
             if self.max_epochs is not None:
                 self.over_cap = [str(d) for d, e in self.epochs.items() if e > self.max_epochs * (1 + 1e-9)]
                 try:

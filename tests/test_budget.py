@@ -23,28 +23,28 @@ MIX = Mixture({"web": 0.5, "books": 0.3, "code": 0.2})
 def test_tokens_and_epochs() -> None:
     t = budget.tokens_per_domain(MIX, 1000)
     assert t.to_dict() == {"web": 500.0, "books": 300.0, "code": 200.0}
-    e = budget.epochs(MIX, 1000, SIZES)
+    e = budget.epochs_from_weights(MIX, 1000, SIZES)
     assert e.to_dict() == {"web": 0.5, "books": 3.0, "code": 20.0}
     counts = pd.DataFrame({"docs": [1, 1, 1], "tokens": [1000, 100, 10]}, index=["web", "books", "code"])
-    pd.testing.assert_series_equal(budget.epochs(MIX, 1000, counts), e)
+    pd.testing.assert_series_equal(budget.epochs_from_weights(MIX, 1000, counts), e)
     # bytes per token: sizes in bytes, 2 bytes/token halves the token count
-    np.testing.assert_allclose(budget.epochs(MIX, 1000, SIZES * 2, bytes_per_token=2.0), e)
+    np.testing.assert_allclose(budget.epochs_from_weights(MIX, 1000, SIZES * 2, bytes_per_token=2.0), e)
     with pytest.raises(ValueError, match="budget must be > 0"):
-        budget.epochs(MIX, 0, SIZES)
+        budget.epochs_from_weights(MIX, 0, SIZES)
     with pytest.raises(ValueError, match="document-kind"):
-        budget.epochs(Mixture({"web": 1.0}, kind="document"), 10, {"web": 1.0})
+        budget.epochs_from_weights(Mixture({"web": 1.0}, kind="document"), 10, {"web": 1.0})
     with pytest.raises(ValueError, match="missing: code"):
-        budget.epochs(MIX, 10, {"web": 1.0, "books": 1.0})
+        budget.epochs_from_weights(MIX, 10, {"web": 1.0, "books": 1.0})
 
 
 def test_empty_domain_epochs() -> None:
     sizes = {"web": 1000.0, "books": 0.0, "code": 10.0}
     with pytest.raises(ValueError, match="infinitely many epochs: books=0.3"):
-        budget.epochs(MIX, 100, sizes)
-    e = budget.epochs(MIX, 100, sizes, on_empty="inf")
+        budget.epochs_from_weights(MIX, 100, sizes)
+    e = budget.epochs_from_weights(MIX, 100, sizes, on_empty="inf")
     assert math.isinf(e["books"])
     zero = Mixture({"web": 0.8, "books": 0.0, "code": 0.2})
-    assert budget.epochs(zero, 100, sizes)["books"] == 0.0
+    assert budget.epochs_from_weights(zero, 100, sizes)["books"] == 0.0
 
 
 def test_caps_feasibility_and_within_caps() -> None:
@@ -177,10 +177,58 @@ def test_projection_scales() -> None:
 
 # ---------------------------------------------------------------- weights <-> epochs, LLaMA-1
 def test_weights_from_epochs_round_trip() -> None:
-    m, B = budget.weights_from_epochs(SIZES, {"web": 0.5, "books": 3.0, "code": 20.0})
+    implied = budget.weights_from_epochs(SIZES, {"web": 0.5, "books": 3.0, "code": 20.0})
+    assert isinstance(implied, budget.ImpliedMixture)
+    m, B = implied  # a named tuple: unpacks, and names its parts
+    assert (m, B) == (implied.mixture, implied.budget)
     assert B == pytest.approx(1000) and m.allclose(MIX)
     assert m.provenance["mixer"] == "weights_from_epochs"
     np.testing.assert_allclose(budget.epochs_from_weights(m, B, SIZES), [0.5, 3.0, 20.0])
+
+
+def test_bytes_per_token_is_keyword_only_everywhere() -> None:
+    calls = [
+        lambda: budget.epochs_from_weights(MIX, 1000, SIZES, 2.0),
+        lambda: budget.weights_from_epochs(SIZES, {"web": 1.0, "books": 1.0, "code": 1.0}, 2.0),
+        lambda: budget.caps_from_epochs(SIZES, 1000, 4, 2.0),
+        lambda: budget.check_feasible(SIZES, 1000, 4, 2.0),
+    ]
+    for call in calls:
+        with pytest.raises(TypeError, match="positional argument"):
+            call()
+    assert not hasattr(budget, "epochs")  # renamed: the name stays free for the natural variable
+
+
+def test_no_tokens_at_all_cannot_supply_a_positive_budget() -> None:
+    with pytest.raises(ValueError, match=r"infeasible: the domains hold no tokens at all.*E_max=inf.*budget 100"):
+        budget.check_feasible({"a": 0, "b": 0}, 100, math.inf)
+    caps = budget.caps_from_epochs({"a": 0, "b": 50}, 100, math.inf)
+    assert caps.to_dict() == {"a": 0.0, "b": 1.0}  # an empty domain stays capped at 0, even without a limit
+    assert budget.check_feasible({"a": 0, "b": 50}, 100, math.inf).equals(caps)
+
+
+@pytest.mark.parametrize(
+    ("table", "error", "pattern"),
+    [
+        (pd.DataFrame({"docs": ["1", "2"], "tokens": [10, 20]}, index=["web", "code"]), TypeError, "web='1'"),
+        (pd.DataFrame({"docs": [1, 2], "tokens": [True, True]}, index=["web", "code"]), TypeError, "web=True"),
+        (pd.DataFrame({"docs": [2.5, 2], "tokens": [10, 20]}, index=["web", "code"]), ValueError, "web=2.5"),
+        (pd.DataFrame({"docs": [0, 2], "tokens": [10, 20]}, index=["web", "code"]), ValueError,
+         "tokens but no documents"),
+    ],
+)
+def test_budget_functions_refuse_bad_counts_tables(table: pd.DataFrame, error: type, pattern: str) -> None:
+    mix = Mixture({"web": 0.5, "code": 0.5})
+    calls = [
+        lambda: budget.epochs_from_weights(mix, 10, table),
+        lambda: budget.caps_from_epochs(table, 10, 4),
+        lambda: budget.check_feasible(table, 10, 4),
+        lambda: budget.budget_table(mix, 10, table, 4),
+        lambda: budget.weights_from_epochs(table, {"web": 1.0, "code": 1.0}),
+    ]
+    for call in calls:
+        with pytest.raises(error, match=pattern):
+            call()
 
 
 @settings(max_examples=150, deadline=None)
@@ -190,7 +238,7 @@ def test_weights_epochs_round_trip_property(rows: list[tuple[float, float]]) -> 
     sizes = pd.Series([r[0] for r in rows], index=names)
     ep = pd.Series([r[1] for r in rows], index=names)
     m, B = budget.weights_from_epochs(sizes, ep)
-    np.testing.assert_allclose(budget.epochs(m, B, sizes).to_numpy(), ep.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(budget.epochs_from_weights(m, B, sizes).to_numpy(), ep.to_numpy(), rtol=1e-9)
 
 
 def test_llama1_table_epochs_follow_from_shares_and_sizes() -> None:
@@ -265,7 +313,7 @@ def test_repetition_value_keeps_a_series_index_and_decreases() -> None:
 
 @pytest.mark.parametrize("bad", [0.5, np.nan, [1.0, 0.0]])
 def test_repetition_value_rejects_epochs_below_one(bad: object) -> None:
-    with pytest.raises(ValueError, match="epochs must be finite and >= 1"):
+    with pytest.raises(ValueError, match=r"epochs must (be finite and >= 1|not contain NaN)"):
         budget.repetition_value(bad)
     with pytest.raises(ValueError, match="r_star"):
         budget.repetition_value(2.0, r_star=0.0)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mixlab import mixers
-from mixlab.budget import epochs
+from mixlab.budget import epochs_from_weights
 from mixlab.exercises import (
     Reveal,
     Verdict,
@@ -316,7 +316,7 @@ B = 200_000.0
 
 
 def test_check_epochs_right_per_domain_and_single() -> None:
-    e = epochs(MIX, B, COUNTS)
+    e = epochs_from_weights(MIX, B, COUNTS)
     assert check_epochs(e, MIX, B, COUNTS).ok
     assert check_epochs(e.to_dict(), MIX, B, COUNTS).ok
     assert check_epochs(float(e["math"]), MIX, B, COUNTS, domain="math").ok
@@ -343,7 +343,7 @@ def test_check_epochs_bytes_and_generic() -> None:
     e_bytes = (MIX.weights * B / sizes_bytes).to_dict()
     v = check_epochs(e_bytes, MIX, B, sizes_bytes, bytes_per_token=4.0)
     assert "bytes" in text(v)
-    wrong = epochs(MIX, B, COUNTS).to_dict()
+    wrong = epochs_from_weights(MIX, B, COUNTS).to_dict()
     wrong["code"] *= 1.5
     v2 = check_epochs(wrong, MIX, B, COUNTS)
     assert "code (too high)" in v2.message

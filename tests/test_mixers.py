@@ -30,7 +30,7 @@ def counts_tables(draw: st.DrawFn, k_min: int = 1, k_max: int = 8, allow_zero: b
     lo = 0 if allow_zero else 1
     tokens = draw(st.lists(st.integers(lo, 10**12), min_size=k, max_size=k))
     assume(sum(tokens) > 0)
-    docs = [draw(st.integers(1 if t > 0 else 0, max(1, t))) for t in tokens]
+    docs = [draw(st.integers(1, t)) if t > 0 else 0 for t in tokens]  # a domain has tokens iff it has documents
     return pd.DataFrame({"docs": docs, "tokens": tokens}, index=[f"d{i}" for i in range(k)])
 
 
@@ -83,7 +83,9 @@ def test_counts_validation(table: dict[str, list[float]], err: type, pattern: st
 
 def test_counts_validation_types() -> None:
     with pytest.raises(TypeError, match="DataFrame"):
-        mixers.uniform_by_token({"docs": [1], "tokens": [1]})  # type: ignore[arg-type]
+        mixers.uniform_by_token([("docs", 1), ("tokens", 1)])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"must be real numbers \(got docs=\[1\], tokens=\[1\]\)"):
+        mixers.uniform_by_token({"docs": [1], "tokens": [1]})  # a mapping is {domain: count}
     with pytest.raises(ValueError, match="unique"):
         mixers.uniform_by_token(pd.DataFrame({"docs": [1, 1], "tokens": [1, 1]}, index=["a", "a"]))
     with pytest.raises(TypeError, match="strings"):
@@ -173,7 +175,6 @@ def test_hand_tuned_reads_provenance_table(tmp_path: Path) -> None:
         ('rationale = "r"\n[weights]\nweb = 1.0\n[provenance]\nsource = "elsewhere"\n',
          r"\[provenance\] must not set source"),
         ('rationale = "r"\n[weights]\nweb = 1.0\n[provenance]\nwhen = 2024-01-01\n', "provenance.when must be"),
-        ('rationale = "r"\nsource = 3\n[weights]\nweb = 1.0\n', "source must be a string"),
     ],
 )
 def test_hand_tuned_config_errors(tmp_path: Path, text: str, pattern: str) -> None:
@@ -181,6 +182,45 @@ def test_hand_tuned_config_errors(tmp_path: Path, text: str, pattern: str) -> No
     toml.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=pattern):
         mixers.hand_tuned(toml)
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "pattern"),
+    [
+        ('rationale = "r"\nsource = 3\n[weights]\nweb = 1.0\n', TypeError,
+         r"hand-tuned config mix.toml source must be a string \(got 3"),
+        ('rationale = "r"\n[weights\nweb = 1.0\n', ValueError, r"hand-tuned config file .*mix.toml is not valid TOML"),
+        ('rationale = 5\n[weights]\nweb = 1.0\n', TypeError, "hand-tuned config mix.toml rationale must be a string"),
+        ('rationale = "r"\nkind = "bytes"\n[weights]\nweb = 1.0\n', ValueError,
+         r"hand-tuned config mix.toml kind must be one of token, document \(got 'bytes'\)"),
+        ('rationale = "r"\n[weights]\nweb = 0.5\n', ValueError,
+         r"hand-tuned config mix.toml: mixture weights must sum to 1"),
+        ('rationale = "r"\n[weights]\nweb = "1"\n', TypeError,
+         r"hand-tuned config mix.toml: mixture weights must be real"),
+        ('rationale = "r"\nweights = 3\n', ValueError, r"mix.toml must have a \[weights\] table .*got weights = 3"),
+        ('[weights]\nweb = 1.0\n', ValueError, r"rationale \(got None\) \(hand-tuned config mix.toml has none\)"),
+    ],
+)
+def test_hand_tuned_config_errors_name_the_file(tmp_path: Path, text: str, error: type, pattern: str) -> None:
+    toml = tmp_path / "mix.toml"
+    toml.write_text(text, encoding="utf-8")
+    with pytest.raises(error, match=pattern):
+        mixers.hand_tuned(toml)
+
+
+def test_hand_tuned_unreadable_configs_name_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.toml"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match=r"cannot read hand-tuned config .*folder.toml"):
+        mixers.hand_tuned(folder, "r")
+    with pytest.raises(FileNotFoundError, match=r"cannot read hand-tuned config .*nope.toml"):
+        mixers.hand_tuned(tmp_path / "nope.toml", "r")
+    bad_json = tmp_path / "mix.json"
+    bad_json.write_text("{bad", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"hand-tuned config file .*mix.json is not valid JSON"):
+        mixers.hand_tuned(bad_json, "r")
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        mixers.hand_tuned({"web": 1.0}, "r", normalize="no")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- sizes-only tables
@@ -221,9 +261,11 @@ def test_single_column_mixers_still_fail_fast(call: Any, pattern: str) -> None:
         call()
 
 
-def test_single_column_mixers_type_error_unchanged() -> None:
-    with pytest.raises(TypeError, match="counts must be a pandas DataFrame"):
-        mixers.proportional({"tokens": [1]})  # type: ignore[arg-type]
+def test_single_column_mixers_type_errors() -> None:
+    with pytest.raises(TypeError, match="counts must be a pandas DataFrame .* or a Series or mapping"):
+        mixers.proportional([1, 2])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"counts\['tokens'\] must be real numbers \(got tokens=\[1\]\)"):
+        mixers.proportional({"tokens": [1]})  # type: ignore[dict-item]
 
 
 # ---------------------------------------------------------------- temperature
@@ -338,3 +380,48 @@ def test_every_mixer_on_simplex_with_provenance(counts: pd.DataFrame, T: float, 
         assert m.domains == tuple(counts.index)
         assert "mixer" in m.provenance and "counts" in m.provenance
         assert Mixture.from_json(m.to_json()) == m
+
+
+# ---------------------------------------------------------------- one counts check, Series and mappings
+def _table(docs: list[object]) -> pd.DataFrame:
+    return pd.DataFrame({"docs": docs, "tokens": [100, 200]}, index=["a", "b"])
+
+
+BAD_TABLES = [
+    (_table(["10", "20"]), TypeError, r"docs.*real numbers.*a='10'"),
+    (_table([True, True]), TypeError, r"docs.*real numbers.*a=True"),
+    (_table([2.5, 3]), ValueError, r"whole numbers \(got a=2.5\)"),
+    (_table([0, 3]), ValueError, r"tokens but no documents: a \(docs=0, tokens=100\)"),
+]
+
+
+@pytest.mark.parametrize(("table", "error", "pattern"), BAD_TABLES)
+def test_every_mixer_refuses_bad_counts_tables(table: pd.DataFrame, error: type, pattern: str) -> None:
+    calls = [
+        lambda: mixers.uniform_by_document(table),
+        lambda: mixers.uniform_by_token(table),
+        lambda: mixers.proportional(table),
+        lambda: mixers.temperature(table, T=2.0),
+        lambda: mixers.unimax(table, budget=100, max_epochs=4),
+        lambda: mixers.seqio_rates(table),
+        lambda: mixers.mean_lengths(table),
+    ]
+    for call in calls:
+        with pytest.raises(error, match=pattern):
+            call()
+
+
+def test_mixers_accept_a_series_or_mapping_of_sizes() -> None:
+    tokens = COUNTS["tokens"]
+    for by_series, by_table in (
+        (mixers.proportional(tokens), mixers.proportional(COUNTS[["tokens"]])),
+        (mixers.proportional(tokens.to_dict()), mixers.proportional(COUNTS[["tokens"]])),
+        (mixers.temperature(tokens, alpha=0.3), mixers.temperature(COUNTS[["tokens"]], alpha=0.3)),
+        (mixers.unimax(tokens.to_dict(), 5e5, 2), mixers.unimax(COUNTS[["tokens"]], 5e5, 2)),
+        (mixers.seqio_rates(COUNTS["docs"]), mixers.seqio_rates(COUNTS[["docs"]])),
+        (mixers.uniform_by_token(tokens), mixers.uniform_by_token(COUNTS[["tokens"]])),
+        (mixers.uniform_by_document(COUNTS["docs"].to_dict()), mixers.uniform_by_document(COUNTS[["docs"]])),
+    ):
+        assert by_series == by_table  # same weights and the same provenance record
+    with pytest.raises(TypeError, match=r"real numbers \(got web='5'\)"):
+        mixers.proportional({"web": "5", "code": 1})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mixlab.mixture import Mixture
+from mixlab.mixture import MAX_ATOL, Mixture
 
 DOMS = ["web", "books", "code"]
 
@@ -359,3 +360,28 @@ def test_with_share_property(w: dict[str, float], data: st.DataObject) -> None:
     for d, v in w.items():
         if d != domain and rest > 0:
             assert m[d] == pytest.approx(v * (1 - share) / rest, abs=1e-12)
+
+
+# ---------------------------------------------------------------- bounds on the tolerance, huge scores
+@pytest.mark.parametrize("atol", [1e9, 1.0, 0.0011])
+def test_atol_is_bounded_so_raw_scores_are_not_a_mixture(atol: float) -> None:
+    with pytest.raises(ValueError, match=r"atol must be <= 0.001.*\(got " + re.escape(f"{atol:g})")):
+        Mixture({"web": 5, "code": 5}, atol=atol)
+
+
+def test_atol_bounds_accept_the_limit_and_refuse_zero_and_nan() -> None:
+    assert Mixture({"web": 0.5005, "code": 0.5}, atol=MAX_ATOL).atol == MAX_ATOL
+    with pytest.raises(ValueError, match="atol must be > 0"):
+        Mixture({"web": 1.0}, atol=0)
+    with pytest.raises(ValueError, match="atol must not be NaN"):
+        Mixture({"web": 1.0}, atol=float("nan"))
+    with pytest.raises(TypeError, match="atol must be a real number"):
+        Mixture({"web": 1.0}, atol="1e-9")  # type: ignore[arg-type]
+
+
+def test_normalized_huge_scores_report_the_real_values() -> None:
+    with pytest.raises(ValueError, match=r"sum to more than the largest float .*web=1e\+308, code=1e\+308"):
+        Mixture.normalized({"web": 1e308, "code": 1e308})
+    m = Mixture.normalized({"web": 1e307, "code": 3e307})  # large but summable: exact shares
+    assert m.as_array().tolist() == [0.25, 0.75]
+    assert m.provenance["normalized_from_sum"] == 4e307

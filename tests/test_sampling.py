@@ -255,7 +255,7 @@ def test_blended_index_many_sources_int16_path() -> None:
 def test_blended_index_errors() -> None:
     with pytest.raises(ValueError, match="sum to 1"):
         blended_index([0.5, 0.6], 10)
-    with pytest.raises(ValueError, match="finite and >= 0"):
+    with pytest.raises(ValueError, match=r"weights must be >= 0 \(got 1=-0.5\)"):
         blended_index([1.5, -0.5], 10)
     with pytest.raises(ValueError, match="n_samples must be >= 0"):
         blended_index([1.0], -1)
@@ -388,3 +388,45 @@ def test_prefix_deviation_iid_vs_blend() -> None:
     assert list(prefix_deviation(blend, w).index)[-1] == n
     with pytest.raises(ValueError, match="checkpoints"):
         prefix_deviation(blend, w, [0])
+
+
+# ---------------------------------------------------------------- size limits and flags, before any allocation
+def test_sample_budget_refuses_a_budget_beyond_the_draw_limit_before_allocating() -> None:
+    from mixlab.sampling import MAX_DRAWS
+
+    with pytest.raises(ValueError, match=r"budget must be <= .* tokens for this corpus and mixture.*"
+                                         r"MAX_DRAWS=100,000,000 .*budget 1e\+13 would draw about"):
+        sample_budget(CORPUS, TOKMIX, 1e13, 0)
+    # just under the limit is the caller's choice; far under it works as before
+    assert sample_budget(CORPUS, TOKMIX, 10_000, 0).n_tokens >= 10_000
+    assert MAX_DRAWS == 100_000_000
+
+
+@pytest.mark.parametrize("n", [10**13, 100_000_001])
+def test_sample_documents_refuses_n_beyond_the_limit(n: int) -> None:
+    with pytest.raises(ValueError, match=r"n must be <= 100,000,000 \(documents drawn per call"):
+        sample_documents(CORPUS, DOCMIX, n, 0)
+    with pytest.raises(ValueError, match=r"n must be <= 100,000,000"):
+        draw_documents(CORPUS, document_probabilities(CORPUS, DOCMIX), n, 0)
+
+
+def test_blended_index_refuses_n_beyond_the_limit() -> None:
+    for fn in (blended_index, blended_index_reference):
+        with pytest.raises(ValueError, match=r"n_samples must be <= 500,000,000 \(samples per blended index"):
+            fn([0.5, 0.5], 10**12)
+
+
+@pytest.mark.parametrize("replace", ["no", "False", 0, 1, None, [True]])
+def test_replace_must_be_a_bool(replace: object) -> None:
+    with pytest.raises(TypeError, match=r"replace must be True or False \(got "):
+        sample_documents(CORPUS, DOCMIX, 2, 0, replace=replace)  # type: ignore[arg-type]
+    assert sample_documents(CORPUS, DOCMIX, 2, 0, replace=np.bool_(False)).method == "without_replacement"
+
+
+def test_sampling_refuses_non_mixtures_with_a_type_error() -> None:
+    with pytest.raises(TypeError, match="mixture must be a mixlab Mixture"):
+        sample_documents(CORPUS, {"web": 1.0}, 2, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="mixture must be a mixlab Mixture"):
+        sample_budget(CORPUS, {"web": 1.0}, 100, 0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="corpus must be a mixlab Corpus"):
+        sample_budget("corpus", TOKMIX, 100, 0)  # type: ignore[arg-type]

@@ -154,7 +154,7 @@ def compare_epochs(
     rtol : float
         Relative tolerance.
     bytes_per_token : float or per-domain mapping, optional
-        Converts byte sizes to tokens (as in :func:`mixlab.budget.epochs`).
+        Converts byte sizes to tokens (as in :func:`mixlab.budget.epochs_from_weights`).
     hints : sequence of str, optional
 
     Returns
@@ -171,9 +171,9 @@ def compare_epochs(
 
     Used in: exercises of 2.5 (token budget), 3.2 (epochs explode), 3.5.
     """
-    from mixlab.budget import epochs
+    from mixlab.budget import epochs_from_weights
 
-    expected = epochs(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
+    expected = epochs_from_weights(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
     domains = [str(d) for d in expected.index]
     slips = epoch_slips(mixture, budget, sizes, domains, bytes_per_token)
     if domain is not None:
@@ -255,7 +255,7 @@ def compare_feasible(
     """
     from mixlab.budget import caps_from_epochs
 
-    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token)
+    caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token=bytes_per_token)
     total_caps = float(caps.sum())
     feasible = total_caps >= 1.0 - 1e-12
     T = _sizes_in_tokens(sizes, bytes_per_token)

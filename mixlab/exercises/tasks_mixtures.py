@@ -11,7 +11,7 @@ task                      the learner writes                             referen
 ========================  =============================================  =========================
 ``DOC_TO_TOKEN``          ``doc_to_token(w_doc, mean_len)``              ``Mixture.to_tokens``
 ``TEMPERATURE``           ``temperature_weights(tokens, T)``             ``mixers.temperature``
-``EPOCHS``                ``epochs_per_domain(weights, budget, sizes)``  ``budget.epochs``
+``EPOCHS``                ``epochs_per_domain(weights, budget, sizes)``  ``budget.epochs_from_weights``
 ``EPOCH_CAP``             ``within_cap(weights, budget, sizes, E_max)``  ``budget.check_within_caps``
 ``EG_STEP``               ``eg_step(w, grad, eta, caps)``                ``optimizers.kl_project_capped``
 ``UNIMAX``                ``unimax_weights(sizes, budget, max_epochs)``  ``mixers.unimax``
@@ -180,9 +180,9 @@ def _epochs_cases(rng: np.random.Generator, workdir: Path) -> list[Case]:
 
 
 def _epochs(weights: pd.Series, budget: float, sizes: pd.Series) -> pd.Series:
-    from mixlab.budget import epochs
+    from mixlab.budget import epochs_from_weights
 
-    return epochs(weights, budget, sizes)
+    return epochs_from_weights(weights, budget, sizes)
 
 
 def _epochs_compare(got: Any, expected: pd.Series, case: Case) -> Verdict:
