@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from build_helpers import RECIPE, digests, recipe, temp_files
 
-from mixlab.build import FILTERS, Recipe, build, load_recipe, plan_build, recipes_dir, register_cli
+from mixlab.build import FILTERS, Recipe, build, load_recipe, plan_build, recipes_dir
+from mixlab.cli import build_parser
 from mixlab.manifest import MANIFEST_NAME, read_records, verify
 
 
@@ -236,8 +236,7 @@ def test_recipes_dir_holds_the_shipped_recipe() -> None:
 
 
 def test_cli_build_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    parser = argparse.ArgumentParser(prog="mixlab")
-    register_cli(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     rec = tmp_path / "r.json"
     rec.write_text(json.dumps(RECIPE))
     out = tmp_path / "out"
@@ -253,7 +252,8 @@ def test_cli_build_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bad.write_text(json.dumps(recipe(schema_version=2)))
     args = parser.parse_args(["build", str(bad), str(tmp_path / "o2")])
     assert args.func(args) == 2
-    assert "schema_version 2 is not supported" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("mixlab: error: ") and "schema_version 2 is not supported" in err
 
 
 def test_every_filter_name_has_an_audit_rule() -> None:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from build_helpers import RECIPE
 
-import mixlab.build as B
+import mixlab.shards as B
 from mixlab.manifest import (
     SchemaError,
     atomic_write_bytes,
@@ -23,6 +23,7 @@ from mixlab.manifest import (
     record_schema,
     verify,
 )
+from mixlab.plan import plan_build
 
 
 def test_canonical_json_is_order_free_and_rejects_nan() -> None:
@@ -87,7 +88,7 @@ def test_schema_check_names_new_and_missing_fields() -> None:
 
 
 def test_writer_rejects_a_bad_batch_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = B.plan_build(RECIPE)
+    plan = plan_build(RECIPE)
     task = plan.task(0, tmp_path)
     (tmp_path / "shards").mkdir()
     real = B.shard_batch
