@@ -1,4 +1,4 @@
-"""A build owns only what it wrote: it never deletes or overwrites foreign files, and one build at a time holds a folder.
+"""A build owns only what it wrote: it never deletes or overwrites foreign files; one build at a time holds a folder.
 
 Covers: foreign files next to a build or inside its subfolders (refused before any work, left
 untouched), a folder of bare mixlab shards (recognized by the recipe hash in their metadata and
