@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixlab.manifest import (
+    AUDIT_DIR,
     BUILD_KEY_FIELDS,
     JOURNAL_DIR,
     LOCK_NAME,
     MANIFEST_NAME,
+    SHARD_DIR,
     SUPPORTED_MANIFEST_VERSIONS,
     VerifyReport,
     file_sha256,
@@ -170,8 +172,11 @@ def parse(report: VerifyReport, m: Mapping[str, Any]) -> Parsed:
         p.ledger = ledger
     else:
         report.add(f"manifest field ledger must be a list of stage rows (got {_show(ledger)})")
-    for e in [*(p.shards or []), *(p.audits or [])]:
-        p.listed.add(e["path"])
+    for key in ("shards", "audit"):  # listed paths, even from entries with other malformed fields
+        entries = m.get(key)
+        for e in entries if isinstance(entries, list) else []:
+            if isinstance(e, Mapping) and isinstance(e.get("path"), str):
+                p.listed.add(e["path"])
     return p
 
 
@@ -212,13 +217,14 @@ def _check_header(report: VerifyReport, m: Mapping[str, Any]) -> None:
     except (ValueError, TypeError):
         digest = None
     if digest != m.get("manifest_sha256"):
-        report.add(f"manifest.json: content hash is {digest}, manifest_sha256 says {_show(m.get('manifest_sha256'))}")
+        stated = _show(m.get("manifest_sha256", _MISSING))
+        report.add(f"manifest.json: content hash is {digest}, manifest_sha256 says {stated}")
     recipe = m.get("recipe")
     if not isinstance(recipe, Mapping):
         report.add(f"manifest field recipe must be an object (got {_show(recipe)})")
     elif _hash_or_none(recipe) != m.get("recipe_sha256"):
         report.add(f"recipe hash is {_hash_or_none(recipe)}, manifest says recipe_sha256 "
-                   f"{_show(m.get('recipe_sha256'))}")
+                   f"{_show(m.get('recipe_sha256', _MISSING))}")
     if version == 2:
         _check_build_key(report, m)
 
@@ -282,6 +288,12 @@ def _check_ledger(report: VerifyReport, p: Parsed) -> None:
 
 
 # --------------------------------------------------------------------------- files on disk
+def _unparsed_folder(p: Parsed, rel: str) -> bool:
+    """True for files in a folder whose manifest list is malformed (already reported; no noise per file)."""
+    folder = rel.split("/", 1)[0]
+    return (folder == SHARD_DIR and p.shards is None) or (folder == AUDIT_DIR and p.audits is None)
+
+
 def _check_folder(report: VerifyReport, p: Parsed) -> None:
     """Every file in the folder is listed; no temporary file, link or lock is left."""
     root = report.out_dir
@@ -297,7 +309,7 @@ def _check_folder(report: VerifyReport, p: Parsed) -> None:
                            "build again (it resumes) before trusting the folder")
             elif is_temp_name(name):
                 report.add(f"temporary file left behind: {rel}")
-            elif rel not in p.listed:
+            elif rel not in p.listed and not _unparsed_folder(p, rel):
                 report.add(f"unlisted file: {rel} (not in the manifest)")
         dirs[:] = sorted(d for d in dirs if not (here / d).is_symlink())
 
