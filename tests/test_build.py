@@ -286,3 +286,96 @@ def test_interrupted_build_is_reported_as_unfinished_and_resumes(tmp_path: Path,
     assert digests(out) == digests(reference)
     with pytest.raises(ValueError, match="after must be a non-negative integer"):
         InterruptingExecutor(-1)
+
+
+# ------------------------------------------------------------------------------- size limits before allocation
+@pytest.mark.parametrize(("section", "value", "field", "limit"), [
+    ("budget", {"tokens": 10**10}, "budget.tokens", "1,000,000,000"),
+    ("budget", {"tokens": 24_000, "max_epochs": 1e9}, "budget.max_epochs", "100"),
+    ("shards", {"max_records": 10**9}, "shards.max_records", "10,000,000"),
+    ("shards", {"max_tokens": 2**28}, "shards.max_tokens", "134,217,728"),
+    ("audit", {"n_per_side": 10**6}, "audit.n_per_side", "10,000"),
+    ("seed", 2**64, "seed", "9,223,372,036,854,775,807"),
+])
+def test_sizes_over_the_limits_are_refused_at_load(tmp_path: Path, section: str, value: Any, field: str,
+                                                   limit: str) -> None:
+    with pytest.raises(ValueError, match="documented limit for a 24 GiB, 2-core machine") as info:
+        build(recipe(**{section: value}), tmp_path / "out", executor="serial", progress=False)
+    msg = str(info.value)
+    got = value if not isinstance(value, dict) else value[field.split(".")[1]]
+    assert f"{field} must be <= {limit}" in msg and f"(got {got!r})" in msg, msg
+    assert not (tmp_path / "out").exists()
+
+
+def test_plan_size_is_checked_before_sampling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.plan
+    import mixlab.sampling
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("sample_budget must not run for a plan over the limit")
+
+    monkeypatch.setattr(mixlab.plan, "MAX_PLAN_RECORDS", 100)
+    monkeypatch.setattr(mixlab.sampling, "sample_budget", never)
+    with pytest.raises(ValueError, match=r"the plan would hold up to [0-9,]+ records .* limit of 100 records"):
+        plan_build(RECIPE)
+
+
+def test_an_oversized_shard_is_refused_in_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mixlab.recipe import LIMITS
+
+    monkeypatch.setitem(LIMITS, "shards.max_tokens", 1000)
+    with pytest.raises(ValueError, match=r"shard [0-9]+ would hold [0-9,]+ tokens, over the limit of 1,000"):
+        plan_build(recipe(shards={"max_records": 48}))
+
+
+# ------------------------------------------------------------------------------- plan cost
+def test_a_build_generates_the_world_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.world
+
+    calls = []
+    real = mixlab.world.generate_world
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mixlab.world, "generate_world", counting)
+    build(RECIPE, tmp_path / "out", executor="serial", progress=False)
+    assert len(calls) == 1
+
+
+def test_shard_tasks_use_only_per_record_arrays() -> None:
+    """task(i) and expected(i) cost work in proportion to the shard: they never touch the corpus tables."""
+    import dataclasses
+
+    plan = plan_build(RECIPE)
+    before = [(plan.task(i, "/out"), plan.expected(i)) for i in range(plan.n_shards)]
+
+    @dataclasses.dataclass
+    class TokensOnly:  # no docs table: any per-task lookup into it would fail
+        tokens: np.ndarray
+
+    object.__setattr__(plan, "kept", TokensOnly(plan.kept.tokens))
+    object.__setattr__(plan, "input_corpus", None)
+    for i, (task, expected) in enumerate(before):
+        again = plan.task(i, "/out")
+        assert plan.expected(i) == expected
+        for name in ("doc_ids", "domains", "copy_index", "offsets", "tokens"):
+            assert np.array_equal(getattr(again, name), getattr(task, name))
+    with pytest.raises(ValueError, match=r"shard index must be an integer in \[0, "):
+        plan.task(plan.n_shards, "/out")
+
+
+def test_relative_spec_paths_are_read_from_the_recipe_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mixlab.world import worlds_dir
+
+    folder = tmp_path / "project"
+    (folder / "worlds").mkdir(parents=True)
+    shutil.copy(worlds_dir() / "tiny.toml", folder / "worlds" / "mine.toml")
+    rec_file = folder / "recipe.json"
+    rec_file.write_text(json.dumps(recipe(world={"preset": "worlds/mine.toml", "seed": 0})))
+    monkeypatch.chdir(tmp_path)  # not the recipe's folder
+    plan = plan_build(rec_file)
+    assert plan.world_info["spec_sha256"] == plan_build(RECIPE).world_info["spec_sha256"]
+    with pytest.raises(FileNotFoundError, match="world spec file not found"):
+        plan_build(recipe(world={"preset": "worlds/mine.toml", "seed": 0}))  # a dict has no folder: cwd
