@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 from mixlab.manifest import (
     AUDIT_DIR,
-    BUILD_KEY_FIELDS,
     JOURNAL_DIR,
     LOCK_NAME,
     MANIFEST_NAME,
@@ -105,10 +104,10 @@ def key_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     Used in: A.1 (the message of a refused resume).
     """
     out = []
-    for k in BUILD_KEY_FIELDS:
-        if old.get(k) != new.get(k):
+    for k, now in new.items():  # in the order of BUILD_KEY_FIELDS
+        if old.get(k) != now:
             was = repr(old[k]) if k in old else "not recorded"
-            out.append(f"{k} {was} -> {new.get(k)!r}")
+            out.append(f"{k} {was} -> {now!r}")
     return out
 
 

@@ -392,10 +392,12 @@ def manifest_hash(manifest: Mapping[str, Any]) -> str:
     Parameters
     ----------
     manifest : mapping
+        The manifest as read or about to be written.
 
     Returns
     -------
     str
+        Hex digest, the value of ``manifest_sha256``.
 
     Raises
     ------
