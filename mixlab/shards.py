@@ -2,8 +2,9 @@
 
 A :class:`ShardTask` carries everything one shard needs (its records' lineage and tokens and
 its destination), so :func:`write_shard` depends on nothing else: any executor and any worker
-count write the same bytes. The file is written atomically (temporary name, fsync of its
-data, rename); see :func:`mixlab.manifest.atomic_write_bytes` for what each fsync buys.
+count write the same bytes. The file is written atomically (temporary name, then rename) but
+not fsynced: the build makes every shard durable with one flush before it writes the manifest
+(see :mod:`mixlab.build` for what each flush buys).
 
 Used in: A.1 (parallel build, identical bytes for any worker count).
 """
@@ -144,7 +145,7 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
     batch = shard_batch(task)
     check_batch(batch, record_schema(), where=f"record batch of shard {task.index}")
     data = memoryview(encode_table(pa.Table.from_batches([batch]), metadata=task.metadata))
-    atomic_write_bytes(task.path, data, sync="data", pause_hook=_pause_hook(task.index))
+    atomic_write_bytes(task.path, data, sync="none", pause_hook=_pause_hook(task.index))
     ids = batch.column(0)
     return {
         "index": task.index,

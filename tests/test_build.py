@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -379,3 +380,38 @@ def test_relative_spec_paths_are_read_from_the_recipe_folder(tmp_path: Path, mon
     assert plan.world_info["spec_sha256"] == plan_build(RECIPE).world_info["spec_sha256"]
     with pytest.raises(FileNotFoundError, match="world spec file not found"):
         plan_build(recipe(world={"preset": "worlds/mine.toml", "seed": 0}))  # a dict has no folder: cwd
+
+
+# ------------------------------------------------------------------------------- durability
+def test_shards_are_flushed_to_disk_before_the_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.build
+
+    seen: list[tuple[bool, list[str]]] = []
+    real = mixlab.build.flush_to_disk
+
+    def spy(folder: Any, files: Any) -> None:
+        files = list(files)
+        seen.append(((Path(folder) / MANIFEST_NAME).exists(), sorted(Path(f).relative_to(folder).as_posix()
+                                                                      for f in files)))
+        real(folder, files)
+
+    monkeypatch.setattr(mixlab.build, "flush_to_disk", spy)
+    res = build(RECIPE, tmp_path / "out", executor="serial", progress=False)
+    listed = sorted(e["path"] for e in [*res.manifest["shards"], *res.manifest["audit"]])
+    assert seen == [(False, listed)]  # once, every listed file, before the manifest existed
+    assert set(res.seconds) == {"plan", "shards", "audit", "flush", "finish", "total"}
+
+
+def test_flush_without_syncfs_fsyncs_every_file_and_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.manifest as M
+
+    (tmp_path / "shards").mkdir()
+    files = [tmp_path / "shards" / f"f{i}" for i in range(3)]
+    for f in files:
+        f.write_bytes(b"x")
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(M, "_syncfs", lambda folder: False)
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    M.flush_to_disk(tmp_path, files)
+    assert len(synced) == 3 + 2  # each file, then its folder and the build folder
