@@ -13,7 +13,8 @@ format (:data:`mixlab.records.RECORD_FORMAT_VERSION`), the mixlab, pyarrow (Parq
 and numpy versions. :func:`build_key` collects them; :func:`check_key` refuses to resume a
 folder built under another key, naming what changed and how to start over.
 
-**The journal** (``OUT/.mixlab-build/``): the key, one entry per finished shard, and the
+**The journal** (``OUT/.mixlab-build/``): the key (``build-key.json``), one JSON line per
+finished shard appended to ``shards.jsonl`` (a line cut short by a crash is ignored), and the
 manifest of the build being replaced. A build stashes the old manifest there before it writes
 anything, so a crash leaves an *unfinished* folder (never a manifest describing half-replaced
 shards); resuming reuses every journaled or previously listed shard whose bytes still match.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,12 +48,45 @@ from mixlab.manifest import (
 if TYPE_CHECKING:
     from mixlab.plan import BuildPlan
 
-__all__ = ["KEY_FILE", "STASH_FILE", "build_key", "key_changes", "FolderState", "inspect_folder",
-           "check_ownership", "check_key", "Journal"]
+__all__ = ["KEY_FILE", "ENTRIES_FILE", "STASH_FILE", "read_entries", "build_key", "key_changes", "FolderState",
+           "inspect_folder", "check_ownership", "check_key", "Journal"]
 
 KEY_FILE = "build-key.json"
+ENTRIES_FILE = "shards.jsonl"
 STASH_FILE = "previous-manifest.json"
-_ENTRY = re.compile(r"shard-[0-9]{5,9}\.json")
+_OWN_FILES = (KEY_FILE, ENTRIES_FILE, STASH_FILE)
+
+
+def read_entries(path: str | os.PathLike[str]) -> dict[int, dict[str, Any]]:
+    """The shard entries of a journal's ``shards.jsonl`` by index (the last line of an index wins).
+
+    Lines that are not a JSON object with an integer ``index`` (a line cut short by a crash)
+    are skipped: they only mean that shard is rebuilt.
+
+    Parameters
+    ----------
+    path : path-like
+        The journal file (missing: no entries).
+
+    Returns
+    -------
+    dict of int to dict
+
+    Used in: A.1 (resume; ``verify`` counts the finished shards of an unfinished build).
+    """
+    try:
+        text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("index"), int) and not isinstance(entry["index"], bool):
+            out[entry["index"]] = entry
+    return out
 
 
 def build_key(plan: BuildPlan) -> dict[str, Any]:
@@ -223,10 +256,8 @@ def _inspect_journal(state: FolderState, jdir: Path) -> None:
         elif name == STASH_FILE:
             stash = _read_json(path)
             state.stashed = stash if isinstance(stash, dict) else None
-        elif _ENTRY.fullmatch(name):
-            entry = _read_json(path)
-            if isinstance(entry, dict) and isinstance(entry.get("index"), int):
-                state.entries[entry["index"]] = entry
+        elif name == ENTRIES_FILE:
+            state.entries = read_entries(path)
         elif not is_temp_name(name):
             state.foreign.append(f"{JOURNAL_DIR}/{name}")
 
@@ -388,22 +419,29 @@ class Journal:
     def start(self, key: Mapping[str, Any], state: FolderState) -> None:
         """Record ``key``, drop entries of another key, and stash the current manifest."""
         self.dir.mkdir(exist_ok=True)
+        entries = self.dir / ENTRIES_FILE
         if state.journal_key != dict(key):
-            for i in state.entries:
-                (self.dir / f"shard-{i:05d}.json").unlink(missing_ok=True)
+            entries.unlink(missing_ok=True)
+        elif entries.is_file() and not entries.read_bytes().endswith(b"\n") and entries.stat().st_size:
+            with open(entries, "ab") as fh:  # end a line cut short by a crash, so the next one parses
+                fh.write(b"\n")
         atomic_write_bytes(self.dir / KEY_FILE, canonical_json(dict(key)).encode(), sync="none")
         if (self.out / MANIFEST_NAME).is_file():
             os.replace(self.out / MANIFEST_NAME, self.dir / STASH_FILE)
 
     def record(self, entry: Mapping[str, Any]) -> None:
-        """Journal one finished shard (no fsync: a lost entry only means that shard is rebuilt)."""
-        data = json.dumps(dict(entry), sort_keys=True).encode()
-        atomic_write_bytes(self.dir / f"shard-{int(entry['index']):05d}.json", data, sync="none")
+        """Append one finished shard's entry as a JSON line (no fsync: a lost line only means a rebuild)."""
+        line = json.dumps(dict(entry), sort_keys=True).encode() + b"\n"
+        try:
+            with open(self.dir / ENTRIES_FILE, "ab") as fh:
+                fh.write(line)
+        except OSError as exc:
+            raise os_error(exc, f"cannot write the build journal {self.dir / ENTRIES_FILE}") from None
 
     def finish(self) -> None:
         """Remove the journal's own files and the folder (once the manifest is written)."""
         for name in os.listdir(self.dir):
-            if name in (KEY_FILE, STASH_FILE) or _ENTRY.fullmatch(name) or is_temp_name(name):
+            if name in _OWN_FILES or is_temp_name(name):
                 (self.dir / name).unlink()
         try:
             self.dir.rmdir()

@@ -188,7 +188,9 @@ def _load(report: VerifyReport) -> dict[str, Any] | None:
         return None
     journal = root / JOURNAL_DIR
     if not (root / MANIFEST_NAME).exists() and journal.is_dir():
-        done = sum(1 for _ in journal.glob("shard-*.json"))
+        from mixlab.journal import ENTRIES_FILE, read_entries
+
+        done = len(read_entries(journal / ENTRIES_FILE))
         report.add(
             f"unfinished build: no {MANIFEST_NAME}; {done} finished shard(s) journaled in {JOURNAL_DIR}/ "
             "(run the same build again to resume it)"

@@ -20,6 +20,7 @@ import pytest
 from build_helpers import RECIPE, digests, temp_files
 
 from mixlab.build import JOURNAL_DIR, PAUSE_ENV, build
+from mixlab.journal import ENTRIES_FILE, read_entries
 from mixlab.manifest import MANIFEST_NAME, verify
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +70,7 @@ def _wait_for_pause(proc: subprocess.Popen[bytes], out: Path, pidfile: Path, jou
     """Wait until the paused writer reported its pid and ``journaled`` other shards are journaled."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        done = len(list((out / JOURNAL_DIR).glob("shard-*.json"))) if (out / JOURNAL_DIR).is_dir() else 0
+        done = len(read_entries(out / JOURNAL_DIR / ENTRIES_FILE))
         if pidfile.exists() and done >= journaled:
             return
         assert proc.poll() is None, f"build exited early: {proc.stderr.read().decode() if proc.stderr else ''}"

@@ -99,8 +99,8 @@ def test_unplanned_shards_of_the_same_build_are_removed(tmp_path: Path, referenc
     extra = out / "shards" / f"part-{n:05d}.parquet"  # a shard of a larger plan of this recipe, journaled
     shutil.copy(out / "shards" / "part-00000.parquet", extra)
     (out / ".mixlab-build").mkdir()
-    (out / ".mixlab-build" / f"shard-{n:05d}.json").write_text(json.dumps({"index": n, "path": extra.relative_to(
-        out).as_posix()}))
+    (out / ".mixlab-build" / "shards.jsonl").write_text(json.dumps({"index": n, "path": extra.relative_to(
+        out).as_posix()}) + "\n")
     res = build(RECIPE, out, executor="serial", progress=False)
     assert not extra.exists() and res.written == [] and digests(out) == digests(reference)
 

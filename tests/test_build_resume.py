@@ -148,3 +148,22 @@ def test_repair_crash_leaves_an_unfinished_build_not_a_stale_manifest(tmp_path: 
     assert any("unfinished build" in v for v in verify(out).violations)
     res = build(RECIPE, out, executor="serial", progress=False)
     assert res.written == [3] and digests(out) == digests(reference)
+
+
+def test_a_journal_line_cut_short_by_a_crash_is_ignored(tmp_path: Path, reference: Path) -> None:
+    from mixlab.journal import ENTRIES_FILE, read_entries
+    from mixlab.manifest import JOURNAL_DIR
+
+    out = tmp_path / "cut"
+    with pytest.raises(SimulatedCrash):
+        build(RECIPE, out, executor=InterruptingExecutor(3), progress=False)
+    journal = out / JOURNAL_DIR / ENTRIES_FILE
+    assert sorted(read_entries(journal)) == [0, 1, 2]
+    with open(journal, "ab") as fh:
+        fh.write(b'{"index": 3, "path": "shards/part-00')  # the crash hit mid-line
+    assert sorted(read_entries(journal)) == [0, 1, 2]
+    with pytest.raises(SimulatedCrash):  # a second crash: lines appended after the cut one still parse
+        build(RECIPE, out, executor=InterruptingExecutor(1), progress=False)
+    assert sorted(read_entries(journal)) == [0, 1, 2, 3]
+    resumed = build(RECIPE, out, executor="serial", progress=False)
+    assert resumed.reused == [0, 1, 2, 3] and digests(out) == digests(reference)
