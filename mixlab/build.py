@@ -132,7 +132,7 @@ class BuildResult:
     took_over_lock : str or None
         Whose stale lock this build took over (a killed build's), if any.
 
-    Used in: A.1.
+    Used in: the return value of :func:`build` (its ``summary()``, ``written`` and ``reused``).
     """
 
     out_dir: Path

@@ -52,7 +52,7 @@ EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
 class Executor(Protocol):
     """Anything that maps a pure, picklable function over a sequence of tasks.
 
-    Used in: A.1.
+    Used in: :func:`mixlab.build.build` (any object with ``map_unordered``).
     """
 
     name: str
@@ -66,7 +66,7 @@ class Executor(Protocol):
 class SerialExecutor:
     """Run tasks one after another in the calling process.
 
-    Used in: A.1.
+    Used in: :func:`make_executor` (``executor="serial"``).
     """
 
     name = "serial"
@@ -81,7 +81,10 @@ class SerialExecutor:
 
 
 class SimulatedCrash(RuntimeError):
-    """Raised by :class:`InterruptingExecutor` in place of a real crash (a teaching and test aid)."""
+    """Raised by :class:`InterruptingExecutor` in place of a real crash (a teaching and test aid).
+
+    Used in: A.1 (interrupted build and resume).
+    """
 
 
 class InterruptingExecutor:
@@ -130,7 +133,7 @@ def watch_parent(parent: int, interval: float = 0.1) -> None:
     interval : float
         Seconds between checks.
 
-    Used in: A.1 (no worker survives a killed build).
+    Used in: the worker processes of :class:`ProcessExecutor` and :class:`DaskExecutor`.
     """
 
     def watch() -> None:
@@ -156,7 +159,7 @@ class ProcessExecutor:
     workers : int
         Number of worker processes (>= 1).
 
-    Used in: A.1.
+    Used in: :func:`make_executor` (``executor="process"``).
     """
 
     name = "process"
@@ -212,7 +215,7 @@ class DaskExecutor:
     ImportError
         If dask is not installed (install the ``dist`` extra: ``pip install "mixlab[dist]"``).
 
-    Used in: A.1.
+    Used in: :func:`make_executor` (``executor="dask"``).
     """
 
     name = "dask"
@@ -310,7 +313,7 @@ def make_executor(executor: str | Executor, workers: int = 1) -> Executor:
     ImportError
         ``"dask"`` without dask installed.
 
-    Used in: A.1.
+    Used in: :func:`mixlab.build.build`.
     """
     if not isinstance(executor, str):
         if isinstance(executor, Executor):

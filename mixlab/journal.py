@@ -72,7 +72,7 @@ def read_entries(path: str | os.PathLike[str]) -> dict[int, dict[str, Any]]:
     -------
     dict of int to dict
 
-    Used in: A.1 (resume; ``verify`` counts the finished shards of an unfinished build).
+    Used in: :func:`inspect_folder` (resume), :func:`mixlab.manifest.verify` (unfinished builds).
     """
     try:
         text = Path(path).read_bytes().decode("utf-8", errors="replace")
@@ -103,7 +103,7 @@ def build_key(plan: BuildPlan) -> dict[str, Any]:
         ``generator_version``, ``record_format_version``, ``mixlab_version``, ``writer_version``
         (pyarrow) and ``numpy_version``.
 
-    Used in: A.1 (the manifest's ``build_key``; resume).
+    Used in: :func:`mixlab.build.build` (the manifest's ``build_key``; resume).
     """
     import numpy as np
     import pyarrow as pa
@@ -134,7 +134,7 @@ def key_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     -------
     list of str
 
-    Used in: A.1 (the message of a refused resume).
+    Used in: :func:`check_key` (the message of a refused resume).
     """
     out = []
     for k, now in new.items():  # in the order of BUILD_KEY_FIELDS
@@ -196,7 +196,7 @@ class FolderState:
     foreign : list of str
         Relative paths of everything mixlab did not write.
 
-    Used in: A.1 (through :func:`mixlab.build.build`).
+    Used in: :func:`mixlab.build.build`.
     """
 
     out: Path
@@ -297,7 +297,7 @@ def inspect_folder(out: str | os.PathLike[str]) -> FolderState:
     OSError
         If the folder cannot be read (the message names it).
 
-    Used in: A.1 (through :func:`mixlab.build.build`).
+    Used in: :func:`mixlab.build.build`.
     """
     state = FolderState(Path(out))
     root = state.out
@@ -352,7 +352,7 @@ def check_ownership(state: FolderState, recipe_sha256: str) -> None:
     ValueError
         Naming the foreign files (up to five) or both recipe hashes, and what to do.
 
-    Used in: A.1 (through :func:`mixlab.build.build`).
+    Used in: :func:`mixlab.build.build`.
     """
     out = state.out
     if state.foreign:
@@ -386,7 +386,7 @@ def check_key(state: FolderState, key: Mapping[str, Any], resume: bool) -> None:
     ValueError
         Naming each changed ingredient (old -> new) and how to start over.
 
-    Used in: A.1 (through :func:`mixlab.build.build`).
+    Used in: :func:`mixlab.build.build`.
     """
     old = state.key()
     if old is None or not resume:
@@ -409,7 +409,7 @@ class Journal:
     out : path-like
         The build folder (locked by the caller).
 
-    Used in: A.1 (through :func:`mixlab.build.build`).
+    Used in: :func:`mixlab.build.build`.
     """
 
     def __init__(self, out: str | os.PathLike[str]) -> None:

@@ -36,7 +36,7 @@ __all__ = ["FolderLocked", "BuildLock"]
 class FolderLocked(OSError):
     """Another build holds the folder's lock (the message names its pid, host and start time).
 
-    Used in: A.1.
+    Used in: :class:`BuildLock`, :func:`mixlab.build.build` (raised to the caller).
     """
 
 
@@ -76,7 +76,7 @@ class BuildLock:
     OSError
         If the folder cannot be created or written (the message names it).
 
-    Used in: A.1 (through :func:`mixlab.build.build`).
+    Used in: :func:`mixlab.build.build`.
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:

@@ -65,6 +65,8 @@ __all__ = [
     "fsync_dir",
     "flush_to_disk",
     "is_temp_name",
+    "tmp_path_for",
+    "read_json_file",
     "os_error",
     "member_path",
     "manifest_hash",
@@ -124,7 +126,7 @@ def canonical_json(obj: Any) -> str:
     TypeError
         If ``obj`` holds something JSON cannot represent.
 
-    Used in: A.1 (recipe hash, manifest hash).
+    Used in: :func:`json_sha256`, :func:`write_manifest`, :mod:`mixlab.recipe`.
     """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
@@ -145,7 +147,7 @@ def json_sha256(obj: Any) -> str:
     ValueError, TypeError
         As :func:`canonical_json`.
 
-    Used in: A.1 (recipe and spec hashes).
+    Used in: :mod:`mixlab.recipe` (the recipe hash), :mod:`mixlab.plan` (the spec hash).
     """
     return hashlib.sha256(canonical_json(obj).encode("utf-8")).hexdigest()
 
@@ -169,7 +171,7 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     OSError
         If the file cannot be read; the message names it (see :func:`os_error`).
 
-    Used in: 3.4 (hand-tuned config provenance), A.1 (verify, resume).
+    Used in: 3.4 (hand-tuned config provenance); :func:`verify` and resumed builds.
     """
     h = hashlib.sha256()
     try:
@@ -224,7 +226,8 @@ def os_error(exc: OSError, doing: str) -> OSError:
     OSError
         E.g. ``PermissionError("cannot read OUT/manifest.json: permission denied")``.
 
-    Used in: A.1 (clean errors from build and verify).
+    Used in: the file operations of :mod:`mixlab.manifest`, :mod:`mixlab.journal`, :mod:`mixlab.lock`,
+    :mod:`mixlab.recipe`.
     """
     reason = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
     new = type(exc)(f"{doing}: {reason[:1].lower()}{reason[1:]}")
@@ -233,7 +236,20 @@ def os_error(exc: OSError, doing: str) -> OSError:
 
 
 def tmp_path_for(path: Path) -> Path:
-    """A unique temporary name next to ``path`` (same folder, so ``os.replace`` is atomic)."""
+    """A unique temporary name next to ``path`` (same folder, so ``os.replace`` is atomic).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The final name.
+
+    Returns
+    -------
+    pathlib.Path
+        ``.<name>.<pid>.<8 hex digits>.tmp`` in the same folder (see :func:`is_temp_name`).
+
+    Used in: :func:`atomic_write_bytes`.
+    """
     return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
 
 
@@ -249,7 +265,7 @@ def is_temp_name(name: str) -> bool:
     -------
     bool
 
-    Used in: A.1 (a resumed build removes only its own temporary files).
+    Used in: :mod:`mixlab.journal`, :mod:`mixlab.build` (only mixlab's own temporary files are removed), :func:`verify`.
     """
     return _TMP_NAME.fullmatch(name) is not None
 
@@ -261,7 +277,7 @@ def fsync_dir(directory: str | os.PathLike[str]) -> None:
     ----------
     directory : path-like
 
-    Used in: A.1 (durable builds).
+    Used in: :func:`atomic_write_bytes`, :func:`flush_to_disk`.
     """
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -295,7 +311,7 @@ def flush_to_disk(folder: str | os.PathLike[str], files: Iterable[str | os.PathL
     OSError
         If the flush fails (e.g. an I/O error reported by the disk); the message names the folder.
 
-    Used in: A.1 (a build's shards are durable before its manifest is written).
+    Used in: :func:`mixlab.build.build` (shards durable before the manifest).
     """
     if _syncfs(folder):
         return
@@ -369,7 +385,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | memoryview, *
         If the folder is missing or not writable, or the disk is full; the message names ``path``
         and the temporary file is removed.
 
-    Used in: A.1.
+    Used in: :func:`write_manifest`, :mod:`mixlab.shards`, :mod:`mixlab.journal`, :mod:`mixlab.build`.
     """
     if sync not in ("all", "data", "none"):
         raise ValueError(f"sync must be 'all', 'data' or 'none' (got {sync!r})")
@@ -426,7 +442,7 @@ def member_path(root: str | os.PathLike[str], rel: Any, kind: str) -> Path:
         If ``rel`` is not a string, is absolute, holds ``..``, a backslash or another layout, or
         leads outside ``root`` through a link (the message names the path and the rule).
 
-    Used in: A.1 (verify and read_records refuse paths outside the build).
+    Used in: :func:`verify`, :func:`read_records` (they refuse paths outside the build).
     """
     if kind not in _MEMBER_PATTERNS:
         raise ValueError(f"kind must be one of {', '.join(_MEMBER_PATTERNS)} (got {kind!r})")
@@ -462,7 +478,7 @@ def manifest_hash(manifest: Mapping[str, Any]) -> str:
     ValueError, TypeError
         If the manifest holds values JSON cannot represent.
 
-    Used in: A.1.
+    Used in: :func:`write_manifest`, :func:`verify`.
     """
     return json_sha256({k: v for k, v in manifest.items() if k != "manifest_sha256"})
 
@@ -487,7 +503,7 @@ def write_manifest(out_dir: str | os.PathLike[str], manifest: Mapping[str, Any])
     OSError
         If the file cannot be written (the message names it).
 
-    Used in: A.1.
+    Used in: :func:`mixlab.build.build` (written last).
     """
     body = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
     body["manifest_sha256"] = manifest_hash(body)
@@ -503,12 +519,26 @@ def _no_constant(name: str) -> Any:
 def read_json_file(path: Path, what: str) -> Any:
     """Parse a JSON file strictly (no NaN or Infinity); errors name the file.
 
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    what : str
+        What it is, for messages (``"manifest"``, ``"journal file"``).
+
+    Returns
+    -------
+    object
+        The parsed JSON value.
+
     Raises
     ------
     FileNotFoundError, PermissionError, IsADirectoryError, OSError
         The file cannot be read.
     ValueError
         The file is not UTF-8 JSON.
+
+    Used in: :func:`read_manifest`, :mod:`mixlab.journal`.
     """
     try:
         raw = path.read_bytes()
@@ -622,7 +652,7 @@ class VerifyReport:
     checked : dict of str to int
         What was checked (shards, records, tokens, audit files).
 
-    Used in: A.1.
+    Used in: the return value of :func:`verify` (``ok``, ``violations``).
     """
 
     out_dir: Path

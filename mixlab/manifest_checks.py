@@ -80,7 +80,10 @@ _LEDGER_ROW = {"stage": "str", "docs_in": "count", "docs_out": "count", "tokens_
 
 @dataclass
 class Parsed:
-    """The typed view of a manifest: each part is None when its field is malformed (and reported)."""
+    """The typed view of a manifest: each part is None when its field is malformed (and reported).
+
+    Used in: :func:`parse`, the checks of :func:`run_all`.
+    """
 
     shards: list[dict[str, Any]] | None = None
     audits: list[dict[str, Any]] | None = None
@@ -156,6 +159,8 @@ def parse(report: VerifyReport, m: Mapping[str, Any]) -> Parsed:
     Returns
     -------
     Parsed
+
+    Used in: :func:`run_all`.
     """
     p = Parsed()
     p.shards = _entries(report, m, "shards", _SHARD)
@@ -525,6 +530,8 @@ def run_all(report: VerifyReport) -> None:
     ----------
     report : VerifyReport
         An empty report for the build folder.
+
+    Used in: :func:`mixlab.manifest.verify`.
     """
     m = _load(report)
     if m is None:

@@ -67,7 +67,7 @@ class BuildPlan:
     sources : dict
         Per-domain accounting for the manifest.
 
-    Used in: A.1.
+    Used in: the return value of :func:`plan_build` (lineage, shard count).
     """
 
     recipe: Recipe
@@ -204,7 +204,7 @@ def resolve_world_spec(recipe: Recipe) -> WorldSpec:
     FileNotFoundError, ValueError, TypeError
         An unknown preset, a missing or invalid spec file.
 
-    Used in: A.1 (through :func:`plan_build`; the spec's hash keys a resumed build).
+    Used in: :func:`plan_build` (the spec's hash keys a resumed build).
     """
     from mixlab.world import WorldSpec, load_spec
 

@@ -302,7 +302,7 @@ class Recipe:
         Where it came from (a file path or ``"<dict>"``), for messages; a relative
         ``world.preset`` path is read relative to the folder of a source file.
 
-    Used in: A.1.
+    Used in: :func:`load_recipe` (its return value), :func:`mixlab.plan.plan_build`.
     """
 
     data: dict[str, Any]

@@ -66,7 +66,7 @@ _AUDIT_TEXT = ("doc_id", "domain", "decision", "reason")
 class SchemaError(ValueError):
     """A record batch does not match the declared Arrow schema (names the field).
 
-    Used in: A.1.
+    Used in: :func:`check_batch`, :func:`mixlab.shards.write_shard`, :func:`mixlab.manifest.verify`.
     """
 
 
@@ -82,7 +82,7 @@ def record_schema() -> pa.Schema:
     -------
     pyarrow.Schema
 
-    Used in: A.1.
+    Used in: :mod:`mixlab.shards`, :mod:`mixlab.manifest_checks`, :func:`mixlab.manifest.read_records`.
     """
     import pyarrow as pa
 
@@ -117,7 +117,7 @@ def check_batch(batch: pa.RecordBatch | pa.Table, schema: pa.Schema, *, where: s
         Listing unexpected fields, missing fields, fields with another type, and a different
         field order.
 
-    Used in: A.1.
+    Used in: :func:`mixlab.shards.write_shard`, :func:`mixlab.manifest.verify`.
     """
     got = {f.name: f.type for f in batch.schema}
     want = {f.name: f.type for f in schema}
@@ -165,7 +165,7 @@ def record_batch(position0: int, doc_ids: np.ndarray, domains: np.ndarray, copy_
         If the arrays disagree in length, ``offsets`` does not end at ``len(tokens)``, or a record
         would hold 2**31 tokens or more (the int32 list offsets of the schema).
 
-    Used in: A.1 (through :func:`mixlab.shards.write_shard`).
+    Used in: :func:`mixlab.shards.write_shard`.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -208,7 +208,7 @@ def encode_table(table: pa.Table, *, metadata: Mapping[str, str] | None = None) 
     pyarrow.Buffer
         The file's bytes; it supports the buffer protocol (hash it or write it without copying).
 
-    Used in: A.1 (through :func:`encode_shard` and :func:`mixlab.shards.write_shard`).
+    Used in: :func:`encode_shard`, :func:`mixlab.shards.write_shard`.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -256,7 +256,7 @@ def encode_shard(batches: Iterable[pa.RecordBatch], *, schema: pa.Schema | None 
     SchemaError
         If a batch has a new or missing field or a wrong type (the message names it).
 
-    Used in: A.1.
+    Used in: the schema tests (a record batch checked and encoded in one call).
     """
     import pyarrow as pa
 
@@ -276,7 +276,7 @@ def audit_schema() -> pa.Schema:
         ``doc_id``, ``domain``, ``decision``, ``reason`` (str), ``score``, ``distance`` (float64),
         ``n_tokens`` (int64), ``preview`` (str); every field nullable.
 
-    Used in: A.1 (the audit sample read back next to the truth).
+    Used in: :func:`encode_audit` (the audit files of :func:`mixlab.build.build`).
     """
     import pyarrow as pa
 
@@ -299,7 +299,7 @@ def encode_audit(df: pd.DataFrame, *, metadata: Mapping[str, str] | None = None)
     -------
     bytes
 
-    Used in: A.1 (audit samples of a build).
+    Used in: :func:`mixlab.build.build` (one audit sample per filter stage).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -332,7 +332,7 @@ def writer_info() -> dict[str, Any]:
         ``{"library": "pyarrow", "version": ..., "parquet": PARQUET_SETTINGS}``. The version is an
         ingredient of a build's key: Parquet files record the writer's version in their footer.
 
-    Used in: A.1 (the manifest's ``writer`` field).
+    Used in: :func:`mixlab.build.build` (the manifest's ``writer`` field).
     """
     import pyarrow as pa
 

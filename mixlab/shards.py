@@ -57,7 +57,7 @@ class ShardTask:
     metadata : dict of str to str
         Stored in the Parquet schema metadata (recipe hash, shard index).
 
-    Used in: A.1.
+    Used in: :meth:`mixlab.plan.BuildPlan.task`, :func:`write_shard`.
     """
 
     index: int
@@ -113,7 +113,7 @@ def shard_batch(task: ShardTask) -> pa.RecordBatch:
     -------
     pyarrow.RecordBatch
 
-    Used in: A.1.
+    Used in: :func:`write_shard`; benchmarks/bench_build.py (the peer's tables).
     """
     return record_batch(task.position0, task.doc_ids, task.domains, task.copy_index, task.offsets, task.tokens)
 
@@ -138,7 +138,7 @@ def write_shard(task: ShardTask) -> dict[str, Any]:
         If the file cannot be written (e.g. the disk is full); the message names it and no
         temporary file is left.
 
-    Used in: A.1.
+    Used in: :func:`mixlab.build.build` (run by its executor).
     """
     import pyarrow as pa
 
