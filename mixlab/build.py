@@ -413,10 +413,11 @@ def build(
     out = Path(out_dir)
     resume, progress = _check_flag(resume, "resume"), _check_flag(progress, "progress")
     ex = make_executor(executor, workers)
-    check_ownership(inspect_folder(out), rec.sha256)  # fail fast, before the plan
+    lock = BuildLock(out)
+    lock.check_not_held()  # fail fast, before the plan: another build holds the folder ...
+    check_ownership(inspect_folder(out), rec.sha256)  # ... or it holds foreign files or another recipe
     plan = plan_build(rec)  # every "before any work" error is raised here, before anything is written
     t_plan = time.perf_counter()
-    lock = BuildLock(out)
     with lock:
         try:
             manifest, written, phases = _run_locked(plan, out, ex, resume, progress)

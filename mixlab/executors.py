@@ -39,6 +39,7 @@ __all__ = [
     "make_executor",
     "watch_parent",
     "EXECUTORS",
+    "MAX_WORKERS",
 ]
 
 T = TypeVar("T")
@@ -46,6 +47,9 @@ R = TypeVar("R")
 
 #: Names accepted by :func:`make_executor`.
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+#: Most worker processes an executor starts (each holds a shard in memory; 64 is far past where a
+#: laptop's cores stop helping, and well inside the memory of a 24 GiB machine).
+MAX_WORKERS = 64
 
 
 @runtime_checkable
@@ -286,8 +290,10 @@ class DaskExecutor:
 
 
 def _check_workers(workers: Any) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1 (got {workers!r})")
+    if isinstance(workers, bool) or not isinstance(workers, int):
+        raise TypeError(f"workers must be an integer >= 1 (got {workers!r} of type {type(workers).__name__})")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers must be an integer in [1, {MAX_WORKERS}] (got {workers!r})")
     return workers
 
 

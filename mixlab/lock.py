@@ -89,6 +89,29 @@ class BuildLock:
     def _stamp(self) -> bytes:
         return f"{os.getpid()} {socket.gethostname() or 'localhost'} {time.strftime('%Y-%m-%dT%H:%M:%S')}\n".encode()
 
+    def check_not_held(self) -> None:
+        """Raise :class:`FolderLocked` at once if a live build holds the lock (reads only, creates nothing).
+
+        A cheap early check, so a second build stops before it plans anything; :meth:`acquire`
+        remains the authoritative one.
+        """
+        if fcntl is None or not self.path.is_file():  # pragma: no cover - Windows: acquire() decides
+            return
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise self._locked(os.pread(fd, 200, 0).decode(errors="replace")) from None
+        finally:
+            os.close(fd)  # closing releases the shared lock
+
+    def _locked(self, holder: str) -> FolderLocked:
+        return FolderLocked(f"{self.folder} is locked by another build ({_describe(holder)}; lock file {self.path}); "
+                            "wait for it to finish or stop it, then run this build again")
+
     def acquire(self) -> BuildLock:
         """Take the lock (see the module docstring); return self."""
         try:
@@ -112,8 +135,7 @@ class BuildLock:
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace")
             os.close(fd)
-            raise FolderLocked(f"{self.folder} is locked by another build ({_describe(holder)}; lock file "
-                               f"{self.path}); wait for it to finish or stop it, then run this build again") from None
+            raise self._locked(holder) from None
         try:
             same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
         except FileNotFoundError:

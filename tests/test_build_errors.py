@@ -208,8 +208,9 @@ def test_disk_full_mid_build_then_resume(tmp_path: Path, reference: Path, recipe
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
-    (["--workers", "0"], "workers must be an integer >= 1 (got 0)"),
-    (["--workers", "-3"], "workers must be an integer >= 1 (got -3)"),
+    (["--workers", "0"], "workers must be an integer in [1, 64] (got 0)"),
+    (["--workers", "-3"], "workers must be an integer in [1, 64] (got -3)"),
+    (["--workers", "100000"], "workers must be an integer in [1, 64] (got 100000)"),
 ])
 def test_bad_numbers(tmp_path: Path, recipe_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str],
                      needle: str) -> None:

@@ -146,10 +146,17 @@ def test_stale_lock_file_is_taken_over(tmp_path: Path) -> None:
     assert not (tmp_path / LOCK_NAME).exists()
 
 
-def test_a_locked_folder_is_refused_before_anything_is_written(tmp_path: Path, reference: Path) -> None:
+def test_a_locked_folder_is_refused_before_the_plan(tmp_path: Path, reference: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.build
+
+    def no_plan(*args: object) -> None:
+        raise AssertionError("a second build must stop before it plans anything")
+
     out = _copy(reference, tmp_path)
     before = digests(out)
-    with BuildLock(out), pytest.raises(FolderLocked, match="locked by another build"):
+    monkeypatch.setattr(mixlab.build, "plan_build", no_plan)
+    with BuildLock(out), pytest.raises(FolderLocked, match=f"locked by another build \\(pid {os.getpid()} on "):
         build(RECIPE, out, executor="serial", progress=False, resume=False)
     assert digests(out) == before
 
