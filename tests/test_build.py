@@ -415,3 +415,19 @@ def test_flush_without_syncfs_fsyncs_every_file_and_folder(tmp_path: Path, monke
     monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
     M.flush_to_disk(tmp_path, files)
     assert len(synced) == 3 + 2  # each file, then its folder and the build folder
+
+
+def test_explicit_paths_need_no_chdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A.1's story without os.chdir: the shipped recipe built serially and with 2 workers into explicit folders
+    gives identical bytes, and nothing is written to the working directory."""
+    from mixlab.manifest import tree_digests
+
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    shipped = recipes_dir() / "tiny-demo.toml"
+    serial = build(shipped, tmp_path / "serial", executor="serial", progress=False)
+    two = build(shipped, tmp_path / "two", workers=2, executor="process", progress=False)
+    assert serial.manifest["manifest_sha256"] == two.manifest["manifest_sha256"]
+    assert tree_digests(tmp_path / "serial") == tree_digests(tmp_path / "two")
+    assert verify(tmp_path / "two").ok and list(elsewhere.iterdir()) == []
