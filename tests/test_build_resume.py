@@ -167,3 +167,36 @@ def test_a_journal_line_cut_short_by_a_crash_is_ignored(tmp_path: Path, referenc
     assert sorted(read_entries(journal)) == [0, 1, 2, 3]
     resumed = build(RECIPE, out, executor="serial", progress=False)
     assert resumed.reused == [0, 1, 2, 3] and digests(out) == digests(reference)
+
+
+def test_a_folder_from_before_the_build_key_verifies_but_is_not_resumed(tmp_path: Path, reference: Path) -> None:
+    """A version-1 manifest (no build_key) still verifies; resuming it cannot prove the key, so it is refused."""
+    from mixlab.manifest import manifest_hash
+
+    out = _copy(reference, tmp_path)
+    m = json.loads((out / MANIFEST_NAME).read_text())
+    del m["build_key"]
+    m["manifest_version"] = 1
+    m["manifest_sha256"] = manifest_hash(m)
+    (out / MANIFEST_NAME).write_text(json.dumps(m))
+    assert verify(out).ok
+    with pytest.raises(ValueError, match="world_spec_sha256 not recorded -> '[0-9a-f]{64}'"):
+        build(RECIPE, out, executor="serial", progress=False)
+    res = build(RECIPE, out, executor="serial", progress=False, resume=False)
+    assert res.reused == [] and digests(out) == digests(reference)
+
+
+def test_an_inline_spec_keys_the_build_by_its_contents(tmp_path: Path) -> None:
+    import tomllib
+
+    from mixlab.plan import plan_build
+
+    spec = tomllib.loads((worlds_dir() / "tiny.toml").read_text())
+    inline = plan_build(recipe(world={"spec": spec, "seed": 0}))
+    assert inline.world_info["spec_sha256"] == plan_build(RECIPE).world_info["spec_sha256"]
+    spec["process"]["floor"] = 0.05
+    assert plan_build(recipe(world={"spec": spec, "seed": 0})).world_info["spec_sha256"] != \
+        inline.world_info["spec_sha256"]
+    spec["vocab_size"] = -1
+    with pytest.raises(ValueError, match=r"recipe world\.spec: .*vocab_size"):
+        load_recipe(recipe(world={"spec": spec, "seed": 0}))
