@@ -375,7 +375,7 @@ def build(
         Output folder (created if missing). Layout: ``manifest.json``, ``shards/part-NNNNN.parquet``,
         ``audit/<stage>.parquet``. It must be new, empty, or hold only this recipe's build.
     workers : int
-        Worker processes for the ``process`` and ``dask`` executors (>= 1).
+        Worker processes for the ``process`` and ``dask`` executors (1 to 64, :data:`mixlab.executors.MAX_WORKERS`).
     executor : {"process", "serial", "dask"} or Executor
         How shard tasks run; the bytes written are identical for every choice.
     resume : bool

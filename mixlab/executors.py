@@ -161,7 +161,7 @@ class ProcessExecutor:
     Parameters
     ----------
     workers : int
-        Number of worker processes (>= 1).
+        Number of worker processes (1 to :data:`MAX_WORKERS`).
 
     Used in: :func:`make_executor` (``executor="process"``).
     """
@@ -210,7 +210,7 @@ class DaskExecutor:
     Parameters
     ----------
     workers : int
-        ``num_workers`` given to the scheduler (>= 1).
+        ``num_workers`` given to the scheduler (1 to :data:`MAX_WORKERS`).
     scheduler : {"processes", "threads"}
         Dask's multiprocessing or threaded scheduler.
 
@@ -291,7 +291,7 @@ class DaskExecutor:
 
 def _check_workers(workers: Any) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int):
-        raise TypeError(f"workers must be an integer >= 1 (got {workers!r} of type {type(workers).__name__})")
+        raise TypeError(f"workers must be an integer (got {workers!r} of type {type(workers).__name__})")
     if not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers must be an integer in [1, {MAX_WORKERS}] (got {workers!r})")
     return workers
@@ -305,7 +305,7 @@ def make_executor(executor: str | Executor, workers: int = 1) -> Executor:
     executor : str or Executor
         The name, or an object with ``map_unordered`` (returned as is).
     workers : int
-        Worker count for ``process`` and ``dask`` (>= 1). ``"process"`` with one worker still
+        Worker count for ``process`` and ``dask`` (1 to :data:`MAX_WORKERS`). ``"process"`` with one worker still
         uses a separate process (so a killed worker cannot take the caller down with it).
 
     Returns
@@ -314,8 +314,10 @@ def make_executor(executor: str | Executor, workers: int = 1) -> Executor:
 
     Raises
     ------
+    TypeError
+        ``executor`` neither a name nor an Executor; ``workers`` not an integer.
     ValueError
-        Unknown name or bad ``workers``.
+        Unknown name, or ``workers`` outside ``[1, MAX_WORKERS]``.
     ImportError
         ``"dask"`` without dask installed.
 
