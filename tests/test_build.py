@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from build_helpers import RECIPE, digests, recipe, temp_files
 
-from mixlab.build import FILTERS, Recipe, build, load_recipe, plan_build, recipes_dir, register_cli
+from mixlab.build import FILTERS, Recipe, build, load_recipe, plan_build, recipes_dir
+from mixlab.cli import build_parser
 from mixlab.manifest import MANIFEST_NAME, read_records, verify
 
 
@@ -236,8 +237,7 @@ def test_recipes_dir_holds_the_shipped_recipe() -> None:
 
 
 def test_cli_build_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    parser = argparse.ArgumentParser(prog="mixlab")
-    register_cli(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     rec = tmp_path / "r.json"
     rec.write_text(json.dumps(RECIPE))
     out = tmp_path / "out"
@@ -253,7 +253,8 @@ def test_cli_build_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     bad.write_text(json.dumps(recipe(schema_version=2)))
     args = parser.parse_args(["build", str(bad), str(tmp_path / "o2")])
     assert args.func(args) == 2
-    assert "schema_version 2 is not supported" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert err.startswith("mixlab: error: ") and "schema_version 2 is not supported" in err
 
 
 def test_every_filter_name_has_an_audit_rule() -> None:
@@ -286,3 +287,147 @@ def test_interrupted_build_is_reported_as_unfinished_and_resumes(tmp_path: Path,
     assert digests(out) == digests(reference)
     with pytest.raises(ValueError, match="after must be a non-negative integer"):
         InterruptingExecutor(-1)
+
+
+# ------------------------------------------------------------------------------- size limits before allocation
+@pytest.mark.parametrize(("section", "value", "field", "limit"), [
+    ("budget", {"tokens": 10**10}, "budget.tokens", "1,000,000,000"),
+    ("budget", {"tokens": 24_000, "max_epochs": 1e9}, "budget.max_epochs", "100"),
+    ("shards", {"max_records": 10**9}, "shards.max_records", "10,000,000"),
+    ("shards", {"max_tokens": 2**28}, "shards.max_tokens", "134,217,728"),
+    ("audit", {"n_per_side": 10**6}, "audit.n_per_side", "10,000"),
+    ("seed", 2**64, "seed", "9,223,372,036,854,775,807"),
+])
+def test_sizes_over_the_limits_are_refused_at_load(tmp_path: Path, section: str, value: Any, field: str,
+                                                   limit: str) -> None:
+    with pytest.raises(ValueError, match="documented limit for a 24 GiB, 2-core machine") as info:
+        build(recipe(**{section: value}), tmp_path / "out", executor="serial", progress=False)
+    msg = str(info.value)
+    got = value if not isinstance(value, dict) else value[field.split(".")[1]]
+    assert f"{field} must be <= {limit}" in msg and f"(got {got!r})" in msg, msg
+    assert not (tmp_path / "out").exists()
+
+
+def test_plan_size_is_checked_before_sampling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.plan
+    import mixlab.sampling
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("sample_budget must not run for a plan over the limit")
+
+    monkeypatch.setattr(mixlab.plan, "MAX_PLAN_RECORDS", 100)
+    monkeypatch.setattr(mixlab.sampling, "sample_budget", never)
+    with pytest.raises(ValueError, match=r"the plan would hold up to [0-9,]+ records .* limit of 100 records"):
+        plan_build(RECIPE)
+
+
+def test_an_oversized_shard_is_refused_in_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mixlab.recipe import LIMITS
+
+    monkeypatch.setitem(LIMITS, "shards.max_tokens", 1000)
+    with pytest.raises(ValueError, match=r"shard [0-9]+ would hold [0-9,]+ tokens, over the limit of 1,000"):
+        plan_build(recipe(shards={"max_records": 48}))
+
+
+# ------------------------------------------------------------------------------- plan cost
+def test_a_build_generates_the_world_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.world
+
+    calls = []
+    real = mixlab.world.generate_world
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mixlab.world, "generate_world", counting)
+    build(RECIPE, tmp_path / "out", executor="serial", progress=False)
+    assert len(calls) == 1
+
+
+def test_shard_tasks_use_only_per_record_arrays() -> None:
+    """task(i) and expected(i) cost work in proportion to the shard: they never touch the corpus tables."""
+    import dataclasses
+
+    plan = plan_build(RECIPE)
+    before = [(plan.task(i, "/out"), plan.expected(i)) for i in range(plan.n_shards)]
+
+    @dataclasses.dataclass
+    class TokensOnly:  # no docs table: any per-task lookup into it would fail
+        tokens: np.ndarray
+
+    object.__setattr__(plan, "kept", TokensOnly(plan.kept.tokens))
+    object.__setattr__(plan, "input_corpus", None)
+    for i, (task, expected) in enumerate(before):
+        again = plan.task(i, "/out")
+        assert plan.expected(i) == expected
+        for name in ("doc_ids", "domains", "copy_index", "offsets", "tokens"):
+            assert np.array_equal(getattr(again, name), getattr(task, name))
+    with pytest.raises(ValueError, match=r"shard index must be an integer in \[0, "):
+        plan.task(plan.n_shards, "/out")
+
+
+def test_relative_spec_paths_are_read_from_the_recipe_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mixlab.world import worlds_dir
+
+    folder = tmp_path / "project"
+    (folder / "worlds").mkdir(parents=True)
+    shutil.copy(worlds_dir() / "tiny.toml", folder / "worlds" / "mine.toml")
+    rec_file = folder / "recipe.json"
+    rec_file.write_text(json.dumps(recipe(world={"preset": "worlds/mine.toml", "seed": 0})))
+    monkeypatch.chdir(tmp_path)  # not the recipe's folder
+    plan = plan_build(rec_file)
+    assert plan.world_info["spec_sha256"] == plan_build(RECIPE).world_info["spec_sha256"]
+    with pytest.raises(FileNotFoundError, match="world spec file not found"):
+        plan_build(recipe(world={"preset": "worlds/mine.toml", "seed": 0}))  # a dict has no folder: cwd
+
+
+# ------------------------------------------------------------------------------- durability
+def test_shards_are_flushed_to_disk_before_the_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.build
+
+    seen: list[tuple[bool, list[str]]] = []
+    real = mixlab.build.flush_to_disk
+
+    def spy(folder: Any, files: Any) -> None:
+        files = list(files)
+        seen.append(((Path(folder) / MANIFEST_NAME).exists(), sorted(Path(f).relative_to(folder).as_posix()
+                                                                      for f in files)))
+        real(folder, files)
+
+    monkeypatch.setattr(mixlab.build, "flush_to_disk", spy)
+    res = build(RECIPE, tmp_path / "out", executor="serial", progress=False)
+    listed = sorted(e["path"] for e in [*res.manifest["shards"], *res.manifest["audit"]])
+    assert seen == [(False, listed)]  # once, every listed file, before the manifest existed
+    assert set(res.seconds) == {"plan", "shards", "audit", "flush", "finish", "total"}
+
+
+def test_flush_without_syncfs_fsyncs_every_file_and_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mixlab.manifest as M
+
+    (tmp_path / "shards").mkdir()
+    files = [tmp_path / "shards" / f"f{i}" for i in range(3)]
+    for f in files:
+        f.write_bytes(b"x")
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(M, "_syncfs", lambda folder: False)
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    M.flush_to_disk(tmp_path, files)
+    assert len(synced) == 3 + 2  # each file, then its folder and the build folder
+
+
+def test_explicit_paths_need_no_chdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A.1's story without os.chdir: the shipped recipe built serially and with 2 workers into explicit folders
+    gives identical bytes, and nothing is written to the working directory."""
+    from mixlab.manifest import tree_digests
+
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    shipped = recipes_dir() / "tiny-demo.toml"
+    serial = build(shipped, tmp_path / "serial", executor="serial", progress=False)
+    two = build(shipped, tmp_path / "two", workers=2, executor="process", progress=False)
+    assert serial.manifest["manifest_sha256"] == two.manifest["manifest_sha256"]
+    assert tree_digests(tmp_path / "serial") == tree_digests(tmp_path / "two")
+    assert verify(tmp_path / "two").ok and list(elsewhere.iterdir()) == []

@@ -20,6 +20,7 @@ import pytest
 from build_helpers import RECIPE, digests, temp_files
 
 from mixlab.build import JOURNAL_DIR, PAUSE_ENV, build
+from mixlab.journal import ENTRIES_FILE, read_entries
 from mixlab.manifest import MANIFEST_NAME, verify
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,37 +40,58 @@ def _copy(reference: Path, tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups to deliver SIGKILL")
-@pytest.mark.parametrize("target", ["group", "worker"])
-def test_sigkill_mid_shard_then_resume_is_byte_identical(tmp_path: Path, reference: Path, target: str) -> None:
-    """Run a 2-worker build in its own process group; the worker writing shard 2 pauses after half
-    of its temporary file is on disk; at that moment SIGKILL either the whole group (parent and
-    workers: a power cut or OOM kill) or only that worker (the parent then fails with
-    BrokenProcessPool); resume; compare every byte with the uninterrupted build."""
+def _has_dask() -> bool:
+    try:
+        import dask  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _start_paused_build(tmp_path: Path, executor: str, shard: int = 2) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """A 2-worker build in its own process group whose writer of ``shard`` pauses mid-file."""
     out = tmp_path / "out"
     recipe_file = tmp_path / "recipe.json"
     recipe_file.write_text(json.dumps(RECIPE))
     pidfile = tmp_path / "paused.pid"
-    env = {**os.environ, PAUSE_ENV: f"2:120:{pidfile}", "TQDM_DISABLE": "1"}
+    env = {**os.environ, PAUSE_ENV: f"{shard}:120:{pidfile}", "TQDM_DISABLE": "1"}
     code = (
         "import sys; from mixlab.build import build; "
-        "build(sys.argv[1], sys.argv[2], workers=2, executor='process', progress=False)"
+        "build(sys.argv[1], sys.argv[2], workers=2, executor=sys.argv[3], progress=False)"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(recipe_file), str(out)], cwd=REPO, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-c", code, str(recipe_file), str(out), executor], cwd=REPO, env=env,
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    return proc, out, pidfile
+
+
+def _wait_for_pause(proc: subprocess.Popen[bytes], out: Path, pidfile: Path, journaled: int) -> None:
+    """Wait until the paused writer reported its pid and ``journaled`` other shards are journaled."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = len(read_entries(out / JOURNAL_DIR / ENTRIES_FILE))
+        if pidfile.exists() and done >= journaled:
+            return
+        assert proc.poll() is None, f"build exited early: {proc.stderr.read().decode() if proc.stderr else ''}"
+        time.sleep(0.05)
+    pytest.fail("the paused worker never reported its pid (or no shard was journaled)")
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups to deliver SIGKILL")
+@pytest.mark.parametrize(("executor", "target"), [("process", "group"), ("process", "worker"), ("dask", "group")])
+def test_sigkill_mid_shard_then_resume_is_byte_identical(tmp_path: Path, reference: Path, executor: str,
+                                                         target: str) -> None:
+    """Run a 2-worker build in its own process group; the worker writing shard 2 pauses after half
+    of its temporary file is on disk; at that moment SIGKILL either the whole group (parent and
+    workers: a power cut or OOM kill) or only that worker (the parent then fails with
+    BrokenProcessPool); resume with the same executor; compare every byte with the uninterrupted
+    build. With Dask, shards are journaled as they finish, so the resume reuses them."""
+    if executor == "dask" and not _has_dask():
+        pytest.skip("dask is not installed (optional extra 'dist')")
+    proc, out, pidfile = _start_paused_build(tmp_path, executor)
     try:
-        deadline = time.monotonic() + 60
-        journaled = 0
-        while time.monotonic() < deadline:  # wait for the pause, and for the other worker to finish some shards
-            journaled = len(list((out / JOURNAL_DIR).glob("shard-*.json"))) if (out / JOURNAL_DIR).is_dir() else 0
-            if pidfile.exists() and journaled >= 2:
-                break
-            assert proc.poll() is None, f"build exited early: {proc.stderr.read().decode() if proc.stderr else ''}"
-            time.sleep(0.05)
-        else:
-            pytest.fail("the paused worker never reported its pid")
+        _wait_for_pause(proc, out, pidfile, journaled=2)
         worker_pid, tmp_name = pidfile.read_text().split()
         assert int(worker_pid) != proc.pid  # the pause happened in a worker process, mid-file
         assert Path(tmp_name).is_file() and 0 < Path(tmp_name).stat().st_size
@@ -91,11 +113,61 @@ def test_sigkill_mid_shard_then_resume_is_byte_identical(tmp_path: Path, referen
     assert temp_files(out)  # the half-written shard is still there
     assert not verify(out).ok
 
-    res = build(RECIPE, out, workers=2, executor="process", progress=False)
+    res = build(RECIPE, out, workers=2, executor=executor, progress=False)
     assert 2 in res.written and len(res.reused) >= 2  # only unfinished shards were redone
     assert temp_files(out) == []
     assert digests(out) == digests(reference)
     assert verify(out).ok
+
+
+def _children(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker pids from /proc (Linux)")
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_sigkill_of_the_main_process_leaves_no_worker_within_5_s(tmp_path: Path, executor: str) -> None:
+    """SIGKILL only the build's main process (no chance to shut its pool down): every worker
+    notices its parent is gone and exits within 5 s (the issue saw them alive after 60 s)."""
+    if executor == "dask" and not _has_dask():
+        pytest.skip("dask is not installed (optional extra 'dist')")
+    proc, out, pidfile = _start_paused_build(tmp_path, executor)
+    workers: list[int] = []
+    try:
+        _wait_for_pause(proc, out, pidfile, journaled=0)
+        workers = _children(proc.pid)
+        assert int(pidfile.read_text().split()[0]) in workers and len(workers) >= 2
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 5.0
+        while any(_running(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alive = [w for w in workers if _running(w)]
+        assert alive == [], f"workers {alive} outlived the killed build by 5 s"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)
+        for w in workers:
+            if _running(w):  # only when the test fails: leave nothing behind
+                os.kill(w, signal.SIGKILL)
 
 
 def test_flipped_byte_is_named_and_repaired(tmp_path: Path, reference: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pyarrow as pa
 import pytest
 from build_helpers import RECIPE
 
-import mixlab.build as B
+import mixlab.shards as B
 from mixlab.manifest import (
     SchemaError,
     atomic_write_bytes,
@@ -23,6 +24,7 @@ from mixlab.manifest import (
     record_schema,
     verify,
 )
+from mixlab.plan import plan_build
 
 
 def test_canonical_json_is_order_free_and_rejects_nan() -> None:
@@ -87,7 +89,7 @@ def test_schema_check_names_new_and_missing_fields() -> None:
 
 
 def test_writer_rejects_a_bad_batch_before_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    plan = B.plan_build(RECIPE)
+    plan = plan_build(RECIPE)
     task = plan.task(0, tmp_path)
     (tmp_path / "shards").mkdir()
     real = B.shard_batch
@@ -119,3 +121,96 @@ def test_tree_digests_cover_every_file_and_reject_a_non_folder(tmp_path: Path) -
     assert got["a.bin"] == hashlib.sha256(b"a").hexdigest()
     with pytest.raises(NotADirectoryError, match="folder"):
         tree_digests(tmp_path / "a.bin")
+
+
+# ------------------------------------------------------------------------------- paths from a manifest
+@pytest.mark.parametrize(("rel", "kind"), [
+    ("shards/part-00000.parquet", "shard"), ("shards/part-123456.parquet", "shard"),
+    ("audit/quality.parquet", "audit file"), ("audit/q-0_3.parquet", "audit file"),
+])
+def test_member_path_accepts_the_layout(tmp_path: Path, rel: str, kind: str) -> None:
+    from mixlab.manifest import member_path
+
+    assert member_path(tmp_path, rel, kind) == tmp_path / rel
+
+
+@pytest.mark.parametrize("rel", ["../../victim/shards/part-00000", "a/b", "/tmp/shards/part-00000.parquet",
+                                 "shards/../manifest.json", "shards\\part-00000.parquet", "./shards/part-00000.parquet",
+                                 "shards/part-00000.parquet/..", "shards/part-0.parquet", "audit/x.parquet", 5, None,
+                                 "shards//part-00000.parquet", "SHARDS/part-00000.parquet"])
+def test_member_path_refuses_anything_else(tmp_path: Path, rel: object) -> None:
+    from mixlab.manifest import member_path
+
+    with pytest.raises(ValueError, match="shard path"):
+        member_path(tmp_path, rel, "shard")
+
+
+def test_member_path_refuses_links_out_of_the_folder(tmp_path: Path) -> None:
+    from mixlab.manifest import member_path
+
+    outside = tmp_path / "outside"
+    (outside / "shards").mkdir(parents=True)
+    (outside / "shards" / "part-00000.parquet").write_bytes(b"x")
+    root = tmp_path / "build"
+    (root / "shards").mkdir(parents=True)
+    os.symlink(outside / "shards" / "part-00000.parquet", root / "shards" / "part-00000.parquet")
+    with pytest.raises(ValueError, match="through a symbolic link"):
+        member_path(root, "shards/part-00000.parquet", "shard")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    os.symlink(outside / "shards", linked / "shards")
+    with pytest.raises(ValueError, match="through a symbolic link"):
+        member_path(linked, "shards/part-00000.parquet", "shard")
+
+
+@pytest.fixture(scope="module")
+def small_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mixlab.build import build
+
+    out = tmp_path_factory.mktemp("small") / "ref"
+    build(RECIPE, out, executor="serial", progress=False)
+    return out
+
+
+@pytest.mark.parametrize("rel", ["../ref/shards/part-00000.parquet", "/abs/shards/part-00000.parquet", "a/b",
+                                 "../../victim/shards/part-00000"])
+def test_read_records_refuses_paths_outside(tmp_path: Path, small_build: Path, rel: str) -> None:
+    import json
+    import shutil
+
+    from mixlab.manifest import MANIFEST_NAME, read_records
+
+    out = tmp_path / "copy"
+    shutil.copytree(small_build, out)
+    m = json.loads((out / MANIFEST_NAME).read_text())
+    m["shards"][0]["path"] = rel
+    (out / MANIFEST_NAME).write_text(json.dumps(m))
+    with pytest.raises(ValueError, match="is not allowed"):
+        read_records(out)
+
+
+def test_read_records_checks_its_arguments(small_build: Path) -> None:
+    from mixlab.manifest import read_records
+
+    got = read_records(small_build, columns=["record_id", "copy_index"])
+    assert list(got.columns) == ["record_id", "copy_index"] and len(got) > 0
+    with pytest.raises(ValueError, match="unknown: \\['quality'\\]"):
+        read_records(small_build, columns=["quality"])
+    with pytest.raises(TypeError, match="columns must be a list"):
+        read_records(small_build, columns="record_id")  # type: ignore[arg-type]
+
+
+def test_atomic_write_reports_the_path_and_cleans_up(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=f"cannot write {tmp_path / 'missing' / 'f.bin'}: no such file"):
+        atomic_write_bytes(tmp_path / "missing" / "f.bin", b"x")
+    with pytest.raises(ValueError, match="sync must be"):
+        atomic_write_bytes(tmp_path / "f.bin", b"x", sync="sometimes")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_temp_names_are_recognized_exactly() -> None:
+    from mixlab.manifest import is_temp_name, tmp_path_for
+
+    assert is_temp_name(tmp_path_for(Path("shards/part-00001.parquet")).name)
+    for name in ("part-00001.parquet", ".notes.tmp", "x.123.deadbeef.tmp", ".x.abc.deadbeef.tmp"):
+        assert not is_temp_name(name)
