@@ -175,3 +175,59 @@ def test_course_refresh_stores_no_timings_or_absolute_paths(tmp_path: Path) -> N
     text = "\n".join(error.traceback)
     assert "helper_mod.py" in text and str(course) not in text  # relative to the course folder
     assert all("execution" not in cell.metadata for cell in stored.cells)
+
+
+def _kernel_processes() -> list[int]:
+    """PIDs of this process's live (not zombie) ipykernel children."""
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.append(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def test_runner_shuts_down_each_kernel_as_soon_as_its_notebook_finishes(tmp_path: Path) -> None:
+    import threading
+
+    from mixlab.course import run_course
+
+    folder = _course_dir(
+        tmp_path, ("good.ipynb", "1.1-a.ipynb"), ("bad_error.ipynb", "1.2-b.ipynb"), ("good.ipynb", "1.3-c.ipynb")
+    )
+    assert _kernel_processes() == []
+    seen: set[int] = set()
+    most = {"alive": 0}
+    alive_at_finish: list[list[int]] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            alive = _kernel_processes()
+            seen.update(alive)
+            most["alive"] = max(most["alive"], len(alive))
+            stop.wait(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        runs = run_course(folder, timeout=60, echo=lambda run: alive_at_finish.append(_kernel_processes()))
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert [r.ok for r in runs] == [True, False, True]  # a failing notebook's kernel goes too
+    assert len(seen) == 3, f"expected one kernel per notebook, saw {sorted(seen)}"
+    assert most["alive"] == 1
+    assert alive_at_finish == [[], [], []]  # gone before the next notebook starts
+    assert _kernel_processes() == []  # and none left when the call returns
+
+
+def test_runner_kernel_does_not_warn_about_plain_tcp(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    run = run_notebook(FIXTURES / "good.ipynb", timeout=60)
+    assert run.ok
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out
