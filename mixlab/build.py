@@ -1163,12 +1163,9 @@ def build(
 
 # =========================================================================== CLI
 def _cmd_build(args: argparse.Namespace) -> int:
-    try:
-        result = build(args.recipe, args.out, workers=args.workers, executor=args.executor,
-                       resume=not args.no_resume, progress=not args.no_progress)
-    except (ValueError, TypeError, FileNotFoundError, NotADirectoryError, ImportError) as exc:
-        print(f"mixlab build: {exc}", flush=True)
-        return 2
+    # errors propagate to mixlab.cli.main, which prints them as one line `mixlab: error: ...`
+    result = build(args.recipe, args.out, workers=args.workers, executor=args.executor,
+                   resume=not args.no_resume, progress=not args.no_progress)
     print(repr(result), flush=True)
     print(f"manifest_sha256 {result.manifest['manifest_sha256']}", flush=True)
     return 0
