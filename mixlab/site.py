@@ -192,12 +192,13 @@ def site_notebook(nb: Any) -> tuple[Any, int, int]:
     Parameters
     ----------
     nb : nbformat.NotebookNode
-        A version-4 notebook.
+        An executed course notebook (nbformat 4), as read from disk.
 
     Returns
     -------
-    (nbformat.NotebookNode, int, int)
-        The copy, the number of widget outputs replaced and the number of solution cells folded.
+    tuple
+        ``(copy, widgets, solutions)``: the notebook to render, how many widget outputs became
+        the note, how many solution cells were folded.
 
     Used in: :func:`build_site`.
     """
@@ -332,9 +333,10 @@ def build_site(
     Parameters
     ----------
     out : str or path-like
-        Target folder: new, empty, or written by an earlier call (it carries a marker file).
+        Where the site goes: a new or empty folder, or one an earlier build wrote (marked by
+        :data:`SITE_MARKER`), which is replaced as a whole.
     notebooks : str or path-like
-        Folder of the course notebooks (default ``notebooks``).
+        The executed course notebooks to render (default ``notebooks``).
     mathjax : bool
         Copy MathJax into the site (default). False leaves formulas as TeX source and loads no script.
     title : str
