@@ -171,7 +171,7 @@ class MixtureEditor:
         self.controls = W.VBox([
             W.HTML("<b>Raw importance per domain</b> (any non-negative numbers; normalized explicitly below)"),
             *self.sliders.values(), self.rationale_box,
-        ], layout=W.Layout(width=CONTROLS_WIDTH))
+        ])
         self.readout = W.VBox([self.table, self.message_area], layout=W.Layout(max_width="100%"))
         self.widget = labelled_box("VBox", [self.controls, self.readout], "mixture editor",
                                    layout=W.Layout(max_width="100%"))
