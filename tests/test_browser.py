@@ -247,10 +247,14 @@ _LAYOUT_JS = """(area) => {
   const clipped = [];
   for (const el of area.querySelectorAll('.widget-slider, .widget-readout, .widget-text, input, table, img, button')) {
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.right > box.right + 1) clipped.push(`${el.className || el.tagName}: ${r.right} > ${box.right}`);
+    if (r.width > 0 && r.right > box.right + 1) {
+      clipped.push(`${el.className || el.tagName}: ${r.right} > ${box.right}`);
+    }
   }
   for (const el of [area, ...area.querySelectorAll('.widget-box, .widget-output, .jp-OutputArea-output')]) {
-    if (el.scrollWidth > el.clientWidth + 1) clipped.push(`${el.className}: scrolls ${el.scrollWidth} > ${el.clientWidth}`);
+    if (el.scrollWidth > el.clientWidth + 1) {
+      clipped.push(`${el.className}: scrolls ${el.scrollWidth} > ${el.clientWidth}`);
+    }
   }
   return {rendered: img.getBoundingClientRect().width, natural: img.naturalWidth, clipped};
 }"""
@@ -259,7 +263,8 @@ _LAYOUT_JS = """(area) => {
 def _check_layout(area: Any) -> dict[str, Any]:
     layout = area.evaluate(_LAYOUT_JS)
     assert layout["natural"] > 0
-    assert layout["rendered"] >= 0.9 * layout["natural"], f"plot drawn at {layout['rendered']} of {layout['natural']} px"
+    drawn = f"plot drawn at {layout['rendered']} of {layout['natural']} px"
+    assert layout["rendered"] >= 0.9 * layout["natural"], drawn
     assert layout["clipped"] == [], layout["clipped"]
     return layout
 
