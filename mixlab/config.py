@@ -281,7 +281,7 @@ def dumps_toml(
     "web" = 0.75
     "books" = 0.25
 
-    Used in: 3.4 (through :meth:`mixlab.widgets.MixtureEditor.config_toml`, the saved hand-tuned config).
+    Used in: :meth:`mixlab.widgets.MixtureEditor.config_toml` (the hand-tuned config a lesson saves).
     """
     lines: list[str] = []
     _toml_table(document, (), "", set(quoted_tables), dict(comments or {}), lines)

@@ -27,10 +27,13 @@ import warnings as warnings_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mixlab.classroom import SOLUTION_TAG, _check_target, _course_notebooks, _write_staged, cell_tags
 from mixlab.course import SECTIONS, section_of
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 __all__ = ["SITE_MARKER", "WIDGET_NOTE", "CHAPTERS", "SitePage", "notebook_title", "site_notebook", "build_site"]
 
@@ -151,7 +154,7 @@ class SitePage:
         return self.source.stem
 
 
-def notebook_title(path: Path, nb: Any) -> str:
+def notebook_title(path: Path, nb: NotebookNode) -> str:
     """Return the title of a notebook: its section's title, else its first heading, else its file name.
 
     Parameters
@@ -181,7 +184,7 @@ def notebook_title(path: Path, nb: Any) -> str:
     return path.stem
 
 
-def site_notebook(nb: Any) -> tuple[Any, int, int]:
+def site_notebook(nb: NotebookNode) -> tuple[NotebookNode, int, int]:
     """Return the copy of a notebook the site renders, with how many widgets and solutions it changed.
 
     Every widget output becomes :data:`WIDGET_NOTE` (an HTML note, with a plain-text twin); every

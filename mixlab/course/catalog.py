@@ -135,7 +135,7 @@ def list_notebooks(directory: str | os.PathLike[str]) -> list[Path]:
     NotADirectoryError
         If ``directory`` is not an existing directory.
 
-    Used in: 00 (through :func:`course_table`), ``mixlab course run``, the hygiene tests.
+    Used in: :func:`course_table`, ``mixlab course run``, the hygiene tests.
     """
     root = Path(directory)
     if not root.is_dir():

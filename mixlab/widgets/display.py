@@ -9,7 +9,7 @@
 
 ipywidgets and matplotlib are imported inside the functions that need them.
 
-Used in: 1.1, 3.4, 3.5 (through the explorers); 00.
+Used in: the explorers of :mod:`mixlab.widgets`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ import io
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["PLOT_DPI", "PLOT_WIDTH", "figure_output", "labelled_box", "placeholder_text"]
 
@@ -34,7 +37,7 @@ PLOT_DPI = 90
 PLOT_WIDTH = 8.6
 
 
-def figure_output(fig: Any, output: Any, *, dpi: int = PLOT_DPI) -> None:
+def figure_output(fig: Figure, output: Any, *, dpi: int = PLOT_DPI) -> None:
     """Replace the contents of an ipywidgets ``Output`` with a PNG of ``fig`` and close the figure.
 
     Writing the ``outputs`` trait directly (instead of ``with output: plt.show()``) behaves the
@@ -49,7 +52,8 @@ def figure_output(fig: Any, output: Any, *, dpi: int = PLOT_DPI) -> None:
     dpi : int
         Resolution of the PNG (its pixel width is the figure's width in inches times ``dpi``).
 
-    Used in: 1.1, 3.5 (explorers that redraw a figure).
+    Used in: the explorers that redraw a figure (:class:`~mixlab.widgets.SkillProfileExplorer`,
+    :class:`~mixlab.widgets.TemperatureExplorer`).
     """
     import matplotlib.pyplot as plt
 
@@ -76,7 +80,7 @@ def placeholder_text(what: str) -> str:
     str
         One readable line.
 
-    Used in: :func:`labelled_box`; 1.1, 3.4, 3.5 (what an unexecuted widget cell shows).
+    Used in: :func:`labelled_box` (what an unexecuted widget cell shows).
     """
     return f"Run this cell to use the {what} (its sliders need a running Python kernel)."
 
@@ -129,7 +133,7 @@ def labelled_box(kind: str, children: Sequence[Any], what: str, **kwargs: Any) -
     ValueError
         If ``kind`` is neither ``"HBox"`` nor ``"VBox"``.
 
-    Used in: 1.1, 3.4, 3.5 (the box each explorer displays).
+    Used in: the box each explorer of :mod:`mixlab.widgets` displays.
     """
     if kind not in ("HBox", "VBox"):
         raise ValueError(f"kind must be 'HBox' or 'VBox' (got {kind!r})")

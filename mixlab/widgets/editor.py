@@ -98,7 +98,8 @@ class MixtureEditor:
     >>> round(ed.mixture["web"], 2), ed.state()["binding"]
     (0.6, ['web'])
 
-    Used in: 3.4 (hand-tuned weights that renormalize live and enforce caps), 1.1.
+    Used in: 3.4 (hand-tuned weights that renormalize live and enforce caps), 00; inside
+    :class:`~mixlab.widgets.SkillProfileExplorer`.
     """
 
     def __init__(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,6 +16,11 @@ from mixlab.proxy import PROXY, ProxyConfig, ProxyRun, train_proxy
 from mixlab.validation import check_seed
 from mixlab.widgets.display import PLOT_WIDTH, figure_output, labelled_box
 from mixlab.widgets.editor import MixtureEditor
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from mixlab.world import World
 
 __all__ = ["SkillProfileExplorer"]
 
@@ -69,7 +74,7 @@ class SkillProfileExplorer:
 
     def __init__(
         self,
-        world: Any,
+        world: World,
         config: ProxyConfig = PROXY,
         seed: int = 0,
         baseline: Mixture | ProxyRun | None = None,
@@ -156,7 +161,7 @@ class SkillProfileExplorer:
             out["current"] = self.last_run
         return out
 
-    def figure(self) -> Any:
+    def figure(self) -> Figure:
         """A new matplotlib Figure: mixtures (left) and skill profiles (right) of :meth:`profiles`."""
         import matplotlib.pyplot as plt
 
