@@ -1,9 +1,12 @@
-"""Reading and checking small TOML configuration files: world specs, build recipes, hand-tuned mixtures.
+"""Reading, checking and writing small TOML configuration files: world specs, build recipes, hand-tuned mixtures.
 
 One kit for every config the course reads, so that every config error reads the same way: it names
 the document (``"recipe build.toml"``, ``"world spec tiny.toml"``), the dotted path of the field, the
 violated condition and the offending value, e.g.
 ``world spec tiny.toml: domains.web.docs must be > 0 (got -3)``.
+
+:func:`dumps_toml` is the other direction: it writes a plain document (tables of numbers, strings,
+booleans and lists) as TOML that :func:`read_toml` reads back to the same values, exactly.
 
 Type errors raise :class:`TypeError`; bad values, unknown or missing keys and limits raise
 :class:`ValueError`. Files that cannot be read raise an :class:`OSError` subclass
@@ -17,13 +20,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ConfigError", "Fields", "read_toml", "parse_toml"]
+__all__ = ["ConfigError", "Fields", "read_toml", "parse_toml", "dumps_toml"]
 
 
 class ConfigError(ValueError):
@@ -195,3 +199,118 @@ def parse_toml(raw: bytes, path: str | Path, what: str) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{what} file {Path(path)} is not valid TOML: {exc}") from None
+
+
+# ============================================================================ writing
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quoted, with backslashes, quotes and every control character escaped."""
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_key(key: object, quoted: bool, where: str) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"TOML keys must be strings (got {key!r} in {where or 'the top level'})")
+    return key if (_BARE_KEY.match(key) and not quoted) else _toml_string(key)
+
+
+def _toml_value(value: object, where: str) -> str:
+    """A TOML literal for a scalar or a list (bool before int: ``True`` is an int in Python)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))  # repr round-trips exactly; inf and nan are TOML too
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v, where) for v in value) + "]"
+    raise TypeError(
+        f"{where} must be a bool, number, string, list or table to be written as TOML "
+        f"(got {value!r} of type {type(value).__name__}; TOML has no null)"
+    )
+
+
+def _toml_table(table: Mapping[str, object], names: tuple[str, ...], header: str, quoted: Collection[str],
+                comments: Mapping[str, str], lines: list[str]) -> None:
+    """Append ``table``'s key = value lines, then each sub-table under its own ``[header]``."""
+    name = ".".join(names)
+    quote = name in quoted
+    for key, value in table.items():
+        if not isinstance(value, Mapping):
+            where = f"{name}.{key}" if name else str(key)
+            lines.append(f"{_toml_key(key, quote, name)} = {_toml_value(value, where)}")
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            sub_names = (*names, str(key))
+            sub_header = f"{header}.{_toml_key(key, quote, name)}" if header else _toml_key(key, quote, name)
+            if lines:
+                lines.append("")
+            if ".".join(sub_names) in comments:
+                lines += [f"# {line}" for line in comments[".".join(sub_names)].splitlines()]
+            lines.append(f"[{sub_header}]")
+            _toml_table(value, sub_names, sub_header, quoted, comments, lines)
+
+
+def dumps_toml(
+    document: Mapping[str, object],
+    *,
+    quoted_tables: Collection[str] = (),
+    comments: Mapping[str, str] | None = None,
+) -> str:
+    """Write a document of tables, numbers, strings, booleans and lists as TOML text.
+
+    Each table lists its own values first (``key = value``), then its sub-tables, each under a
+    ``[dotted.header]`` after a blank line. Floats are written with ``repr`` (they read back
+    exactly); strings are basic strings with every control character escaped. Keys are bare when
+    they can be, except in the tables named in ``quoted_tables``, whose keys are data (domain names)
+    and are always quoted so that every name reads the same way.
+
+    Parameters
+    ----------
+    document : mapping
+        The top-level table. Values are bool, int, float, str, lists of those, or mappings (tables).
+    quoted_tables : collection of str
+        Dotted names of tables (e.g. ``"weights"``, ``"provenance.raw"``; the keys joined by ``.``)
+        whose keys are always quoted.
+    comments : mapping of str to str, optional
+        A comment to write above a table's header, by the table's dotted name.
+
+    Returns
+    -------
+    str
+        The TOML text, ending with a newline; :func:`tomllib.loads` gives ``document`` back.
+
+    Raises
+    ------
+    TypeError
+        If a key is not a string, or a value is None or of a type TOML cannot hold; the message
+        names the key.
+
+    Examples
+    --------
+    >>> print(dumps_toml({"rationale": "more books", "weights": {"web": 0.75, "books": 0.25}},
+    ...                  quoted_tables=["weights"]), end="")
+    rationale = "more books"
+    <BLANKLINE>
+    [weights]
+    "web" = 0.75
+    "books" = 0.25
+
+    Used in: :meth:`mixlab.widgets.MixtureEditor.config_toml` (the hand-tuned config a lesson saves).
+    """
+    lines: list[str] = []
+    _toml_table(document, (), "", set(quoted_tables), dict(comments or {}), lines)
+    return "\n".join(lines) + "\n"

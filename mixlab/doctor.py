@@ -217,11 +217,11 @@ def check_kernel(timeout: float = 60.0) -> Check:
 
     Used in: ``mixlab doctor``.
     """
-    from mixlab.course import _current_env_kernel_manager
+    from mixlab.course import KERNEL_NAME, kernel_manager_class
     from mixlab.validation import check_positive
 
     timeout = check_positive(timeout, "timeout")
-    km = _current_env_kernel_manager()
+    km = kernel_manager_class(asynchronous=False)(kernel_name=KERNEL_NAME)
     try:
         km.start_kernel()
     except Exception as exc:  # noqa: BLE001 - report any start failure

@@ -251,10 +251,10 @@ def test_cli_build_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "unlisted file: stray.txt" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(recipe(schema_version=2)))
-    args = parser.parse_args(["build", str(bad), str(tmp_path / "o2")])
-    assert args.func(args) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("mixlab: error: ") and "schema_version 2 is not supported" in err
+    from mixlab import cli
+
+    assert cli.main(["build", str(bad), str(tmp_path / "o2")]) == 2  # errors go through the CLI's handler
+    assert "schema_version 2 is not supported" in capsys.readouterr().err
 
 
 def test_every_filter_name_has_an_audit_rule() -> None:

@@ -1,7 +1,8 @@
-"""The ``mixlab`` command: help, doctor, ``course run`` and ``course refresh``.
+"""The ``mixlab`` command: help, doctor, ``course run``/``refresh``/``student``, the wall-time report, the runner.
 
 Kernels are real (this Python's ipykernel); missing packages are simulated by injecting a fake
-version lookup, never by uninstalling anything.
+version lookup, never by uninstalling anything; the budget logic is tested with fake timings.
+Bad invocations of every subcommand are in test_cli_errors.py.
 
 Used in: CI.
 """
@@ -12,14 +13,24 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 
 from mixlab import __version__, cli, doctor
-from mixlab.course import check_notebook, run_notebook
+from mixlab.course import (
+    CellFailure,
+    NotebookRun,
+    check_notebook,
+    over_budget,
+    run_notebook,
+    runtime_table,
+    write_runtime_report,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_NAME = "exercises-fixture.ipynb"
 
 
 def _course_dir(tmp_path: Path, *fixtures: tuple[str, str]) -> Path:
@@ -78,9 +89,9 @@ def test_course_run_reports_failing_notebook_and_cell(tmp_path: Path, capsys: py
 
 def test_course_run_rejects_missing_or_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["course", "run", "--notebooks", str(tmp_path / "nope")]) == 2
-    assert "must be an existing directory" in capsys.readouterr().out
+    assert capsys.readouterr().err == f"mixlab: error: --notebooks folder not found: {str(tmp_path / 'nope')!r}\n"
     assert cli.main(["course", "run", "--notebooks", str(tmp_path)]) == 2
-    assert "at least one .ipynb" in capsys.readouterr().out
+    assert "no .ipynb file in the notebooks folder" in capsys.readouterr().err
 
 
 def test_run_notebook_rejects_bad_timeout() -> None:
@@ -104,11 +115,15 @@ def test_course_refresh_leaves_failing_notebook_untouched(tmp_path: Path, capsys
     folder = _course_dir(tmp_path, ("bad_error.ipynb", "1.1-broken.ipynb"))
     path = folder / "1.1-broken.ipynb"
     before = path.read_bytes()
-    # a failed run exits 1, a path that does not exist is a usage error (2): the worse code wins
-    assert cli.main(["course", "refresh", str(path), str(folder / "missing.ipynb")]) == 2
+    assert cli.main(["course", "refresh", str(path)]) == 1  # a failed run exits 1
     out = capsys.readouterr().out
     assert "NOT written" in out and "cell 3" in out
-    assert "must be an existing file" in out
+    assert path.read_bytes() == before
+    # every path is checked before anything runs: a missing one is a usage error (2) and nothing is refreshed
+    assert cli.main(["course", "refresh", str(path), str(folder / "missing.ipynb")]) == 2
+    captured = capsys.readouterr()
+    assert "NOT written" not in captured.out
+    assert captured.err == f"mixlab: error: notebook not found: {str(folder / 'missing.ipynb')!r}\n"
     assert path.read_bytes() == before
 
 
@@ -175,3 +190,176 @@ def test_course_refresh_stores_no_timings_or_absolute_paths(tmp_path: Path) -> N
     text = "\n".join(error.traceback)
     assert "helper_mod.py" in text and str(course) not in text  # relative to the course folder
     assert all("execution" not in cell.metadata for cell in stored.cells)
+
+
+def _kernel_processes() -> list[int]:
+    """PIDs of this process's live (not zombie) ipykernel children."""
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=False):  # a kernel is a child of its runner
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(child.cmdline()):
+                found.append(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def test_runner_shuts_down_each_kernel_as_soon_as_its_notebook_finishes(tmp_path: Path) -> None:
+    import threading
+
+    from mixlab.course import run_course
+
+    folder = _course_dir(
+        tmp_path, ("good.ipynb", "1.1-a.ipynb"), ("bad_error.ipynb", "1.2-b.ipynb"), ("good.ipynb", "1.3-c.ipynb")
+    )
+    assert _kernel_processes() == []
+    seen: set[int] = set()
+    most = {"alive": 0}
+    alive_at_finish: list[list[int]] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            alive = _kernel_processes()
+            seen.update(alive)
+            most["alive"] = max(most["alive"], len(alive))
+            stop.wait(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        runs = run_course(folder, timeout=60, echo=lambda run: alive_at_finish.append(_kernel_processes()))
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert [r.ok for r in runs] == [True, False, True]  # a failing notebook's kernel goes too
+    assert len(seen) == 3, f"expected one kernel per notebook, saw {sorted(seen)}"
+    assert most["alive"] == 1
+    assert alive_at_finish == [[], [], []]  # gone before the next notebook starts
+    assert _kernel_processes() == []  # and none left when the call returns
+
+
+def test_runner_kernel_does_not_warn_about_plain_tcp(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    run = run_notebook(FIXTURES / "good.ipynb", timeout=60)
+    assert run.ok
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out
+
+
+def test_cli_course_student(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    shutil.copyfile(FIXTURES / "exercises.ipynb", src / FIXTURE_NAME)
+    out = tmp_path / "student"
+    assert cli.main(["course", "student", str(out), "--notebooks", str(src)]) == 0
+    printed = capsys.readouterr().out
+    assert f"{FIXTURE_NAME}: 3 solution cell(s) removed, 4 exercise/check cell(s) cleared" in printed
+    assert (out / FIXTURE_NAME).is_file()
+    assert cli.main(["course", "student", str(src), "--notebooks", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mixlab: error: OUT must be outside the source notebooks folder") and err.count("\n") == 1
+    assert cli.main(["course", "student", str(out), "--notebooks", str(tmp_path / "none")]) == 2
+    assert "--notebooks folder not found" in capsys.readouterr().err
+
+
+# ============================================================================ wall-time report
+def _fake_runs() -> list[NotebookRun]:
+    return [
+        NotebookRun(Path("00-course-map.ipynb"), 1.25),
+        NotebookRun(Path("1.1-skill-profile.ipynb"), 12.5),
+        NotebookRun(Path("2.2-mixture-vector.ipynb"), 10.0),
+        NotebookRun(Path("3.6-capstone.ipynb"), 31.0, CellFailure("3.6-capstone.ipynb", 4, "x = 1", "E: boom")),
+    ]
+
+
+def test_over_budget_uses_a_strict_limit() -> None:
+    runs = _fake_runs()
+    assert [r.path.name for r in over_budget(runs, 10.0)] == ["1.1-skill-profile.ipynb", "3.6-capstone.ipynb"]
+    assert over_budget(runs, 40) == []
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="budget"):
+            over_budget(runs, bad)
+
+
+def test_runtime_table_markdown_and_csv() -> None:
+    runs = _fake_runs()
+    md = runtime_table(runs, budget=10.0)
+    lines = md.splitlines()
+    assert lines[0] == "| notebook | section | seconds | status | budget 10 s |"
+    assert "| 1.1-skill-profile.ipynb | 1.1 | 12.50 | ok | OVER |" in lines
+    assert "| 2.2-mixture-vector.ipynb | 2.2 | 10.00 | ok | within |" in lines
+    assert "| 3.6-capstone.ipynb | 3.6 | 31.00 | FAILED | OVER |" in lines
+    assert lines[-1] == "| **total** |  | 54.75 | 3/4 ok | 2 over |"
+    csv_text = runtime_table(runs, fmt="csv")
+    assert csv_text.splitlines()[0] == "notebook,section,seconds,status"
+    assert "00-course-map.ipynb,00,1.25,ok" in csv_text.splitlines()
+    with pytest.raises(ValueError, match="fmt must be"):
+        runtime_table(runs, fmt="html")
+
+
+def test_write_runtime_report(tmp_path: Path) -> None:
+    runs = _fake_runs()
+    assert write_runtime_report(tmp_path / "r" / "times.csv", runs) == "csv"
+    assert (tmp_path / "r" / "times.csv").read_text(encoding="utf-8") == runtime_table(runs, fmt="csv")
+    mode = (tmp_path / "r" / "times.csv").stat().st_mode & 0o777
+    assert mode & 0o644 == 0o644  # readable like any file written with open(), not mkstemp's 0600
+    assert write_runtime_report(tmp_path / "times.md", runs, budget=5) == "markdown"
+    assert "budget 5 s" in (tmp_path / "times.md").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="must end in one of"):
+        write_runtime_report(tmp_path / "times.txt", runs)
+
+
+@pytest.fixture
+def fake_course(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> list[NotebookRun]:
+    """``course run`` with made-up timings, from a folder whose notebooks/ holds one real notebook."""
+    runs = [r for r in _fake_runs() if r.ok]
+    here = tmp_path_factory.mktemp("repo")
+    _course_dir(here, ("good.ipynb", "1.1-good.ipynb"))
+    monkeypatch.chdir(here)
+
+    def fake_run_course(directory: Any, **kwargs: Any) -> list[NotebookRun]:
+        echo = kwargs.get("echo")
+        for r in runs:
+            if echo is not None:
+                echo(r)
+        return runs
+
+    monkeypatch.setattr("mixlab.course.run_course", fake_run_course)
+    return runs
+
+
+def test_cli_budget_names_every_slow_notebook(
+    fake_course: list[NotebookRun], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "times.md"
+    assert cli.main(["course", "run", "--budget", "--report", str(report)]) == 1  # default 10 s
+    out = capsys.readouterr().out
+    assert "OVER BUDGET 1.1-skill-profile.ipynb: 12.50 s > 10 s" in out
+    assert "OVER BUDGET 2.2" not in out and "OVER BUDGET 00" not in out
+    assert "| notebook | section | seconds | status | budget 10 s |" in out
+    assert report.read_text(encoding="utf-8") == runtime_table(fake_course, budget=10.0)
+
+    assert cli.main(["course", "run", "--budget", "1"]) == 1
+    out = capsys.readouterr().out
+    assert [ln.split(":")[0] for ln in out.splitlines() if ln.startswith("OVER BUDGET")] == [
+        "OVER BUDGET 00-course-map.ipynb",
+        "OVER BUDGET 1.1-skill-profile.ipynb",
+        "OVER BUDGET 2.2-mixture-vector.ipynb",
+    ]
+    assert cli.main(["course", "run", "--budget", "20"]) == 0
+    assert "every notebook within the budget of 20 s" in capsys.readouterr().out
+    assert cli.main(["course", "run"]) == 0  # no budget: the table only
+    assert "| notebook | section | seconds | status |" in capsys.readouterr().out
+
+
+def test_cli_budget_and_report_are_validated(
+    fake_course: list[NotebookRun], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for bad in ("0", "-3", "soon", "inf", "nan"):
+        assert cli.main(["course", "run", "--budget", bad]) == 2
+    calls = []
+    monkeypatch.setattr("mixlab.course.run_course", lambda *a, **k: calls.append(1) or [])
+    assert cli.main(["course", "run", "--report", str(tmp_path / "times.txt")]) == 2
+    assert calls == []  # refused before running anything

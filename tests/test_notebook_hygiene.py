@@ -147,6 +147,40 @@ def test_missing_mixlab_import_is_reported(tmp_path: Path) -> None:
     assert any("must show mixlab.__version__" in p for p in problems)
 
 
+@pytest.mark.parametrize(
+    ("comment", "tag"),
+    [
+        ("# NBVAL_IGNORE_OUTPUT", "nbval-ignore-output"),
+        ("#NBVAL_IGNORE_OUTPUT", "nbval-ignore-output"),
+        ("   ## NBVAL_SKIP", "nbval-skip"),
+        ("# NBVAL_RAISES_EXCEPTION", "raises-exception"),
+        ("# PYTEST_VALIDATE_IGNORE_OUTPUT", "nbval-ignore-output"),
+    ],
+)
+def test_nbval_comment_markers_are_refused(tmp_path: Path, comment: str, tag: str) -> None:
+    path = _place("good.ipynb", tmp_path)
+    nb = nbformat.read(str(path), as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "print" in c.source)
+    nb.cells[index].source = comment + "\n" + nb.cells[index].source
+    nbformat.write(nb, str(path))
+    assert check_notebook(path) == [
+        f"1.1-fixture.ipynb: cell {index} carries the comment '# {comment.lstrip().lstrip('#').strip()}' in code "
+        f"the learner reads; tag the cell {tag!r} instead"
+    ]
+
+
+def test_nbval_comment_detection_matches_nbval() -> None:
+    from nbval.plugin import comment_markers, find_comment_markers
+
+    from mixlab.course import NBVAL_COMMENT_TAGS, nbval_comments
+
+    assert set(NBVAL_COMMENT_TAGS) == set(comment_markers)
+    sources = ["# NBVAL_IGNORE_OUTPUT\nx = 1", "x = 1  # NBVAL_IGNORE_OUTPUT", "#  NBVAL_SKIP", "print('# NBVAL_SKIP')",
+               "# nbval_ignore_output", "y = 2\n    # NBVAL_CHECK_OUTPUT"]
+    for source in sources:
+        assert bool(nbval_comments(source)) == bool(list(find_comment_markers(source))), source
+
+
 # -- the pytest configuration collects what it should -------------------------------------------
 
 

@@ -340,3 +340,45 @@ def test_temperature_explorer_alpha_convention() -> None:
     assert ex.T == pytest.approx(2.0) and ex.slider.value == pytest.approx(0.5)
     with pytest.raises(ValueError, match="convention"):
         TemperatureExplorer(counts, convention="beta")
+
+
+# -- what a notebook shows: a readable line before the cell runs, a figure that fits ----------------
+
+
+def test_each_explorer_shows_a_readable_line_instead_of_its_children(world: World) -> None:
+    stats = domain_stats(world.train)
+    shown = {
+        "mixture editor": MixtureEditor(DOMAINS).widget,
+        "skill profile explorer": SkillProfileExplorer(world, SMALL, seed=0).widget,
+        "temperature explorer": TemperatureExplorer(stats, plot=False).widget,
+    }
+    for what, widget in shown.items():
+        bundle = widget._repr_mimebundle_()
+        assert bundle["text/plain"] == f"Run this cell to use the {what} (its sliders need a running Python kernel)."
+        assert "application/vnd.jupyter.widget-view+json" in bundle  # a live kernel still draws the widget
+        assert "children=" not in bundle["text/plain"]
+
+
+def test_explorer_stacks_its_figure_under_the_controls_at_a_width_that_fits(world: World) -> None:
+    import base64
+    import struct
+
+    from mixlab.widgets import PLOT_DPI, PLOT_WIDTH
+
+    uniform = Mixture.normalized(dict.fromkeys(world.train.domains, 1.0))
+    ex = SkillProfileExplorer(world, SMALL, seed=0, baseline=uniform)
+    assert ex.widget.children[-1] is ex.output  # below the sliders, not squeezed beside them
+    top = ex.widget.children[0]
+    assert list(top.children) == [ex.editor.controls, ex.editor.readout]
+    assert top.layout.flex_flow == "row wrap"
+    png = base64.b64decode(ex.output.outputs[0]["data"]["image/png"])
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR size
+    assert width == round(PLOT_WIDTH * PLOT_DPI) <= 800  # fits a 1280-px window's output area unscaled
+    assert height < width / 2
+
+
+def test_labelled_box_checks_its_kind() -> None:
+    from mixlab.widgets import labelled_box
+
+    with pytest.raises(ValueError, match="kind must be 'HBox' or 'VBox'"):
+        labelled_box("Grid", [], "editor")

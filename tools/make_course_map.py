@@ -24,11 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "notebooks" / "00-course-map.ipynb"
 
 #: Cell kinds: ``md`` (Markdown), ``code``, and code cells with a role: ``code:raises`` (tagged
-#: ``raises-exception``), ``code:exercise``, ``code:check`` and ``code:solution`` (tagged
+#: ``raises-exception``), ``code:ignore-output`` (tagged ``nbval-ignore-output``: the tests do not
+#: compare its output), ``code:exercise``, ``code:check`` and ``code:solution`` (tagged
 #: ``solution`` and collapsed, as in every lesson; ``mixlab course student`` drops it).
 CELL_KINDS: dict[str, dict[str, object]] = {
     "code": {},
     "code:raises": {"tags": ["raises-exception"]},
+    "code:ignore-output": {"tags": ["nbval-ignore-output"]},
     "code:exercise": {"tags": ["exercise"]},
     "code:check": {"tags": ["check"]},
     "code:solution": {"tags": ["solution"], "jupyter": {"source_hidden": True}},
@@ -207,25 +209,28 @@ check_seed(-1)"""),
 
 Some lessons have interactive explorers (ipywidgets): sliders that change a mixture and redraw a
 table or a figure. Each comes in two cells. The first *displays* the widget; move its sliders in
-JupyterLab and watch it update. (That cell starts with `# NBVAL_IGNORE_OUTPUT`, because a widget's
-display is not a number the tests can hold.) The second *drives the same widget from code*, exactly
-as a slider would, and prints the resulting state, so the interaction is tested without a browser.
+JupyterLab and watch it update. (That cell carries the `nbval-ignore-output` tag, because a
+widget's display is not a number the tests can hold; opened before it has run, it shows a line
+asking you to run it.) The second builds a twin of the widget and *drives it from code*, exactly as
+a slider would, and prints the resulting state: the interaction is tested without a browser, and
+the widget you see stays as you left it.
 
 Here is the mixture editor of lesson 3.4: one slider per domain holds a raw importance value,
 normalized explicitly, and kept within the repetition caps of a 6-million-token run (at most 4
 passes over any domain; lesson 2.5).""",
     ),
     (
-        "code",
-        r"""# NBVAL_IGNORE_OUTPUT
-editor = MixtureEditor(list(stats.index), sizes=stats, budget=6_000_000, max_epochs=4,
+        "code:ignore-output",
+        r"""editor = MixtureEditor(list(stats.index), sizes=stats, budget=6_000_000, max_epochs=4,
                        rationale="start from uniform")
 editor.widget""",
     ),
     (
         "code",
-        r"""editor.sliders["books"].value = 2.0  # exactly what dragging the books slider to 2 does
-state = editor.state()
+        r"""twin = MixtureEditor(list(stats.index), sizes=stats, budget=6_000_000, max_epochs=4,
+                     rationale="start from uniform")
+twin.sliders["books"].value = 2.0  # exactly what dragging the books slider to 2 does
+state = twin.state()
 print(f"status: {state['status']}; binding caps: {state['binding']}")
 pd.DataFrame({"raw": state["raw"], "normalized": state["normalized"], "cap": state["caps"],
               "weight used": state["weights"]})""",
@@ -241,15 +246,14 @@ values; the editor names every binding cap, and web, code and forum share the re
         r"""## Environment check
 
 The cell below prints the versions this notebook ran with. They differ from machine to machine,
-so the cell is marked `# NBVAL_IGNORE_OUTPUT` and the tests do not compare its output. From a
+so the cell carries the `nbval-ignore-output` tag and the tests do not compare its output. From a
 terminal, `mixlab doctor` runs a fuller check: required packages and their minimum versions,
 whether a Jupyter kernel starts with this Python, and whether the widgets extension that draws the
 sliders is installed.""",
     ),
     (
-        "code",
-        r"""# NBVAL_IGNORE_OUTPUT
-import platform
+        "code:ignore-output",
+        r"""import platform
 from importlib.metadata import version
 
 print("python", platform.python_version())
