@@ -47,6 +47,7 @@ __all__ = [
     "seed_table",
     "seed_summary",
     "compare_mixtures",
+    "correct_family",
     "paired_comparison",
     "winners",
 ]
@@ -381,6 +382,56 @@ def _pairs(cols: list[str], reference: str | None, all_pairs: bool) -> list[tupl
     return [(c, reference) for c in cols if c != reference]
 
 
+def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: str = "holm") -> pd.DataFrame:
+    """Correct comparisons made in several calls as one family: adjusted p, intervals, verdicts.
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        Rows from :func:`compare_mixtures` (any correction), e.g. several objectives concatenated;
+        needs the columns ``mean_diff``, ``se``, ``df`` and ``p_value``.
+    alpha : float
+        Family-wise error rate over all rows (per row with ``correction="none"``).
+    correction : {"holm", "bonferroni", "none"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``p_adjusted``, ``ci_low``, ``ci_high``, ``ci_level`` and ``verdict``
+        recomputed over the whole table; ``attrs`` gain ``alpha``, ``correction``, ``comparisons``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a DataFrame, an empty one, missing columns, a bad ``alpha`` or ``correction``.
+
+    Used in: 3.6 (one family over four objectives, through :func:`mixlab.verdicts.contest_verdicts`).
+    """
+    from scipy.stats import t as student_t
+
+    a = _check_alpha(alpha)
+    if correction not in CORRECTIONS:
+        raise ValueError(f"correction must be one of {', '.join(CORRECTIONS)} (got {correction!r})")
+    if not isinstance(comparisons, pd.DataFrame):
+        raise TypeError(f"comparisons must be a DataFrame from compare_mixtures (got {type(comparisons).__name__})")
+    missing = [c for c in ("mean_diff", "se", "df", "p_value") if c not in comparisons.columns]
+    if missing or comparisons.empty:
+        raise ValueError(f"comparisons needs rows and the columns mean_diff, se, df, p_value (missing: {missing})")
+    out = comparisons.copy()
+    p = out["p_value"].to_numpy(dtype=np.float64)
+    m = p.size
+    p_adj = {"none": p, "bonferroni": np.minimum(1.0, p * m), "holm": holm(p) if m else p}[correction]
+    level = _ci_alphas(p, a, correction)
+    mean = out["mean_diff"].to_numpy(dtype=np.float64)
+    half = student_t.ppf(1.0 - level / 2.0, out["df"].to_numpy(dtype=np.float64)) * out["se"].to_numpy(dtype=np.float64)
+    reject = np.asarray(p_adj) <= a
+    out["p_adjusted"] = p_adj
+    out["ci_low"], out["ci_high"], out["ci_level"] = mean - half, mean + half, 1.0 - level
+    out["verdict"] = np.select([reject & (mean < 0), reject], VERDICTS[:2], VERDICTS[2])
+    out.attrs.update(alpha=a, correction=correction, comparisons=m)
+    return out
+
+
 def compare_mixtures(
     values: pd.DataFrame,
     reference: str | None = None,
@@ -444,20 +495,14 @@ def compare_mixtures(
     st = _paired_arrays(np.column_stack([(tab[m] - tab[r]).to_numpy() for m, r in pairs]))
     n = len(tab)
     p = np.where(np.isnan(st["t"]), 1.0, 2.0 * student_t.sf(np.abs(st["t"]), n - 1))
-    p_adj = {"none": p, "bonferroni": np.minimum(1.0, p * len(pairs)), "holm": holm(p)}[correction]
-    level = _ci_alphas(p, a, correction)
-    half = student_t.ppf(1.0 - level / 2.0, n - 1) * st["se"]
-    reject = np.asarray(p_adj) <= a
-    verdict = np.select([reject & (st["mean_diff"] < 0), reject], VERDICTS[:2], VERDICTS[2])
-    out = pd.DataFrame({"reference": [r for _, r in pairs], **extra, "n_seeds": n, **st, "df": n - 1,
-                        "p_value": p, "p_adjusted": p_adj, "ci_low": st["mean_diff"] - half,
-                        "ci_high": st["mean_diff"] + half, "ci_level": 1.0 - level, "verdict": verdict})
+    out = pd.DataFrame({"reference": [r for _, r in pairs], **extra, "n_seeds": n, **st, "df": n - 1, "p_value": p})
     if all_pairs:
         out.index = pd.MultiIndex.from_tuples(pairs, names=["mixture", "reference"])
         out = out.drop(columns="reference")
     else:
         out.index = pd.Index([m for m, _ in pairs], name="mixture")
-    out.attrs.update(alpha=a, correction=correction, comparisons=len(pairs), n_seeds=n, labels=extra)
+    out = correct_family(out, a, correction)
+    out.attrs.update(n_seeds=n, labels=extra)
     return out
 
 
