@@ -8,7 +8,9 @@ Used in: every figure of the course (through the other ``mixlab.plots`` modules)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import re
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,8 +20,14 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = [
     "DOMAIN_COLORS",
+    "MIXTURE_COLORS",
+    "MIXTURE_MARKERS",
     "SERIES_COLORS",
     "domain_colors",
+    "mixture_family",
+    "mixture_colors",
+    "mixture_markers",
+    "place_labels",
     "series_colors",
 ]
 
@@ -41,8 +49,49 @@ _FALLBACK = (
 )
 
 
-#: Colors for compared series (mixtures, samplers, models), distinct from the domain colors.
-SERIES_COLORS: tuple[str, ...] = ("#4C4C4C", "#3B75AF", "#C44E52", "#8C8C3C", "#6A51A3", "#2A9D8F", "#B07AA1")
+#: One colour per mixture family, the same in every lesson (Paul Tol's colour-blind-safe "muted"
+#: and "high-contrast" schemes, away from the domain colours): baselines first, then the methods.
+MIXTURE_COLORS: dict[str, str] = {
+    "uniform by token": "#4D4D4D",
+    "uniform by document": "#999933",
+    "proportional": "#882255",
+    "hand-tuned": "#117733",
+    "temperature": "#AA4499",
+    "UniMax": "#44AA99",
+    "grid optimum": "#332288",
+    "exponentiated gradient": "#DDAA33",
+    "DoReMi": "#CC3311",
+    "mixing law": "#6699CC",
+    "RegMix": "#663333",
+}
+
+#: Marker per mixture family on a ternary plot: the shape says how a mixture was obtained (square:
+#: a formula, plus: by hand, triangle: temperature, diamond: capped formula, circle: a search,
+#: star: the grid's optimum), the colour says which one it is.
+MIXTURE_MARKERS: dict[str, str] = {
+    "uniform by token": "s", "uniform by document": "s", "proportional": "s", "hand-tuned": "P",
+    "temperature": "v", "UniMax": "D", "grid optimum": "*", "exponentiated gradient": "o",
+    "DoReMi": "o", "mixing law": "o", "RegMix": "o",
+}
+
+#: Colours for series that are not a known mixture (samplers, models), in order.
+SERIES_COLORS: tuple[str, ...] = ("#3B75AF", "#C44E52", "#8C8C3C", "#6A51A3", "#2A9D8F", "#B07AA1", "#4C4C4C")
+
+#: Name patterns of the mixture families, tried in order on the lower-cased name.
+_FAMILY_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^uniform by doc", "uniform by document"),
+    (r"^(uniform by token|uniform$|uniform \(t ?= ?(inf|∞)\)|stratified)", "uniform by token"),
+    (r"^(proportional|natural|source-proportional)", "proportional"),
+    (r"^hand[- ]tuned", "hand-tuned"),
+    (r"^unimax", "UniMax"),
+    (r"(^|\W)(temperature|alpha ?=|α ?=|t ?= ?\d)", "temperature"),
+    (r"grid", "grid optimum"),
+    (r"(^|\W)eg(\W|$)|exponentiated", "exponentiated gradient"),
+    (r"doremi", "DoReMi"),
+    (r"mixing[- ]law", "mixing law"),
+    (r"regmix", "RegMix"),
+    (r"\boptimum\b", "grid optimum"),
+)
 
 
 #: Light box behind point labels so they stay readable on a heat map.
@@ -88,12 +137,181 @@ def domain_colors(domains: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def series_colors(names: Sequence[str]) -> dict[str, str]:
-    """Colors for compared series (mixtures, models), cycling :data:`SERIES_COLORS` in order.
+def mixture_family(name: str) -> str | None:
+    """The family of a mixture's display name (a key of :data:`MIXTURE_COLORS`), or None.
 
-    Used in: 1.1, 2.3, 3.6.
+    Names are matched case-insensitively by their usual wording in the lessons: "uniform by doc",
+    "proportional (T = 1)", "hand-tuned (Alice)", "temperature alpha=0.3", "alpha = 0.3 (T = 3.33)",
+    "UniMax (E_max = 4)", "grid optimum", "EG: worst-case", "doremi", "mixing-law", "RegMix", ...
+
+    Examples
+    --------
+    >>> mixture_family("uniform (T = inf)"), mixture_family("EG: uniform"), mixture_family("i.i.d. draws")
+    ('uniform by token', 'exponentiated gradient', None)
+
+    Used in: every figure that compares mixtures (through :func:`mixture_colors`).
     """
-    return {n: SERIES_COLORS[i % len(SERIES_COLORS)] for i, n in enumerate(names)}
+    if not isinstance(name, str):
+        raise TypeError(f"a mixture name must be a string (got {name!r})")
+    low = name.strip().lower()
+    return next((family for pattern, family in _FAMILY_PATTERNS if re.search(pattern, low)), None)
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    """A ``#rrggbb`` colour as three floats in [0, 1]."""
+    return (int(color[1:3], 16) / 255, int(color[3:5], 16) / 255, int(color[5:7], 16) / 255)
+
+
+def _mix(color: str, other: str, amount: float) -> str:
+    """``color`` moved ``amount`` of the way towards ``other`` (both ``#rrggbb``)."""
+    a, b = _rgb(color), _rgb(other)
+    return "#" + "".join(f"{round(255 * (x + amount * (y - x))):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _temperature(name: str) -> float | None:
+    """The temperature T a temperature mixture's name states (``T = 2``, ``alpha = 0.3`` → 1/0.3)."""
+    low = name.lower()
+    t = re.search(r"\bt ?= ?([0-9]*\.?[0-9]+)", low)
+    if t:
+        return float(t.group(1))
+    a = re.search(r"(alpha|α) ?= ?([0-9]*\.?[0-9]+)", low)
+    return 1.0 / float(a.group(2)) if a and float(a.group(2)) > 0 else None
+
+
+#: Shades for several mixtures of one family: the family colour, then darker and lighter.
+_SHADES: tuple[tuple[str, float], ...] = (("#000000", 0.0), ("#000000", 0.35), ("#ffffff", 0.4), ("#000000", 0.6),
+                                          ("#ffffff", 0.65))
+
+
+def mixture_colors(names: Sequence[str], families: Mapping[str, str] | None = None) -> dict[str, str]:
+    """One colour per mixture name, fixed by its family so a baseline looks the same in every lesson.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Display names, e.g. the keys of a dict of mixtures.
+    families : mapping name → family, optional
+        Families for names the patterns of :func:`mixture_family` do not recognize (e.g.
+        ``{"Alice (quality)": "hand-tuned"}``); values are keys of :data:`MIXTURE_COLORS`.
+
+    Returns
+    -------
+    dict
+        ``{name: hex colour}``. A family's first member gets :data:`MIXTURE_COLORS`; further
+        members get darker and lighter shades of it, in order (temperature mixtures are shaded by
+        their stated T instead: darker for larger T). Unknown names take :data:`SERIES_COLORS`.
+
+    Raises
+    ------
+    TypeError
+        If a name is not a string.
+    ValueError
+        If ``families`` names an unknown family.
+
+    Used in: 1.1, 1.3, 1.5, 2.3, 3.1–3.6 (skill profiles, ternary points, scores vs cost).
+    """
+    given = dict(families or {})
+    bad = [f for f in given.values() if f not in MIXTURE_COLORS]
+    if bad:
+        raise ValueError(f"families must be among {', '.join(MIXTURE_COLORS)} (got {bad})")
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    spare = iter(SERIES_COLORS * (1 + len(names) // len(SERIES_COLORS)))
+    for name in names:
+        family = given.get(name) or mixture_family(name)
+        if family is None:
+            out[name] = next(spare)
+            continue
+        base = MIXTURE_COLORS[family]
+        temp = _temperature(name) if family == "temperature" else None
+        if temp is not None:  # T from 1 (light) to 10 and beyond (dark)
+            depth = min(max(math.log10(temp), 0.0), 1.0) if temp > 0 else 0.0
+            out[name] = _mix(_mix(base, "#ffffff", 0.45), "#000000", 0.55 * depth)
+        else:
+            towards, amount = _SHADES[seen.get(family, 0) % len(_SHADES)]
+            out[name] = _mix(base, towards, amount)
+        seen[family] = seen.get(family, 0) + 1
+    return out
+
+
+def mixture_markers(names: Sequence[str], default: str = "o") -> dict[str, str]:
+    """The ternary-plot marker of each mixture name by its family (:data:`MIXTURE_MARKERS`).
+
+    Used in: 1.3, 1.5 (mixtures marked on the simplex).
+    """
+    return {n: MIXTURE_MARKERS.get(mixture_family(n) or "", default) for n in names}
+
+
+def series_colors(names: Sequence[str]) -> dict[str, str]:
+    """Colours for compared series: mixtures by :func:`mixture_colors`, others from :data:`SERIES_COLORS`.
+
+    Used in: 1.1, 1.3, 2.3, 3.1–3.6 (through the figures that compare series).
+    """
+    return mixture_colors([str(n) for n in names])
+
+
+def _boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two boxes ``(x0, y0, x1, y1)`` overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(
+    ax: Axes, xy: np.ndarray, names: Sequence[str], *, marker_size: float = 60.0, fontsize: float = 9.0,
+) -> None:
+    """Write each name beside its point where it covers no other label and no marker.
+
+    Candidate spots lie on rings of growing radius around the point, starting on the side away
+    from its neighbours; the first free one wins, and a label moved away from its point gets a
+    leader line. Positions are estimated from the Axes' current data-to-display transform, so call
+    this after the Axes' limits and size are set (e.g. after :func:`mixlab.plots.ternary_axes`).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    xy : array of shape (n, 2)
+        Point positions in data coordinates.
+    names : sequence of str
+        One label per point.
+    marker_size : float
+        Marker area in points² (markers are kept clear of labels).
+    fontsize : float
+
+    Used in: 1.3, 1.5, 2.2 (labels of mixtures that crowd together on the simplex).
+    """
+    pts = ax.transData.transform(np.asarray(xy, dtype=np.float64)) * 72.0 / ax.figure.dpi
+    n = len(pts)
+    r_marker = math.sqrt(marker_size) / 2 + 2
+    placed: list[tuple[float, float, float, float]] = []
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    line = {"arrowstyle": "-", "color": "0.1", "lw": 0.8, "shrinkA": 0, "shrinkB": 3, "path_effects": halo}
+    for i in range(n):
+        w, h = 0.56 * fontsize * len(str(names[i])) + 4, 1.25 * fontsize + 3
+        others = np.delete(pts, i, axis=0)
+        near = others[np.hypot(*(others - pts[i]).T) < 60] if n > 1 else others
+        away = math.atan2(*(pts[i] - near.mean(axis=0))[::-1]) if len(near) else math.pi / 4
+        choice = None
+        for radius in (6.0, 16.0, 28.0, 42.0, 58.0, 76.0):
+            for k in range(12):
+                theta = away + (k + 1) // 2 * (1 if k % 2 else -1) * math.pi / 6
+                dx, dy = radius * math.cos(theta), radius * math.sin(theta)
+                x0 = pts[i, 0] + dx - (w if dx < -1 else w / 2 if abs(dx) <= 1 else 0)
+                y0 = pts[i, 1] + dy - (h if dy < -1 else h / 2 if abs(dy) <= 1 else 0)
+                box = (x0, y0, x0 + w, y0 + h)
+                hits_marker = any(_boxes_overlap(box, (p[0] - r_marker, p[1] - r_marker, p[0] + r_marker,
+                                                       p[1] + r_marker)) for p in pts)
+                if not hits_marker and not any(_boxes_overlap(box, b) for b in placed):
+                    choice = (dx, dy, box)
+                    break
+            if choice is not None:
+                break
+        dx, dy, box = choice if choice is not None else (dx, dy, box)
+        placed.append(box)
+        ax.annotate(str(names[i]), xy[i], xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                    zorder=6, bbox=_LABEL_BOX, ha="right" if dx < -1 else "center" if abs(dx) <= 1 else "left",
+                    va="top" if dy < -1 else "center" if abs(dy) <= 1 else "bottom",
+                    arrowprops=line if math.hypot(dx, dy) > 12 else None)
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:

@@ -14,11 +14,13 @@ import pandas as pd
 
 from mixlab.mixture import Mixture
 from mixlab.plots.style import (
-    _LABEL_BOX,
     SERIES_COLORS,
     _axes,
     _is_filled,
     domain_colors,
+    mixture_colors,
+    mixture_markers,
+    place_labels,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -146,34 +148,70 @@ def ternary_axes(
     return ax
 
 
+def _scatter_style(
+    n: int, names: list[str] | None, marker: str | Sequence[str] | None, color: str | Sequence[str] | None,
+    families: Mapping[str, str] | None,
+) -> tuple[list[str], list[Any]]:
+    """One marker and one colour per point: given, or by mixture family when the points are named."""
+    if isinstance(marker, str) or marker is None:
+        markers = list(mixture_markers(names).values()) if marker is None and names else [marker or "o"] * n
+    else:
+        markers = [str(m) for m in marker]
+    if color is None:
+        colors: list[Any] = (list(mixture_colors(names, families).values()) if names
+                             else [SERIES_COLORS[i % len(SERIES_COLORS)] for i in range(n)])
+    elif isinstance(color, str):
+        colors = [color] * n
+    else:
+        colors = list(color)
+    if len(markers) != n or len(colors) != n:
+        raise ValueError(f"marker and color must be one value or one per point ({n} points)")
+    for m in set(markers):
+        _is_filled(m)  # a clear error for an unknown marker
+    return markers, colors
+
+
 def ternary_scatter(
     points: Any,
     labels: Sequence[str] | None = None,
     ax: Axes | None = None,
     *,
     domains: Sequence[str] | None = None,
-    marker: str = "o",
+    marker: str | Sequence[str] | None = None,
     color: str | Sequence[str] | None = None,
     size: float = 60.0,
     label: str | None = None,
+    annotate: bool = True,
+    legend: bool = False,
+    families: Mapping[str, str] | None = None,
 ) -> Axes:
-    """Mark mixtures on the 3-domain simplex, each with a text label.
+    """Mark mixtures on the 3-domain simplex, each in its course colour and marker, labelled.
 
     Parameters
     ----------
     points : (n, 3) array, a Mixture, a list of Mixtures or a mapping label → Mixture
         Weights in the order of ``domains`` (a mapping supplies the labels).
     labels : sequence of str, optional
-        One label per point (default: the mapping keys, or none).
+        One name per point (default: the mapping keys, or none).
     ax : matplotlib Axes, optional
         An Axes from :func:`ternary_axes` (default: a new one).
     domains : three names, optional
         Corner order (default: the first Mixture's domains, or A/B/C).
-    marker, color, size
-        Marker style; ``color`` may be one color or one per point. Filled markers ("o", "D",
-        "*", "X", …) get a thin white edge; line markers ("x", "+", …) have no face and get none.
+    marker, color : one value or one per point, optional
+        Default for named points: by mixture family (:func:`mixture_markers`,
+        :func:`mixture_colors`), so a baseline looks the same in every lesson; otherwise "o" and
+        a colour per point. Large filled markers get a white edge, small ones a thin dark edge.
+    size : float
+        Marker area (points²).
     label : str, optional
-        Legend entry for these points (``ax.legend()`` then lists them); default none.
+        One legend entry for all these points.
+    annotate : bool
+        Write each name beside its point; names of points that crowd together are spread
+        around them on leader lines.
+    legend : bool
+        One legend entry per named point instead (call ``ax.legend()``), e.g. with ``annotate=False``.
+    families : mapping name → family, optional
+        Families for names :func:`mixture_family` does not recognize.
 
     Returns
     -------
@@ -181,38 +219,45 @@ def ternary_scatter(
 
     Raises
     ------
-    ValueError
-        If points are not 3-domain weights on the simplex or labels do not match.
+    TypeError, ValueError
+        Points that are not 3-domain weights on the simplex, labels, markers or colours that do
+        not match the points, an unknown marker, or ``label`` together with ``legend``.
 
-    Used in: 1.3 (baselines and the optimum marked), 2.2.
+    Used in: 1.3 (baselines and the optimum marked), 1.5 (chosen mixtures, RegMix's runs), 2.2, 2.5.
     """
     if label is not None and not isinstance(label, str):
         raise TypeError(f"label must be a string (got {type(label).__name__})")
-    if domains is None and isinstance(points, Mapping) and points:
-        first = next(iter(points.values()))
-        domains = list(first.domains) if isinstance(first, Mixture) else None
-    if domains is None and isinstance(points, Mixture):
-        domains = list(points.domains)
-    if domains is None and isinstance(points, list | tuple) and points and isinstance(points[0], Mixture):
-        domains = list(points[0].domains)
+    domains = domains if domains is not None else _mixture_domains(points)
     arr, keys = _as_k3(points, domains)
-    names = list(labels) if labels is not None else keys
+    names = [str(x) for x in labels] if labels is not None else keys
     if names is not None and len(names) != len(arr):
         raise ValueError(f"labels must have one entry per point (got {len(names)} labels for {len(arr)} points)")
-    if ax is None:
-        ax = ternary_axes(domains if domains is not None else ("A", "B", "C"))
+    if legend and (label is not None or names is None):
+        raise ValueError("legend=True gives each named point its own entry: pass names (not label=)")
+    markers, colors = _scatter_style(len(arr), names, marker, color, families)
+    ax = ax if ax is not None else ternary_axes(domains if domains is not None else ("A", "B", "C"))
     xy = barycentric_to_xy(arr)
-    cols: Any = color if color is not None else [SERIES_COLORS[i % len(SERIES_COLORS)] for i in range(len(arr))]
-    style: dict[str, Any] = {"linewidths": 0.8}
-    if _is_filled(marker):  # an edge color on an unfilled marker ("x") makes matplotlib warn
-        style["edgecolors"] = "white"
-    if label is not None:
-        style["label"] = str(label)
-    ax.scatter(xy[:, 0], xy[:, 1], s=size, marker=marker, c=cols, zorder=5, **style)
-    if names is not None:
-        for (x, y), name in zip(xy, names, strict=True):
-            ax.annotate(name, (x, y), xytext=(6, 4), textcoords="offset points", fontsize=9, zorder=6, bbox=_LABEL_BOX)
+    edge = ("white", 0.8) if size >= 30 else ("0.2", 0.5)
+    # family markers chosen here: thin ones need more area to look as large as a circle
+    visual = {"*": 2.4, "P": 1.3, "v": 1.2} if marker is None else {}
+    groups = [[i] for i in range(len(arr))] if legend else [
+        [i for i in range(len(arr)) if markers[i] == m] for m in dict.fromkeys(markers)]
+    for k, idx in enumerate(groups):
+        style: dict[str, Any] = {"edgecolors": edge[0]} if _is_filled(markers[idx[0]]) else {}
+        entry = names[idx[0]] if legend and names else (label if k == 0 else None)
+        ax.scatter(xy[idx, 0], xy[idx, 1], s=size * visual.get(markers[idx[0]], 1.0), marker=markers[idx[0]],
+                   c=[colors[i] for i in idx], zorder=5, linewidths=edge[1], label=entry, **style)
+    if names is not None and annotate:
+        place_labels(ax, xy, names, marker_size=size)
     return ax
+
+
+def _mixture_domains(points: Any) -> list[str] | None:
+    """The corner order a Mixture (or the first of a list or mapping of them) implies."""
+    first = next(iter(points.values()), None) if isinstance(points, Mapping) else points
+    if isinstance(first, list | tuple) and first:
+        first = first[0]
+    return list(first.domains) if isinstance(first, Mixture) else None
 
 
 def _k3_caps(caps: Any, domains: Sequence[str]) -> np.ndarray:
@@ -306,60 +351,8 @@ def ternary_caps(
     return ax
 
 
-def ternary_path(
-    ax: Axes,
-    history_or_weights: Any,
-    domains: Sequence[str],
-    *,
-    label: str | None = "iterates",
-    start_label: str | None = "start",
-    end_label: str | None = "result",
-    color: str = "white",
-    start_color: str | None = None,
-    end_color: str | None = None,
-    **style: Any,
-) -> Axes:
-    """Draw an optimizer's trajectory on a ternary plot, with its start and end marked.
-
-    Parameters
-    ----------
-    ax : matplotlib Axes
-        An Axes from :func:`ternary_axes`.
-    history_or_weights : OptimizationResult, DataFrame or array of shape (n, 3)
-        The visited mixtures in order: an :class:`~mixlab.optimizers.OptimizationResult` (its
-        ``history``), a history DataFrame with one column per domain (e.g. from
-        :func:`mixlab.optimizers.exponentiated_gradient`), or an array of weights.
-    domains : three names
-        Corner order of the plot (and the weight columns to read).
-    label : str or None
-        Legend entry of the path.
-    start_label, end_label : str or None
-        Legend entries of the start marker (a circle) and the end marker (a diamond). The end is
-        the iterate the optimizer returned when the history has a boolean ``chosen`` column,
-        else the last point. None: no legend entry (the marker is still drawn).
-    color : str
-        Path color (white reads well on a viridis heat map).
-    start_color, end_color : str, optional
-        Marker colors (default: ``color``).
-    **style
-        Passed to ``ax.plot`` for the path (e.g. ``lw``, ``ms``, ``marker``, ``ls``, ``zorder``).
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Raises
-    ------
-    TypeError
-        On an unreadable trajectory.
-    ValueError
-        Missing domain columns, no points, or points off the simplex.
-
-    Used in: 1.3 (exponentiated gradient walks into the bowl, then along a cap).
-    """
-    names = [str(d) for d in domains]
-    if len(names) != 3:
-        raise ValueError(f"a ternary plot needs exactly 3 domains (got {names})")
+def _trajectory(history_or_weights: Any, names: list[str]) -> tuple[np.ndarray, int]:
+    """The visited mixtures as an (n, 3) array and the index of the returned iterate."""
     path = history_or_weights.history if hasattr(history_or_weights, "history") and not isinstance(
         history_or_weights, pd.DataFrame) else history_or_weights
     chosen: int | None = None
@@ -379,13 +372,96 @@ def ternary_path(
             f"(got {type(path).__name__})"
         )
     arr, _ = _as_k3(path, names)
+    return arr, len(arr) - 1 if chosen is None else chosen
+
+
+def _end_labels(ax: Axes, xy: np.ndarray, end: int, texts: tuple[str, str], color: str, z: float) -> None:
+    """Write "start" and "end" beside their markers, pushed apart along the path so they never overlap."""
+    from matplotlib import patheffects
+
+    step = xy[end] - xy[0]
+    direction = step / np.hypot(*step) if np.hypot(*step) > 1e-9 else np.array([1.0, 0.0])
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="black")]
+    for point, text, sign in ((xy[0], texts[0], -1.0), (xy[end], texts[1], 1.0)):
+        dx, dy = 22 * sign * direction[0] + 4, 22 * sign * direction[1] + 4
+        ax.annotate(text, point, xytext=(dx, dy), textcoords="offset points", fontsize=9, fontweight="bold",
+                    color=color, ha="left" if dx >= 0 else "right", va="bottom" if dy >= 0 else "top",
+                    zorder=z + 1, path_effects=halo,
+                    arrowprops={"arrowstyle": "-", "color": "black", "lw": 0.8, "shrinkA": 0, "shrinkB": 5})
+
+
+def ternary_path(
+    ax: Axes,
+    history_or_weights: Any,
+    domains: Sequence[str],
+    *,
+    label: str | None = "iterates",
+    start_label: str | None = "start",
+    end_label: str | None = "result",
+    color: str = "white",
+    start_color: str | None = None,
+    end_color: str | None = None,
+    annotate: bool = True,
+    **style: Any,
+) -> Axes:
+    """Draw an optimizer's trajectory on a ternary plot, above everything else, start and end marked.
+
+    The path is drawn in ``color`` with a black outline and an arrowhead on every step, so it
+    stays visible on any heat map or shaded cap region, even when it is short.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        An Axes from :func:`ternary_axes`.
+    history_or_weights : OptimizationResult, DataFrame or array of shape (n, 3)
+        The visited mixtures in order: a result (its ``history``), a history DataFrame with one
+        column per domain, or an array of weights.
+    domains : three names
+        Corner order of the plot (and the weight columns to read).
+    label, start_label, end_label : str or None
+        Legend entries of the path, the start (circle) and the end (diamond: the iterate the
+        optimizer returned when the history has a boolean ``chosen`` column, else the last).
+    color, start_color, end_color : str
+        Path colour (white reads well on viridis) and marker colours (default: ``color``).
+    annotate : bool
+        Also write "start" and "end" beside the two markers (with a leader line).
+    **style
+        Passed to ``ax.plot`` for the path (e.g. ``lw``, ``ms``, ``marker``, ``ls``, ``zorder``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    TypeError
+        On an unreadable trajectory.
+    ValueError
+        Missing domain columns, no points, or points off the simplex.
+
+    Used in: 1.3 (exponentiated gradient walks into the bowl, then along a cap), 3.6.
+    """
+    from matplotlib import patheffects
+
+    names = [str(d) for d in domains]
+    if len(names) != 3:
+        raise ValueError(f"a ternary plot needs exactly 3 domains (got {names})")
+    arr, end = _trajectory(history_or_weights, names)
     xy = barycentric_to_xy(arr)
-    end = len(xy) - 1 if chosen is None else chosen
-    opts: dict[str, Any] = {"marker": "o", "lw": 1.5, "ms": 4, "zorder": 6, **style}
-    ax.plot(xy[:, 0], xy[:, 1], color=color, label=label, **opts)
+    opts: dict[str, Any] = {"marker": "o", "lw": 1.8, "ms": 4, "zorder": 8, "mec": "black", "mew": 0.6, **style}
+    lw = float(opts["lw"])
+    halo = [patheffects.withStroke(linewidth=lw + 2.5, foreground="black"), patheffects.Normal()]
+    ax.plot(xy[:, 0], xy[:, 1], color=color, label=label, path_effects=halo, **opts)
     z = float(opts["zorder"]) + 1
-    ax.scatter([xy[0, 0]], [xy[0, 1]], marker="o", s=80, c=start_color or color, edgecolors="black",
-               linewidths=0.8, zorder=z, label=start_label)
-    ax.scatter([xy[end, 0]], [xy[end, 1]], marker="D", s=60, c=end_color or color, edgecolors="black",
-               linewidths=0.8, zorder=z, label=end_label)
+    for a, b in zip(xy[:-1], xy[1:], strict=True):
+        if np.hypot(*(b - a)) > 0.015:  # an arrowhead on every visible step shows the direction
+            ax.annotate("", b, xytext=a, zorder=z, arrowprops={
+                "arrowstyle": "-|>", "color": color, "lw": 0, "mutation_scale": 12, "shrinkA": 0, "shrinkB": 3,
+                "path_effects": [patheffects.withStroke(linewidth=1.5, foreground="black")]})
+    ax.scatter([xy[0, 0]], [xy[0, 1]], marker="o", s=90, c=start_color or color, edgecolors="black",
+               linewidths=1.2, zorder=z, label=start_label)
+    ax.scatter([xy[end, 0]], [xy[end, 1]], marker="D", s=70, c=end_color or color, edgecolors="black",
+               linewidths=1.2, zorder=z, label=end_label)
+    if annotate:
+        _end_labels(ax, xy, end, ("start", "end"), "white", z)
     return ax
