@@ -158,16 +158,15 @@ def _pair_verdict(comp: pd.DataFrame, objective: str, a: str, b: str, lower_is_b
 
 
 def _objective_row(
-    name: str, tab: pd.DataFrame, winner: str, comp: pd.DataFrame, *, optimized: str | None,
+    name: str, tab: pd.DataFrame, order: list[str], comp: pd.DataFrame, *, optimized: str | None,
     baseline: str | None, allowed: pd.Series | None, lower_is_better: bool,
 ) -> dict[str, Any]:
-    """One row of the contest table."""
+    """One row of the contest table (``order``: the ranked mixtures, best first, none by construction)."""
     mean = tab.mean(axis=0)
-    order = list((mean if lower_is_better else -mean).sort_values(kind="stable").index)
+    winner, runner = order[0], order[1]
     vs = comp.loc[name]
     vs = vs[vs["role"] == "vs winner"]
-    runner = order[1]
-    margin = vs.loc[runner]
+    margin = vs.loc[[runner]].iloc[0]
     sign = 1.0 if lower_is_better else -1.0
     low, high = sorted((sign * float(margin["ci_low"]), sign * float(margin["ci_high"])))
     row: dict[str, Any] = {
@@ -178,16 +177,29 @@ def _objective_row(
     }
     if allowed is not None:
         row["winner_in_cap"] = bool(allowed[winner])
-        row["best_in_cap"] = next(m for m in order if bool(allowed[m]))
+        row["best_in_cap"] = next((m for m in order if bool(allowed[m])), None)
     if optimized is not None:
         row["optimized"] = optimized
-        row["optimized_rank"] = order.index(optimized) + 1
+        row["optimized_rank"] = order.index(optimized) + 1 if optimized in order else None
         row["optimized_vs_winner"] = ("is the winner" if optimized == winner
                                       else _pair_verdict(comp, name, optimized, winner, lower_is_better)[1])
         if baseline is not None:
             row["optimized_vs_baseline"] = ("same mixture" if optimized == baseline
                                             else _pair_verdict(comp, name, optimized, baseline, lower_is_better)[1])
     return row
+
+
+def _rankings(tables: dict[str, pd.DataFrame], fixed: dict[str, str], lower_is_better: bool) -> dict[str, list[str]]:
+    """Per objective, the mixtures by mean (best first), leaving out a winner by construction."""
+    bad = [f"{o} -> {m}" for o, m in fixed.items() if o not in tables or m not in tables[o].columns]
+    if bad:
+        raise ValueError(f"by_construction names unknown objectives or mixtures: {', '.join(bad)}")
+    sign = 1.0 if lower_is_better else -1.0
+    ranked = {name: [str(m) for m in (sign * tab.mean(axis=0)).sort_values(kind="stable").index
+                     if m != fixed.get(name)] for name, tab in tables.items()}
+    if any(len(order) < 2 for order in ranked.values()):
+        raise ValueError("every objective needs at least 2 mixtures that are not winners by construction")
+    return ranked
 
 
 def _check_contest_args(
@@ -230,6 +242,7 @@ def contest_verdicts(
     family: str = "table",
     lower_is_better: bool = True,
     labels: Mapping[str, Label] | None = None,
+    by_construction: Mapping[str, str] | None = None,
 ) -> ContestVerdicts:
     """Who wins each objective, by how much, beyond the noise or not: a compact, tested verdict table.
 
@@ -256,6 +269,9 @@ def contest_verdicts(
     lower_is_better : bool
     labels : mapping, optional
         What was measured (budget, capacity, ...): carried into ``comparisons``.
+    by_construction : mapping objective → mixture, optional
+        A mixture that wins an objective by construction (e.g. the reference of an excess loss):
+        not ranked there (still compared with the winner); adds the column ``by_construction``.
 
     Returns
     -------
@@ -281,20 +297,28 @@ def contest_verdicts(
         raise TypeError(f"lower_is_better must be a bool (got {lower_is_better!r})")
     tables = {str(o): seed_table(scores, objective=str(o)) for o in dict.fromkeys(scores["objective"].astype(str))}
     allowed = _check_contest_args(tables, optimized, baseline, eligible, family, labels)
-    sign = 1.0 if lower_is_better else -1.0
-    winners = {name: str((sign * tab.mean(axis=0)).sort_values(kind="stable").index[0]) for name, tab in tables.items()}
+    fixed = dict(by_construction or {})
+    ranked = _rankings(tables, fixed, lower_is_better)
+    winners = {name: order[0] for name, order in ranked.items()}
     raw = _contest_comparisons(tables, winners, dict(optimized or {}), baseline, dict(labels or {}))
-    if family == "table":
-        comp = correct_family(raw, alpha, "holm")
-    else:
-        comp = pd.concat([correct_family(raw.loc[[o]], alpha, "holm") for o in tables])
-        comp.attrs.update(alpha=alpha, correction="holm per objective", comparisons=len(comp))
-    rows = {name: _objective_row(name, tab, winners[name], comp, optimized=(optimized or {}).get(name),
+    comp = _correct(raw, list(tables), alpha, family)
+    rows = {name: _objective_row(name, tab, ranked[name], comp, optimized=(optimized or {}).get(name),
                                  baseline=baseline, allowed=allowed, lower_is_better=lower_is_better)
             for name, tab in tables.items()}
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("objective")
+    if fixed:
+        table["by_construction"] = [fixed.get(name, "") for name in table.index]
     overall = _overall(table, optimized is not None, baseline is not None)
     return ContestVerdicts(table=table, comparisons=comp, within_noise=_near_winner(comp, tables), overall=overall)
+
+
+def _correct(raw: pd.DataFrame, objectives: list[str], alpha: float, family: str) -> pd.DataFrame:
+    """Holm over the whole table (``family="table"``) or within each objective."""
+    if family == "table":
+        return correct_family(raw, alpha, "holm")
+    comp = pd.concat([correct_family(raw.loc[[o]], alpha, "holm") for o in objectives])
+    comp.attrs.update(alpha=alpha, correction="holm per objective", comparisons=len(comp))
+    return comp
 
 
 def _near_winner(comp: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -164,3 +164,18 @@ def test_worst_excess_agrees_with_the_single_run_summary(tiny: World) -> None:
     at1 = runs[runs["seed"] == 1].set_index("mixture")
     np.testing.assert_allclose(at1.loc[single.index, "worst_excess"], single["worst excess"], rtol=1e-12)
     assert at1.loc[single.index, "worst_domain"].tolist() == single["worst domain"].tolist()
+
+
+def test_a_winner_by_construction_is_not_ranked() -> None:
+    # 'good' wins 'mean' by construction (say, it is the reference): the contest ranks the others
+    v = run(by_construction={"mean": "good"})
+    t = v.table
+    assert t.loc["mean", "winner"] == "base" and t.loc["mean", "runner_up"] == "opt-mean"
+    assert t.loc["mean", "by_construction"] == "good" and t.loc["worst", "by_construction"] == ""
+    assert t.loc["mean", "optimized_rank"] == 2
+    # it is still compared with the winner: clearly lower (better), so not within noise of it
+    row = v.comparisons.loc[[("mean", "good")]].iloc[0]
+    assert row["reference"] == "base" and row["verdict"] == "lower"
+    assert not v.within_noise.loc["good", "mean"]
+    with pytest.raises(ValueError, match="by_construction"):
+        run(by_construction={"mean": "nope"})

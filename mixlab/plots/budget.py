@@ -40,6 +40,8 @@ def epochs_plot(
     logx: bool = False,
     logy: bool = True,
     title: str | None = "Epochs per domain",
+    legend: str | None = "outside",
+    domain_legend: bool = True,
 ) -> Axes:
     """Epochs per domain against a parameter (budget, temperature, …), with the repetition cap.
 
@@ -55,6 +57,11 @@ def epochs_plot(
     logx, logy : bool
         Log scales (epochs span orders of magnitude, so ``logy`` defaults to True).
     title : str or None
+    legend : {"outside", "best"} or None
+        Legend to the right of the plot (default: it never covers a curve), matplotlib's "best"
+        spot inside, or none.
+    domain_legend : bool
+        List the domains in the legend (False: only the cap, e.g. when another panel lists them).
 
     Returns
     -------
@@ -65,7 +72,7 @@ def epochs_plot(
     TypeError
         If ``table`` is not a DataFrame.
     ValueError
-        If it is empty.
+        If it is empty, or ``legend`` is not one of the choices.
 
     Used in: 2.5 (epochs vs budget), 3.2 (epochs explode until a cap binds), 3.5 (epochs vs T).
     """
@@ -73,11 +80,14 @@ def epochs_plot(
         raise TypeError(f"table must be a DataFrame with one column per domain (got {type(table).__name__})")
     if table.empty:
         raise ValueError("table must not be empty")
+    if legend not in ("outside", "best", None):
+        raise ValueError(f"legend must be 'outside', 'best' or None (got {legend!r})")
     ax = _axes(ax)
     colors = domain_colors([str(c) for c in table.columns])
     x = table.index.to_numpy(dtype=np.float64)
     for col in table.columns:
-        ax.plot(x, table[col].to_numpy(dtype=np.float64), marker=".", lw=1.8, color=colors[str(col)], label=str(col))
+        ax.plot(x, table[col].to_numpy(dtype=np.float64), marker=".", lw=1.8, color=colors[str(col)],
+                label=str(col) if domain_legend else None)
     if max_epochs is not None:
         ax.axhline(max_epochs, color="#C0392B", ls="--", lw=1.2, label=f"cap E_max = {max_epochs:g}")
     if logx:
@@ -96,7 +106,10 @@ def epochs_plot(
     ax.set_xlabel(xlabel or (str(table.index.name) if table.index.name is not None else "parameter"))
     ax.set_ylabel(r"epochs $e_i = w_i B / T_i$")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", ncols=2)
+    if legend == "outside":
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    elif legend == "best":
+        ax.legend(fontsize="small", loc="best")
     if title:
         ax.set_title(title)
     return ax
@@ -165,13 +178,19 @@ def temperature_plot(
     ax = ax_list[0]
     for j, d in enumerate(domains):
         ax.plot(Ts, W[:, j], lw=1.8, color=colors[d], label=d)
-    ax.axhline(1 / len(domains), color="grey", ls=":", lw=1, label="uniform 1/k")
+    ax.axhline(1 / len(domains), color="grey", ls=":", lw=1)
+    ax.annotate("uniform 1/k", (Ts[-1], 1 / len(domains)), xytext=(0, 3), textcoords="offset points",
+                ha="right", va="bottom", fontsize="small", color="grey")
     ax.set_xscale("log")
     ax.set_xlabel("temperature T (α = 1/T)")
     ax.set_ylabel("weight w_i" + (" (token share)" if by == "tokens" else " (document share)"))
     ax.set_title("w ∝ p^(1/T)")
-    ax.legend(fontsize="small", ncols=2)
     ax.grid(alpha=0.3)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    outside = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center" if outside else "lower center",
+               ncols=len(domains), fontsize="small", frameon=False)
     ax = ax_list[1]
     H = np.array([m.entropy() for m in mixes])
     ax.plot(Ts, H, color="black", lw=1.8, label="entropy H(w)")
@@ -186,7 +205,7 @@ def temperature_plot(
         E = pd.DataFrame([epochs_fn(m, budget, counts, on_empty="inf").to_numpy() for m in mixes],
                          index=pd.Index(Ts, name="temperature T"), columns=domains)
         epochs_plot(E, ax=ax_list[2], max_epochs=max_epochs, logx=True, xlabel="temperature T (α = 1/T)",
-                    title=f"Epochs at B = {budget:,.0f} tokens")
+                    title=f"Epochs at B = {budget:,.0f} tokens", legend="best", domain_legend=False)
     return fig
 
 

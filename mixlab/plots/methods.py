@@ -33,9 +33,12 @@ __all__ = [
 ]
 
 def spearman(a: Any, b: Any) -> float:
-    """Spearman rank correlation of two equally long sequences (average ranks for ties).
+    """Spearman rank correlation of two equally long sequences (average ranks for ties); NaN if constant.
 
-    Returns NaN when either sequence is constant. Used in: 1.4.
+    Not public: :func:`mixlab.agreement.rank_agreement` is the course's rank agreement. Kept only
+    while lesson 3.3 and :func:`mixlab.exercises.check_ranking` import it from here.
+
+    Used in: 3.3.
     """
     x = pd.Series(np.asarray(a, dtype=np.float64)).rank().to_numpy()
     y = pd.Series(np.asarray(b, dtype=np.float64)).rank().to_numpy()
@@ -79,7 +82,7 @@ def rank_agreement_plot(
     TypeError
         If ``annotate`` is not a bool.
     ValueError
-        On different lengths / indices, fewer than 2 points, or non-finite values.
+        On different lengths / indices, fewer than 3 points, non-finite or constant values.
 
     Used in: 1.4 (rank agreement between proxy and target).
     """
@@ -93,8 +96,8 @@ def rank_agreement_plot(
             labels = [str(i) for i in proxy_values.index]
     p = np.asarray(proxy_values, dtype=np.float64)
     t = np.asarray(target_values, dtype=np.float64)
-    if p.shape != t.shape or p.ndim != 1 or p.size < 2:
-        raise ValueError(f"need two 1-d sequences of equal length >= 2 (got shapes {p.shape} and {t.shape})")
+    if p.shape != t.shape or p.ndim != 1 or p.size < 3:
+        raise ValueError(f"need two 1-d sequences of equal length >= 3 (got shapes {p.shape} and {t.shape})")
     if not (np.all(np.isfinite(p)) and np.all(np.isfinite(t))):
         raise ValueError("proxy and target values must be finite")
     if labels is not None and len(labels) != p.size:
@@ -104,7 +107,9 @@ def rank_agreement_plot(
     if annotate and labels is not None:
         for xi, yi, lab in zip(p, t, labels, strict=True):
             ax.annotate(str(lab), (xi, yi), xytext=(5, 3), textcoords="offset points", fontsize=8)
-    rho = spearman(p, t)
+    from mixlab.agreement import rank_agreement
+
+    rho = rank_agreement(p, t).spearman
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -122,6 +127,8 @@ def objective_heatmap(
     near: pd.DataFrame | None = None,
     cmap: str = "viridis_r",
     title: str | None = "Mixtures under each objective",
+    outline: bool = True,
+    by_construction: Mapping[str, str] | None = None,
 ) -> Axes:
     """Heat map of mixtures (rows) × objectives (columns), colored per column, values written in.
 
@@ -143,10 +150,15 @@ def objective_heatmap(
         Format spec of the written values (default ``".3f"``).
     near : pandas.DataFrame of bool, optional
         Same shape and labels as ``table``: cells to mark with "≈" (e.g. within noise of the
-        column's best, from :func:`mixlab.methods.paired_comparison`).
+        column's winner: :attr:`mixlab.verdicts.ContestVerdicts.within_noise`).
     cmap : str
         Colormap from best (0) to worst (1); default ``viridis_r`` (best is bright yellow).
     title : str or None
+    outline : bool
+        Outline the best cell of each column (and write it bold).
+    by_construction : mapping objective → mixture, optional
+        Cells a mixture wins by construction (e.g. the reference mixture under an excess loss
+        measured against it): hatched, marked "†", and never outlined as the best.
 
     Returns
     -------
@@ -157,12 +169,52 @@ def objective_heatmap(
     TypeError
         If ``table`` is not a DataFrame or ``near`` is not a boolean DataFrame.
     ValueError
-        On an empty table, non-finite values, a bad ``fmt``, or ``near`` with other labels.
+        On an empty table, non-finite values, a bad ``fmt``, ``near`` with other labels, or a
+        ``by_construction`` cell that is not in the table.
 
     Used in: 3.6 (every baseline and optimized mixture under four objectives).
     """
     import matplotlib.pyplot as plt
 
+    vals, marks = _heatmap_inputs(table, near, fmt, lower_is_better)
+    fixed = _construction_cells(table, by_construction)
+    oriented = vals if lower_is_better else -vals
+    lo = oriented.min(axis=0)
+    span = oriented.max(axis=0) - lo
+    scaled = np.divide(oriented - lo, span, out=np.zeros_like(oriented), where=span > 0)
+    best = np.argmin(np.where(fixed, np.inf, oriented), axis=0)
+    n_rows, n_cols = vals.shape
+    ax = _axes(ax, figsize=(1.6 * n_cols + 3.5, 0.45 * n_rows + 1.6))
+    image = ax.imshow(scaled, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    colormap = plt.get_cmap(cmap)
+    for (i, j), v in np.ndenumerate(vals):
+        r, g, b, _ = colormap(float(scaled[i, j]))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        text = ("≈ " if marks[i, j] and i != best[j] else "") + format(v, fmt) + (" †" if fixed[i, j] else "")
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=ink,
+                fontweight="bold" if outline and i == best[j] else "normal")
+        if fixed[i, j]:
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="0.4", lw=0, hatch="//", zorder=2))
+    if outline:
+        for j, i in enumerate(best.tolist()):
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2.0, zorder=3))
+    ax.set_xticks(range(n_cols), [str(c) for c in table.columns])
+    ax.set_yticks(range(n_rows), [str(i) for i in table.index])
+    ax.tick_params(length=0)
+    cbar = plt.colorbar(image, ax=ax, ticks=[0.0, 1.0])
+    cbar.ax.set_yticklabels(["best", "worst"])
+    cbar.set_label("position within the column")
+    notes = (["outlined: best per column"] if outline and n_rows > 1 else []) + (
+        ["†: best by construction, not ranked"] if fixed.any() else [])
+    if title:
+        ax.set_title(title + "".join(f"; {n}" for n in notes))
+    return ax
+
+
+def _heatmap_inputs(
+    table: pd.DataFrame, near: pd.DataFrame | None, fmt: str, lower_is_better: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Checked values and "≈" marks of an objective heat map."""
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame of mixtures x objectives (got {type(table).__name__})")
     if table.empty:
@@ -180,41 +232,26 @@ def objective_heatmap(
         format(1.0, fmt)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"fmt must be a float format spec such as '.3f' (got {fmt!r})") from exc
-    marks = np.zeros(vals.shape, dtype=bool)
-    if near is not None:
-        if not isinstance(near, pd.DataFrame):
-            raise TypeError(f"near must be a boolean DataFrame like table (got {type(near).__name__})")
-        if list(near.index) != list(table.index) or list(near.columns) != list(table.columns):
-            raise ValueError("near must have the same index (mixtures) and columns (objectives) as table, in order")
-        if not all(pd.api.types.is_bool_dtype(dt) for dt in near.dtypes):
-            raise TypeError("near must hold booleans (True: mark the cell with '≈')")
-        marks = near.to_numpy(dtype=bool)
-    oriented = vals if lower_is_better else -vals
-    lo = oriented.min(axis=0)
-    span = oriented.max(axis=0) - lo
-    scaled = np.divide(oriented - lo, span, out=np.zeros_like(oriented), where=span > 0)
-    best = np.argmin(oriented, axis=0)
-    n_rows, n_cols = vals.shape
-    ax = _axes(ax, figsize=(1.6 * n_cols + 3.5, 0.45 * n_rows + 1.6))
-    image = ax.imshow(scaled, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
-    colormap = plt.get_cmap(cmap)
-    for (i, j), v in np.ndenumerate(vals):
-        r, g, b, _ = colormap(float(scaled[i, j]))
-        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
-        text = ("≈ " if marks[i, j] and i != best[j] else "") + format(v, fmt)
-        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=ink,
-                fontweight="bold" if i == best[j] else "normal")
-    for j, i in enumerate(best.tolist()):
-        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2.0, zorder=3))
-    ax.set_xticks(range(n_cols), [str(c) for c in table.columns])
-    ax.set_yticks(range(n_rows), [str(i) for i in table.index])
-    ax.tick_params(length=0)
-    cbar = plt.colorbar(image, ax=ax, ticks=[0.0, 1.0])
-    cbar.ax.set_yticklabels(["best", "worst"])
-    cbar.set_label("position within the column")
-    if title:
-        ax.set_title(title + ("; outlined: best per column" if n_rows > 1 else ""))
-    return ax
+    if near is None:
+        return vals, np.zeros(vals.shape, dtype=bool)
+    if not isinstance(near, pd.DataFrame):
+        raise TypeError(f"near must be a boolean DataFrame like table (got {type(near).__name__})")
+    if list(near.index) != list(table.index) or list(near.columns) != list(table.columns):
+        raise ValueError("near must have the same index (mixtures) and columns (objectives) as table, in order")
+    if not all(pd.api.types.is_bool_dtype(dt) for dt in near.dtypes):
+        raise TypeError("near must hold booleans (True: mark the cell with '≈')")
+    return vals, near.to_numpy(dtype=bool)
+
+
+def _construction_cells(table: pd.DataFrame, by_construction: Mapping[str, str] | None) -> np.ndarray:
+    """Boolean mask of the (mixture, objective) cells won by construction."""
+    fixed = np.zeros(table.shape, dtype=bool)
+    cols, rows = [str(c) for c in table.columns], [str(i) for i in table.index]
+    for objective, mixture in (by_construction or {}).items():
+        if str(objective) not in cols or str(mixture) not in rows:
+            raise ValueError(f"by_construction names a cell not in table: {objective!r} -> {mixture!r}")
+        fixed[rows.index(str(mixture)), cols.index(str(objective))] = True
+    return fixed
 
 
 def agreement_vs_cost(

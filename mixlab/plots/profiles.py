@@ -51,6 +51,7 @@ def skill_profile_plot(
     kind: str = "lines",
     show_floor: bool = True,
     title: str | None = "Skill profile: validation loss per domain",
+    colors: Mapping[str, str] | None = None,
 ) -> Axes:
     """Per-domain validation loss of one or more trained models, with the entropy floor marked.
 
@@ -67,6 +68,9 @@ def skill_profile_plot(
     show_floor : bool
         Mark each domain's irreducible loss (entropy rate) with a black bar.
     title : str or None
+    colors : mapping name → colour, optional
+        Colours of some profiles; the others keep their mixture's course colour
+        (:func:`mixlab.plots.mixture_colors`), so a baseline looks the same in every lesson.
 
     Returns
     -------
@@ -91,7 +95,7 @@ def skill_profile_plot(
             raise ValueError(f"profile {k!r} covers domains {list(f.index)}, expected {domains}")
     ax = _axes(ax)
     x = np.arange(len(domains), dtype=np.float64)
-    colors = series_colors(list(frames))
+    colors = {**series_colors(list(frames)), **dict(colors or {})}
     m = len(frames)
     width = 0.8 / m
     lows: list[float] = []

@@ -52,8 +52,8 @@ _FALLBACK = (
 #: One colour per mixture family, the same in every lesson (Paul Tol's colour-blind-safe "muted"
 #: and "high-contrast" schemes, away from the domain colours): baselines first, then the methods.
 MIXTURE_COLORS: dict[str, str] = {
-    "uniform by token": "#4D4D4D",
-    "uniform by document": "#999933",
+    "uniform by token": "#777777",
+    "uniform by document": "#8C510A",
     "proportional": "#882255",
     "hand-tuned": "#117733",
     "temperature": "#AA4499",
@@ -62,7 +62,7 @@ MIXTURE_COLORS: dict[str, str] = {
     "exponentiated gradient": "#DDAA33",
     "DoReMi": "#CC3311",
     "mixing law": "#6699CC",
-    "RegMix": "#663333",
+    "RegMix": "#000000",
 }
 
 #: Marker per mixture family on a ternary plot: the shape says how a mixture was obtained (square:

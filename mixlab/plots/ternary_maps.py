@@ -159,14 +159,14 @@ def ternary_heatmap(
     *,
     domains: Sequence[str] = ("A", "B", "C"),
     levels: int | Sequence[float] = 14,
-    cmap: str = "viridis",
+    cmap: str = "viridis_r",
     label: str = "objective (nats/token)",
     mark_min: bool = True,
     feasible: Any = None,
     scale: str = "robust",
     upper: float = 75.0,
     style: str | None = None,
-    discrete: bool = False,
+    discrete: bool | None = None,
 ) -> Axes:
     """A function on the 3-domain simplex as a heat map (e.g. an objective on a grid of mixtures).
 
@@ -182,7 +182,7 @@ def ternary_heatmap(
         Number of colour levels, or the boundaries themselves (strictly increasing; they then
         fix the scale, e.g. the same boundaries for several panels).
     cmap, label : str
-        Colormap (lower is darker with viridis) and colourbar label.
+        Colormap (default: low values bright, so dark markers stand out in the basin) and colourbar label.
     mark_min : bool
         Mark the lowest point: "grid optimum", or with ``feasible`` "feasible optimum".
     feasible : array-like of bool, optional
@@ -195,8 +195,9 @@ def ternary_heatmap(
     style : {"contours", "cells"}, optional
         Interpolated filled contours (default), or one hexagonal cell per grid point (needs a
         regular grid; default with ``discrete``).
-    discrete : bool
+    discrete : bool, optional
         Integer values (e.g. a count of broken caps): one colour per integer, integer ticks.
+        Default: True when every value is an integer and there are at most 12 of them.
 
     Returns
     -------
@@ -213,13 +214,16 @@ def ternary_heatmap(
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)} (got {scale!r})")
+    vals = np.asarray(values, dtype=np.float64)
+    if discrete is None:
+        finite = vals[np.isfinite(vals)]
+        discrete = bool(finite.size) and bool(np.all(finite == np.round(finite))) and np.unique(finite).size <= 12
     style = style or ("cells" if discrete else "contours")
     if style not in ("contours", "cells"):
         raise ValueError(f"style must be 'contours' or 'cells' (got {style!r})")
     if not 0.0 < float(upper) <= 100.0:
         raise ValueError(f"upper must be a percentile in (0, 100] (got {upper!r})")
     arr, _ = _as_k3(weights_k3, None)
-    vals = np.asarray(values, dtype=np.float64)
     if vals.shape != (len(arr),):
         raise ValueError(f"values must have one entry per grid point (got shape {vals.shape} for {len(arr)} points)")
     lv = _contour_levels(levels)
