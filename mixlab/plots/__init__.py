@@ -36,14 +36,32 @@ from mixlab.plots.methods import (
     weight_trace,
 )
 from mixlab.plots.profiles import mixture_bars, skill_profile_plot
-from mixlab.plots.style import DOMAIN_COLORS, SERIES_COLORS, domain_colors, series_colors
+from mixlab.plots.style import (
+    DOMAIN_COLORS,
+    MIXTURE_COLORS,
+    MIXTURE_MARKERS,
+    SERIES_COLORS,
+    domain_colors,
+    mixture_colors,
+    mixture_family,
+    mixture_markers,
+    place_labels,
+    series_colors,
+)
 from mixlab.plots.ternary import barycentric_to_xy, ternary_axes, ternary_caps, ternary_path, ternary_scatter
-from mixlab.plots.ternary_maps import ternary_heatmap
+from mixlab.plots.ternary_maps import SCALES, ternary_heatmap
 
 __all__ = [
     "DOMAIN_COLORS",
+    "MIXTURE_COLORS",
+    "MIXTURE_MARKERS",
     "SERIES_COLORS",
+    "SCALES",
     "domain_colors",
+    "mixture_family",
+    "mixture_colors",
+    "mixture_markers",
+    "place_labels",
     "series_colors",
     "skill_profile_plot",
     "mixture_bars",

@@ -164,6 +164,8 @@ def _rgb(color: str) -> tuple[float, float, float]:
 
 def _mix(color: str, other: str, amount: float) -> str:
     """``color`` moved ``amount`` of the way towards ``other`` (both ``#rrggbb``)."""
+    if amount == 0:
+        return color
     a, b = _rgb(color), _rgb(other)
     return "#" + "".join(f"{round(255 * (x + amount * (y - x))):02x}" for x, y in zip(a, b, strict=True))
 
@@ -287,7 +289,7 @@ def place_labels(
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     line = {"arrowstyle": "-", "color": "0.1", "lw": 0.8, "shrinkA": 0, "shrinkB": 3, "path_effects": halo}
     for i in range(n):
-        w, h = 0.56 * fontsize * len(str(names[i])) + 4, 1.25 * fontsize + 3
+        w, h = 0.62 * fontsize * len(str(names[i])) + 5, 1.3 * fontsize + 4  # the text and its box
         others = np.delete(pts, i, axis=0)
         near = others[np.hypot(*(others - pts[i]).T) < 60] if n > 1 else others
         away = math.atan2(*(pts[i] - near.mean(axis=0))[::-1]) if len(near) else math.pi / 4
