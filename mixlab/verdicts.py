@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mixlab.stats import Label, compare_mixtures, correct_family, seed_table
+from mixlab.stats import Label, _eligible, compare_mixtures, correct_family, seed_table
 
 __all__ = ["worst_excess_runs", "ContestVerdicts", "contest_verdicts"]
 
@@ -221,15 +221,7 @@ def _check_contest_args(
         raise ValueError(f"optimized names unknown objectives or mixtures: {', '.join(map(str, unknown))}")
     if baseline is not None and baseline not in mixtures:
         raise ValueError(f"baseline {baseline!r} is not a contestant (mixtures: {', '.join(mixtures)})")
-    if eligible is None:
-        return None
-    allowed = pd.Series(eligible, dtype=bool) if isinstance(eligible, Mapping) else eligible.astype(bool)
-    missing = [m for m in mixtures if m not in allowed.index]
-    if missing:
-        raise ValueError(f"eligible has no entry for mixtures: {', '.join(missing)}")
-    if not allowed.loc[mixtures].any():
-        raise ValueError("eligible allows no mixture (all False)")
-    return allowed
+    return _eligible(eligible, mixtures)
 
 
 def contest_verdicts(

@@ -38,6 +38,7 @@ from mixlab.plots.methods import (
 from mixlab.plots.profiles import mixture_bars, skill_profile_plot
 from mixlab.plots.style import (
     DOMAIN_COLORS,
+    LEGEND_PLACES,
     MIXTURE_COLORS,
     MIXTURE_MARKERS,
     SERIES_COLORS,
@@ -46,6 +47,7 @@ from mixlab.plots.style import (
     mixture_family,
     mixture_markers,
     place_labels,
+    place_legend,
     series_colors,
 )
 from mixlab.plots.ternary import barycentric_to_xy, ternary_axes, ternary_caps, ternary_path, ternary_scatter
@@ -61,7 +63,9 @@ __all__ = [
     "mixture_family",
     "mixture_colors",
     "mixture_markers",
+    "LEGEND_PLACES",
     "place_labels",
+    "place_legend",
     "series_colors",
     "skill_profile_plot",
     "mixture_bars",

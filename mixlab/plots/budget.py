@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from mixlab.plots.style import (
+    LEGEND_PLACES,
     _axes,
     _finite_1d,
     domain_colors,
+    place_legend,
 )
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -57,9 +59,8 @@ def epochs_plot(
     logx, logy : bool
         Log scales (epochs span orders of magnitude, so ``logy`` defaults to True).
     title : str or None
-    legend : {"outside", "best"} or None
-        Legend to the right of the plot (default: it never covers a curve), matplotlib's "best"
-        spot inside, or none.
+    legend : {"outside", "below", "best"} or None
+        Where the legend goes (:func:`place_legend`; default right of the plot, never on a curve).
     domain_legend : bool
         List the domains in the legend (False: only the cap, e.g. when another panel lists them).
 
@@ -80,8 +81,8 @@ def epochs_plot(
         raise TypeError(f"table must be a DataFrame with one column per domain (got {type(table).__name__})")
     if table.empty:
         raise ValueError("table must not be empty")
-    if legend not in ("outside", "best", None):
-        raise ValueError(f"legend must be 'outside', 'best' or None (got {legend!r})")
+    if legend not in (*LEGEND_PLACES, None):
+        raise ValueError(f"legend must be 'outside', 'below', 'best' or None (got {legend!r})")
     ax = _axes(ax)
     colors = domain_colors([str(c) for c in table.columns])
     x = table.index.to_numpy(dtype=np.float64)
@@ -106,10 +107,8 @@ def epochs_plot(
     ax.set_xlabel(xlabel or (str(table.index.name) if table.index.name is not None else "parameter"))
     ax.set_ylabel(r"epochs $e_i = w_i B / T_i$")
     ax.grid(alpha=0.3)
-    if legend == "outside":
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    elif legend == "best":
-        ax.legend(fontsize="small", loc="best")
+    if legend is not None:
+        place_legend(ax, legend)
     if title:
         ax.set_title(title)
     return ax
@@ -173,32 +172,16 @@ def temperature_plot(
         fig = ax_list[0].get_figure()
     mixes = [temperature(counts, T=float(t), by=by) for t in Ts]  # type: ignore[arg-type]
     domains = list(mixes[0].domains)
-    W = np.vstack([m.as_array() for m in mixes])
-    colors = domain_colors(domains)
-    ax = ax_list[0]
-    for j, d in enumerate(domains):
-        ax.plot(Ts, W[:, j], lw=1.8, color=colors[d], label=d)
-    ax.axhline(1 / len(domains), color="grey", ls=":", lw=1)
-    ax.annotate("uniform 1/k", (Ts[-1], 1 / len(domains)), xytext=(0, 3), textcoords="offset points",
-                ha="right", va="bottom", fontsize="small", color="grey")
-    ax.set_xscale("log")
-    ax.set_xlabel("temperature T (α = 1/T)")
-    ax.set_ylabel("weight w_i" + (" (token share)" if by == "tokens" else " (document share)"))
-    ax.set_title("w ∝ p^(1/T)")
-    ax.grid(alpha=0.3)
+    _weights_panel(ax_list[0], Ts, np.vstack([m.as_array() for m in mixes]), domains, by)
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     outside = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center" if outside else "lower center",
+    fig.legend(*ax_list[0].get_legend_handles_labels(), loc="outside lower center" if outside else "lower center",
                ncols=len(domains), fontsize="small", frameon=False)
     ax = ax_list[1]
-    H = np.array([m.entropy() for m in mixes])
-    ax.plot(Ts, H, color="black", lw=1.8, label="entropy H(w)")
+    ax.plot(Ts, [m.entropy() for m in mixes], color="black", lw=1.8, label="entropy H(w)")
     ax.axhline(math.log(len(domains)), color="grey", ls=":", lw=1, label=f"log k = {math.log(len(domains)):.2f}")
-    ax.set_xscale("log")
-    ax.set_xlabel("temperature T (α = 1/T)")
-    ax.set_ylabel("entropy (nats)")
-    ax.set_title("Entropy rises towards log k")
+    ax.set(xscale="log", xlabel="temperature T (α = 1/T)", ylabel="entropy (nats)", title="Entropy rises towards log k")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     if budget is not None:
@@ -207,6 +190,19 @@ def temperature_plot(
         epochs_plot(E, ax=ax_list[2], max_epochs=max_epochs, logx=True, xlabel="temperature T (α = 1/T)",
                     title=f"Epochs at B = {budget:,.0f} tokens", legend="best", domain_legend=False)
     return fig
+
+
+def _weights_panel(ax: Axes, Ts: np.ndarray, W: np.ndarray, domains: list[str], by: str) -> None:
+    """Weights against T, one line per domain in its colour, with the uniform level 1/k."""
+    colors = domain_colors(domains)
+    for j, d in enumerate(domains):
+        ax.plot(Ts, W[:, j], lw=1.8, color=colors[d], label=d)
+    ax.axhline(1 / len(domains), color="grey", ls=":", lw=1)
+    ax.annotate("uniform 1/k", (Ts[-1], 1 / len(domains)), xytext=(0, 3), textcoords="offset points",
+                ha="right", va="bottom", fontsize="small", color="grey")
+    ax.set(xscale="log", xlabel="temperature T (α = 1/T)", title="w ∝ p^(1/T)",
+           ylabel="weight w_i" + (" (token share)" if by == "tokens" else " (document share)"))
+    ax.grid(alpha=0.3)
 
 
 def marginal_value_plot(

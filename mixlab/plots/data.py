@@ -179,6 +179,35 @@ def _hist_panel(
         ax.set_title(title)
 
 
+def _histogram_inputs(
+    scores: Any, threshold: float, groups: Any, weights: Any, bins: int | Sequence[float],
+) -> tuple[np.ndarray, float, np.ndarray | None, np.ndarray | None, list[float]]:
+    """Checked scores, threshold, groups, weights and bin edges of a score histogram."""
+    x = _finite_1d(scores, "scores")
+    thr = float(threshold)
+    if not math.isfinite(thr):
+        raise ValueError(f"threshold must be finite (got {threshold!r})")
+    g = None
+    if groups is not None:
+        g = np.asarray(groups)
+        if g.dtype != bool:
+            raise TypeError(f"groups must be boolean (got dtype {g.dtype})")
+        if g.shape != x.shape:
+            raise ValueError(f"groups must have one entry per score ({x.size}), got shape {g.shape}")
+    w = None
+    if weights is not None:
+        w = _finite_1d(weights, "weights")
+        if w.shape != x.shape:
+            raise ValueError(f"weights must have one entry per score ({x.size}), got shape {w.shape}")
+        if (w < 0).any():
+            raise ValueError("weights must be >= 0")
+    if not isinstance(bins, numbers.Integral):
+        return x, thr, g, w, np.asarray(bins, dtype=np.float64).tolist()
+    if int(bins) < 1:
+        raise ValueError(f"bins must be >= 1 (got {bins})")
+    return x, thr, g, w, np.linspace(min(0.0, float(x.min())), max(1.0, float(x.max())), int(bins) + 1).tolist()
+
+
 def score_histogram(
     scores: Any,
     threshold: float,
@@ -211,10 +240,8 @@ def score_histogram(
         (e.g. the ground-truth junk flag).
     weights : array-like of float, optional
         Weight per document (e.g. ``n_tokens``). Required with ``axes``.
-    ax : matplotlib Axes, optional
-        Where to draw the single panel.
-    axes : pair of matplotlib Axes, optional
-        Draw both views: documents on ``axes[0]``, weighted by ``weights`` on ``axes[1]``.
+    ax, axes : matplotlib Axes, or a pair of them, optional
+        Where to draw the single panel, or both views (documents left, weighted right).
     bins : int or sequence of float
         Number of equal bins over ``[min(0, scores.min()), max(1, scores.max())]``, or the edges.
     group_names, colors : pair of str
@@ -232,38 +259,13 @@ def score_histogram(
 
     Raises
     ------
-    TypeError
-        If ``groups`` is not boolean.
-    ValueError
-        On lengths that differ, non-finite values, negative weights, or ``axes`` without
-        ``weights`` / not a pair.
+    TypeError, ValueError
+        Non-boolean ``groups``; lengths that differ, non-finite values, negative weights, or
+        ``axes`` without ``weights`` / not a pair.
 
     Used in: 1.2 (junk is rare by documents and common by tokens).
     """
-    x = _finite_1d(scores, "scores")
-    thr = float(threshold)
-    if not math.isfinite(thr):
-        raise ValueError(f"threshold must be finite (got {threshold!r})")
-    g = None
-    if groups is not None:
-        g = np.asarray(groups)
-        if g.dtype != bool:
-            raise TypeError(f"groups must be boolean (got dtype {g.dtype})")
-        if g.shape != x.shape:
-            raise ValueError(f"groups must have one entry per score ({x.size}), got shape {g.shape}")
-    w = None
-    if weights is not None:
-        w = _finite_1d(weights, "weights")
-        if w.shape != x.shape:
-            raise ValueError(f"weights must have one entry per score ({x.size}), got shape {w.shape}")
-        if (w < 0).any():
-            raise ValueError("weights must be >= 0")
-    if isinstance(bins, numbers.Integral):
-        if int(bins) < 1:
-            raise ValueError(f"bins must be >= 1 (got {bins})")
-        edges = np.linspace(min(0.0, float(x.min())), max(1.0, float(x.max())), int(bins) + 1).tolist()
-    else:
-        edges = np.asarray(bins, dtype=np.float64).tolist()
+    x, thr, g, w, edges = _histogram_inputs(scores, threshold, groups, weights, bins)
     head = title or ""
 
     def panel_title(view: str) -> str | None:

@@ -133,10 +133,8 @@ def objective_heatmap(
     """Heat map of mixtures (rows) × objectives (columns), colored per column, values written in.
 
     Objectives live on different scales (a mean loss near 4, an excess loss near 0.2), so each
-    column is colored on its own scale: 0 at the column's best value, 1 at its worst. Colors
-    then compare mixtures *within* an objective, and the pattern across columns shows whether
-    the same mixtures do well everywhere. Every cell shows its value; the best cell of each
-    column is outlined and its value bold.
+    column is colored on its own scale, from its best value (0) to its worst (1): colours compare
+    mixtures *within* an objective, and the pattern across columns shows who does well everywhere.
 
     Parameters
     ----------
@@ -147,7 +145,7 @@ def objective_heatmap(
     lower_is_better : bool
         Losses: lower is better (default). With False the highest value is best.
     fmt : str
-        Format spec of the written values (default ``".3f"``).
+        Format spec of the written values.
     near : pandas.DataFrame of bool, optional
         Same shape and labels as ``table``: cells to mark with "≈" (e.g. within noise of the
         column's winner: :attr:`mixlab.verdicts.ContestVerdicts.within_noise`).
@@ -186,29 +184,38 @@ def objective_heatmap(
     n_rows, n_cols = vals.shape
     ax = _axes(ax, figsize=(1.6 * n_cols + 3.5, 0.45 * n_rows + 1.6))
     image = ax.imshow(scaled, cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
-    colormap = plt.get_cmap(cmap)
-    for (i, j), v in np.ndenumerate(vals):
-        r, g, b, _ = colormap(float(scaled[i, j]))
-        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
-        text = ("≈ " if marks[i, j] and i != best[j] else "") + format(v, fmt) + (" †" if fixed[i, j] else "")
-        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=ink,
-                fontweight="bold" if outline and i == best[j] else "normal")
-        if fixed[i, j]:
-            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="0.4", lw=0, hatch="//", zorder=2))
+    _write_cells(ax, vals, scaled, marks, fixed, best if outline else np.full(n_cols, -1), fmt, cmap)
     if outline:
         for j, i in enumerate(best.tolist()):
             ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2.0, zorder=3))
     ax.set_xticks(range(n_cols), [str(c) for c in table.columns])
     ax.set_yticks(range(n_rows), [str(i) for i in table.index])
     ax.tick_params(length=0)
-    cbar = plt.colorbar(image, ax=ax, ticks=[0.0, 1.0])
-    cbar.ax.set_yticklabels(["best", "worst"])
-    cbar.set_label("position within the column")
+    plt.colorbar(image, ax=ax, ticks=[0.0, 1.0], label="position within the column").ax.set_yticklabels(
+        ["best", "worst"])
     notes = (["outlined: best per column"] if outline and n_rows > 1 else []) + (
         ["†: best by construction, not ranked"] if fixed.any() else [])
     if title:
         ax.set_title(title + "".join(f"; {n}" for n in notes))
     return ax
+
+
+def _write_cells(
+    ax: Axes, vals: np.ndarray, scaled: np.ndarray, marks: np.ndarray, fixed: np.ndarray, best: np.ndarray,
+    fmt: str, cmap: str,
+) -> None:
+    """Each cell's value in ink that reads on its colour: "≈" near the best, "†" (and hatching) by construction."""
+    import matplotlib.pyplot as plt
+
+    colormap = plt.get_cmap(cmap)
+    for (i, j), v in np.ndenumerate(vals):
+        r, g, b, _ = colormap(float(scaled[i, j]))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        text = ("≈ " if marks[i, j] and i != best[j] else "") + format(v, fmt) + (" †" if fixed[i, j] else "")
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color=ink,
+                fontweight="bold" if i == best[j] else "normal")
+        if fixed[i, j]:
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="0.4", lw=0, hatch="//", zorder=2))
 
 
 def _heatmap_inputs(

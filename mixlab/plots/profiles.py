@@ -44,6 +44,19 @@ def _profile_frame(profile: Any, name: str) -> pd.DataFrame:
     return profile
 
 
+def _profile_frames(profiles: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Named skill-profile frames over the same domains, and those domains in display order."""
+    named = dict(profiles) if isinstance(profiles, Mapping) else {"model": profiles}
+    if not named:
+        raise ValueError("skill_profile_plot needs at least one profile")
+    frames = {str(k): _profile_frame(v, str(k)) for k, v in named.items()}
+    domains = [str(d) for d in next(iter(frames.values())).index]
+    for k, f in frames.items():
+        if sorted(map(str, f.index)) != sorted(domains):
+            raise ValueError(f"profile {k!r} covers domains {list(f.index)}, expected {domains}")
+    return frames, domains
+
+
 def skill_profile_plot(
     profiles: Mapping[str, Any] | Any,
     ax: Axes | None = None,
@@ -85,14 +98,7 @@ def skill_profile_plot(
     """
     if kind not in ("lines", "bars"):
         raise ValueError(f"kind must be 'lines' or 'bars' (got {kind!r})")
-    named = dict(profiles) if isinstance(profiles, Mapping) else {"model": profiles}
-    if not named:
-        raise ValueError("skill_profile_plot needs at least one profile")
-    frames = {str(k): _profile_frame(v, str(k)) for k, v in named.items()}
-    domains = [str(d) for d in next(iter(frames.values())).index]
-    for k, f in frames.items():
-        if sorted(map(str, f.index)) != sorted(domains):
-            raise ValueError(f"profile {k!r} covers domains {list(f.index)}, expected {domains}")
+    frames, domains = _profile_frames(profiles)
     ax = _axes(ax)
     x = np.arange(len(domains), dtype=np.float64)
     colors = {**series_colors(list(frames)), **dict(colors or {})}

@@ -27,7 +27,9 @@ __all__ = [
     "mixture_family",
     "mixture_colors",
     "mixture_markers",
+    "LEGEND_PLACES",
     "place_labels",
+    "place_legend",
     "series_colors",
 ]
 
@@ -250,6 +252,39 @@ def series_colors(names: Sequence[str]) -> dict[str, str]:
     Used in: 1.1, 1.3, 2.3, 3.1–3.6 (through the figures that compare series).
     """
     return mixture_colors([str(n) for n in names])
+
+
+#: Where :func:`place_legend` can put a legend.
+LEGEND_PLACES: tuple[str, ...] = ("outside", "below", "best")
+
+
+def place_legend(ax: Axes, where: str = "outside", **options: Any) -> None:
+    """Put an Axes' legend where it covers no data: right of the plot, below it, or matplotlib's best spot.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    where : {"outside", "below", "best"}
+        "outside" (right of the Axes) and "below" never cover a curve; "best" picks the emptiest
+        spot inside.
+    **options
+        Passed to ``ax.legend`` (e.g. ``title``, ``ncols``).
+
+    Raises
+    ------
+    ValueError
+        On another ``where``.
+
+    Used in: 2.5, 3.2, 3.5 (epochs), and any lesson figure whose legend would cover a curve.
+    """
+    places: dict[str, dict[str, Any]] = {
+        "outside": {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False},
+        "below": {"loc": "upper center", "bbox_to_anchor": (0.5, -0.15), "frameon": False, "ncols": 4},
+        "best": {"loc": "best"},
+    }
+    if where not in places:
+        raise ValueError(f"where must be one of {', '.join(LEGEND_PLACES)} (got {where!r})")
+    ax.legend(**{"fontsize": "small", **places[where], **options})
 
 
 def _boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -238,24 +238,33 @@ def ternary_scatter(
     markers, colors = _scatter_style(len(arr), names, marker, color, families)
     ax = ax if ax is not None else ternary_axes(domains if domains is not None else ("A", "B", "C"))
     xy = barycentric_to_xy(arr)
+    _draw_points(ax, xy, markers, colors, size, names if legend else None, label, family_markers=marker is None)
+    if names is not None and annotate:
+        place_labels(ax, xy, names, marker_size=size)
+    return ax
+
+
+def _draw_points(
+    ax: Axes, xy: np.ndarray, markers: list[str], colors: list[Any], size: float, legend_names: list[str] | None,
+    label: str | None, *, family_markers: bool,
+) -> None:
+    """Scatter the points, one call per marker (or per point, for a legend entry each)."""
     from matplotlib.colors import to_hex
 
     # large filled markers: a white edge; small ones: a darker edge of their own colour, so light
     # colours stay visible on white and dark ones on a heat map
     edges = ["white" if size >= 30 else _mix(to_hex(c), "#000000", 0.5) for c in colors]
-    width = 0.8 if size >= 30 else 0.6
     # family markers chosen here: thin ones need more area to look as large as a circle
-    visual = {"*": 2.4, "P": 1.3, "v": 1.2} if marker is None else {}
-    groups = [[i] for i in range(len(arr))] if legend else [
-        [i for i in range(len(arr)) if markers[i] == m] for m in dict.fromkeys(markers)]
+    visual = {"*": 2.4, "P": 1.3, "v": 1.2} if family_markers else {}
+    n = len(xy)
+    groups = [[i] for i in range(n)] if legend_names else [
+        [i for i in range(n) if markers[i] == m] for m in dict.fromkeys(markers)]
     for k, idx in enumerate(groups):
         style: dict[str, Any] = {"edgecolors": [edges[i] for i in idx]} if _is_filled(markers[idx[0]]) else {}
-        entry = names[idx[0]] if legend and names else (label if k == 0 else None)
+        entry = legend_names[idx[0]] if legend_names else (label if k == 0 else None)
         ax.scatter(xy[idx, 0], xy[idx, 1], s=size * visual.get(markers[idx[0]], 1.0), marker=markers[idx[0]],
-                   c=[colors[i] for i in idx], zorder=5, linewidths=width, label=entry, **style)
-    if names is not None and annotate:
-        place_labels(ax, xy, names, marker_size=size)
-    return ax
+                   c=[colors[i] for i in idx], zorder=5, linewidths=0.8 if size >= 30 else 0.6, label=entry,
+                   **style)
 
 
 def _mixture_domains(points: Any) -> list[str] | None:

@@ -78,6 +78,23 @@ def _check_feasible(feasible: Any, vals: np.ndarray) -> np.ndarray:
     return ok
 
 
+def _check_options(
+    vals: np.ndarray, scale: str, upper: float, style: str | None, discrete: bool | None,
+) -> tuple[bool, str]:
+    """Checked scale and percentile; whether to draw discrete levels and in which style."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)} (got {scale!r})")
+    if not 0.0 < float(upper) <= 100.0:
+        raise ValueError(f"upper must be a percentile in (0, 100] (got {upper!r})")
+    if discrete is None:  # a count: every value an integer, and few of them
+        finite = vals[np.isfinite(vals)]
+        discrete = bool(finite.size) and bool(np.all(finite == np.round(finite))) and np.unique(finite).size <= 12
+    style = style or ("cells" if discrete else "contours")
+    if style not in ("contours", "cells"):
+        raise ValueError(f"style must be 'contours' or 'cells' (got {style!r})")
+    return bool(discrete), style
+
+
 def _scale(
     vals: np.ndarray, scale: str, levels: int | list[float], upper: float, discrete: bool, label: str,
 ) -> tuple[np.ndarray, Normalize, np.ndarray, dict[str, Any]]:
@@ -212,17 +229,8 @@ def ternary_heatmap(
 
     Used in: 1.3 (objective with baselines and the optimum), 1.5, 2.4, 2.5 (caps broken, discrete).
     """
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)} (got {scale!r})")
     vals = np.asarray(values, dtype=np.float64)
-    if discrete is None:
-        finite = vals[np.isfinite(vals)]
-        discrete = bool(finite.size) and bool(np.all(finite == np.round(finite))) and np.unique(finite).size <= 12
-    style = style or ("cells" if discrete else "contours")
-    if style not in ("contours", "cells"):
-        raise ValueError(f"style must be 'contours' or 'cells' (got {style!r})")
-    if not 0.0 < float(upper) <= 100.0:
-        raise ValueError(f"upper must be a percentile in (0, 100] (got {upper!r})")
+    discrete, style = _check_options(vals, scale, upper, style, discrete)
     arr, _ = _as_k3(weights_k3, None)
     if vals.shape != (len(arr),):
         raise ValueError(f"values must have one entry per grid point (got shape {vals.shape} for {len(arr)} points)")
