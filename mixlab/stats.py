@@ -28,7 +28,7 @@ paired differences and stay for the lessons that still call them.
 
 scipy is imported inside the functions that need it, so ``import mixlab`` stays light.
 
-Used in: 1.5 (which methods beat uniform by more than the noise), 3.6 (winners and verdicts).
+Used in: 1.5, 3.6 (paired_comparison, winners); the other names: no lesson yet.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def t_critical(n_seeds: int, alpha: float = 0.05) -> float:
     >>> round(t_critical(5), 3)
     2.776
 
-    Used in: 1.5, 3.6 (how many standard errors a difference must exceed with 5 seeds).
+    Used in: no lesson yet (how many standard errors a difference must exceed).
     """
     from scipy.stats import t as student_t
 
@@ -161,7 +161,7 @@ def holm(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray | pd.
     >>> holm([0.01, 0.04, 0.03]).round(2).tolist()
     [0.03, 0.06, 0.06]
 
-    Used in: 1.5, 3.6 (several comparisons at once).
+    Used in: no lesson yet directly (:func:`compare_mixtures`).
     """
     arr = np.asarray(p_values, dtype=np.float64)
     if arr.ndim != 1 or arr.size == 0:
@@ -241,7 +241,7 @@ def seed_table(
         Fewer than 2 seeds or 1 mixture, a repeated seed or column, a mixture without a value on
         some seed (unpaired seeds, named), non-finite values, or a long table without its columns.
 
-    Used in: 1.5, 3.6 (through :func:`compare_mixtures`).
+    Used in: no lesson yet directly (:func:`compare_mixtures`).
     """
     if not isinstance(values, pd.DataFrame):
         raise TypeError(
@@ -311,7 +311,7 @@ def seed_summary(
     TypeError, ValueError
         As :func:`seed_table`, and on a bad ``alpha`` or ``labels``.
 
-    Used in: 1.5, 3.6 (mean ± interval per mixture).
+    Used in: no lesson yet (mean ± interval per mixture).
     """
     tab = seed_table(values, value=value, objective=objective)
     cols = ["n_seeds", "mean", "sd", "se", "ci_low", "ci_high"]
@@ -405,7 +405,7 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     TypeError, ValueError
         Not a DataFrame, an empty one, missing columns, a bad ``alpha`` or ``correction``.
 
-    Used in: 3.6 (one family over four objectives, through :func:`mixlab.verdicts.contest_verdicts`).
+    Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
     """
     from scipy.stats import t as student_t
 
@@ -482,7 +482,7 @@ def compare_mixtures(
         As :func:`seed_table`; an unknown reference or correction, neither or both of
         ``reference`` / ``all_pairs``, bad ``alpha`` or ``labels``.
 
-    Used in: 1.5 (methods vs uniform by token), 3.6 (through :func:`mixlab.verdicts.contest_verdicts`).
+    Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
     """
     from scipy.stats import t as student_t
 

@@ -12,7 +12,7 @@ that margin is beyond the noise, the best mixture within the repetition cap, and
 optimized for that objective fares. Every "better", "worse" or "within noise" in it comes from
 paired t tests (:mod:`mixlab.stats`), Holm-corrected over all the comparisons the table makes.
 
-Used in: 2.4–3.6 (worst excess over the floor), 3.6 (the contest's verdicts).
+Used in: no lesson yet.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
         If it is empty, lacks a column, repeats a (mixture, seed, domain) row, gives the runs
         different domains, or holds non-finite losses or floors.
 
-    Used in: 2.4–3.6 (one definition of "worst" across lessons).
+    Used in: no lesson yet (one definition of "worst" across lessons).
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a DataFrame from mixlab.proxy.sweep (got {type(sweep_table).__name__})")
@@ -106,7 +106,7 @@ class ContestVerdicts:
         Counts over the objectives: distinct winners, winners that break the cap, and (with
         ``optimized``) objectives the optimized mixture wins or ties, and where it beats the baseline.
 
-    Used in: 3.6.
+    Used in: no lesson yet (:func:`contest_verdicts` returns it).
     """
 
     table: pd.DataFrame
@@ -281,7 +281,7 @@ def contest_verdicts(
         As :func:`mixlab.stats.seed_table`; unknown names in ``optimized``/``baseline``/``eligible``,
         an ``eligible`` that allows none, a bad ``alpha`` or ``family``.
 
-    Used in: 3.6 (every baseline and the optimized mixtures under four objectives).
+    Used in: no lesson yet (written for the capstone's verdict table).
     """
     if not isinstance(scores, pd.DataFrame) or "objective" not in scores.columns:
         raise ValueError("scores must be the long table of score_mixtures with an 'objective' column")

@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
 
 
-
 __all__ = [
     "epochs_plot",
     "temperature_plot",
@@ -75,7 +74,7 @@ def epochs_plot(
     ValueError
         If it is empty, or ``legend`` is not one of the choices.
 
-    Used in: 2.5 (epochs vs budget), 3.2 (epochs explode until a cap binds), 3.5 (epochs vs T).
+    Used in: 2.5 (epochs vs budget), 3.2 (epochs explode until a cap binds).
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame with one column per domain (got {type(table).__name__})")

@@ -20,7 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
 
-
 __all__ = [
     "convergence_plot",
 ]

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.plots.style import (
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
 
     from mixlab.corpus import Corpus
+    from mixlab.ledger import Ledger
 
 
 __all__ = [
@@ -61,7 +63,7 @@ def length_distribution(corpus: Corpus, ax: Axes | None = None, *, log: bool = T
     ValueError
         If the corpus has no documents.
 
-    Used in: 2.1 (domains differ in document length), 2.2 (why document and token weights differ).
+    Used in: 2.1 (domains differ in document length).
     """
     from mixlab.corpus import Corpus
 
@@ -101,7 +103,7 @@ def length_distribution(corpus: Corpus, ax: Axes | None = None, *, log: bool = T
 
 
 def ledger_plot(
-    ledger_frame: Any,
+    ledger_frame: pd.DataFrame | Ledger,
     ax: Axes | None = None,
     *,
     title: str | None = "Acceptance per stage: documents vs tokens",
@@ -125,7 +127,7 @@ def ledger_plot(
     ValueError
         If the columns ``a_doc`` / ``a_tok`` are missing or the table is empty.
 
-    Used in: 1.2 (doc vs token acceptance in a ledger), 2.1.
+    Used in: 1.2 (doc vs token acceptance in a ledger), A.1 (the build's ledger).
     """
     frame = ledger_frame.to_frame() if hasattr(ledger_frame, "to_frame") and not isinstance(
         ledger_frame, pd.DataFrame | pd.Series) else ledger_frame
@@ -209,11 +211,11 @@ def _histogram_inputs(
 
 
 def score_histogram(
-    scores: Any,
+    scores: npt.ArrayLike,
     threshold: float,
     *,
-    groups: Any = None,
-    weights: Any = None,
+    groups: npt.ArrayLike | None = None,
+    weights: npt.ArrayLike | None = None,
     ax: Axes | None = None,
     axes: Sequence[Axes] | None = None,
     bins: int | Sequence[float] = 40,

@@ -6,9 +6,10 @@ Used in: 1.4, 1.5, 3.6.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.plots.style import (
@@ -22,7 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
 
-
 __all__ = [
     "rank_agreement_plot",
     "objective_heatmap",
@@ -32,11 +32,24 @@ __all__ = [
     "score_vs_cost",
 ]
 
-def spearman(a: Any, b: Any) -> float:
+def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     """Spearman rank correlation of two equally long sequences (average ranks for ties); NaN if constant.
 
     Not public: :func:`mixlab.agreement.rank_agreement` is the course's rank agreement. Kept only
     while lesson 3.3 and :func:`mixlab.exercises.check_ranking` import it from here.
+
+    Parameters
+    ----------
+    a, b : array-like of float
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ.
 
     Used in: 3.3.
     """
@@ -50,8 +63,8 @@ def spearman(a: Any, b: Any) -> float:
 
 
 def rank_agreement_plot(
-    proxy_values: Any,
-    target_values: Any,
+    proxy_values: pd.Series | npt.ArrayLike,
+    target_values: pd.Series | npt.ArrayLike,
     ax: Axes | None = None,
     *,
     labels: Sequence[str] | None = None,
@@ -391,8 +404,8 @@ def weight_trace(
 
 
 def predicted_vs_measured(
-    measured: Any,
-    predicted: Any,
+    measured: pd.DataFrame | pd.Series | npt.ArrayLike,
+    predicted: pd.DataFrame | pd.Series | npt.ArrayLike,
     *,
     labels: Mapping[str, str] | None = None,
     colors: Mapping[str, str] | None = None,
@@ -429,7 +442,7 @@ def predicted_vs_measured(
     if isinstance(measured, pd.DataFrame) != isinstance(predicted, pd.DataFrame):
         raise ValueError("measured and predicted must both be DataFrames or both be 1-d")
     series: list[tuple[str | None, np.ndarray, np.ndarray]] = []
-    if isinstance(measured, pd.DataFrame):
+    if isinstance(measured, pd.DataFrame) and isinstance(predicted, pd.DataFrame):
         if list(measured.columns) != list(predicted.columns):
             raise ValueError(f"measured and predicted need the same columns (got {list(measured.columns)} "
                              f"and {list(predicted.columns)})")

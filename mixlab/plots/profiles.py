@@ -6,7 +6,7 @@ Used in: 00, 1.1, 1.4, 2.1, 2.2, 2.4, 3.1–3.6.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,11 @@ from mixlab.plots.style import (
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
+    from mixlab.proxy import ProxyRun
 
+
+#: What a skill profile may be given as: a ``skill_profile()`` table, a run, or a Series of losses.
+Profile = Union["pd.DataFrame", "pd.Series", "ProxyRun"]
 
 __all__ = [
     "skill_profile_plot",
@@ -58,7 +62,7 @@ def _profile_frames(profiles: Any) -> tuple[dict[str, pd.DataFrame], list[str]]:
 
 
 def skill_profile_plot(
-    profiles: Mapping[str, Any] | Any,
+    profiles: Mapping[str, Profile] | Profile,
     ax: Axes | None = None,
     *,
     kind: str = "lines",
@@ -94,7 +98,7 @@ def skill_profile_plot(
     TypeError, ValueError
         On unreadable profiles, profiles over different domains, or an unknown ``kind``.
 
-    Used in: 1.1 (skill profile explorer), 3.1–3.6.
+    Used in: 1.1, 1.4, 2.4, 3.1–3.5 (skill profiles side by side).
     """
     if kind not in ("lines", "bars"):
         raise ValueError(f"kind must be 'lines' or 'bars' (got {kind!r})")
@@ -165,7 +169,7 @@ def mixture_bars(
     ValueError
         If the mixtures cover different domains or none is given.
 
-    Used in: 2.2, 3.1–3.6 (baselines side by side), 3.4 (mixture editor).
+    Used in: 00, 1.1, 1.4, 2.1, 2.2, 3.1–3.6 (mixtures side by side).
     """
     named = {"mixture": mixtures} if isinstance(mixtures, Mixture) else dict(mixtures)
     if not named:

@@ -120,7 +120,7 @@ def domain_colors(domains: Sequence[str]) -> dict[str, str]:
     TypeError
         If a domain name is not a string.
 
-    Used in: every figure of the course.
+    Used in: 1.2 (and every figure that colours domains).
     """
     names = list(domains)
     for d in names:
@@ -142,16 +142,30 @@ def domain_colors(domains: Sequence[str]) -> dict[str, str]:
 def mixture_family(name: str) -> str | None:
     """The family of a mixture's display name (a key of :data:`MIXTURE_COLORS`), or None.
 
-    Names are matched case-insensitively by their usual wording in the lessons: "uniform by doc",
-    "proportional (T = 1)", "hand-tuned (Alice)", "temperature alpha=0.3", "alpha = 0.3 (T = 3.33)",
-    "UniMax (E_max = 4)", "grid optimum", "EG: worst-case", "doremi", "mixing-law", "RegMix", ...
+    Parameters
+    ----------
+    name : str
+        A display name, matched case-insensitively by its usual wording in the lessons: "uniform
+        by doc", "proportional (T = 1)", "hand-tuned (Alice)", "temperature alpha=0.3",
+        "alpha = 0.3 (T = 3.33)", "UniMax (E_max = 4)", "grid optimum", "EG: worst-case", "doremi",
+        "mixing-law", "RegMix", ...
+
+    Returns
+    -------
+    str or None
+        The family, or None for a name that is not a known mixture (e.g. "i.i.d. draws").
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
 
     Examples
     --------
     >>> mixture_family("uniform (T = inf)"), mixture_family("EG: uniform"), mixture_family("i.i.d. draws")
     ('uniform by token', 'exponentiated gradient', None)
 
-    Used in: every figure that compares mixtures (through :func:`mixture_colors`).
+    Used in: no lesson yet directly (:func:`mixture_colors` calls it).
     """
     if not isinstance(name, str):
         raise TypeError(f"a mixture name must be a string (got {name!r})")
@@ -212,7 +226,7 @@ def mixture_colors(names: Sequence[str], families: Mapping[str, str] | None = No
     ValueError
         If ``families`` names an unknown family.
 
-    Used in: 1.1, 1.3, 1.5, 2.3, 3.1–3.6 (skill profiles, ternary points, scores vs cost).
+    Used in: no lesson yet directly (every figure that compares mixtures calls it).
     """
     given = dict(families or {})
     bad = [f for f in given.values() if f not in MIXTURE_COLORS]
@@ -241,7 +255,23 @@ def mixture_colors(names: Sequence[str], families: Mapping[str, str] | None = No
 def mixture_markers(names: Sequence[str], default: str = "o") -> dict[str, str]:
     """The ternary-plot marker of each mixture name by its family (:data:`MIXTURE_MARKERS`).
 
-    Used in: 1.3, 1.5 (mixtures marked on the simplex).
+    Parameters
+    ----------
+    names : sequence of str
+    default : str
+        The marker of names that are not a known mixture.
+
+    Returns
+    -------
+    dict
+        ``{name: matplotlib marker}``.
+
+    Raises
+    ------
+    TypeError
+        If a name is not a string.
+
+    Used in: no lesson yet directly (:func:`ternary_scatter` calls it).
     """
     return {n: MIXTURE_MARKERS.get(mixture_family(n) or "", default) for n in names}
 
@@ -249,7 +279,22 @@ def mixture_markers(names: Sequence[str], default: str = "o") -> dict[str, str]:
 def series_colors(names: Sequence[str]) -> dict[str, str]:
     """Colours for compared series: mixtures by :func:`mixture_colors`, others from :data:`SERIES_COLORS`.
 
-    Used in: 1.1, 1.3, 2.3, 3.1–3.6 (through the figures that compare series).
+    Parameters
+    ----------
+    names : sequence
+        Series names (converted to strings).
+
+    Returns
+    -------
+    dict
+        ``{name: hex colour}``, as :func:`mixture_colors` gives it.
+
+    Raises
+    ------
+    None
+        Every name is converted to a string first.
+
+    Used in: 1.3 (baseline colours on the map).
     """
     return mixture_colors([str(n) for n in names])
 
@@ -270,12 +315,17 @@ def place_legend(ax: Axes, where: str = "outside", **options: Any) -> None:
     **options
         Passed to ``ax.legend`` (e.g. ``title``, ``ncols``).
 
+    Returns
+    -------
+    None
+        The legend is set on ``ax``.
+
     Raises
     ------
     ValueError
         On another ``where``.
 
-    Used in: 2.5, 3.2, 3.5 (epochs), and any lesson figure whose legend would cover a curve.
+    Used in: no lesson yet directly (:func:`epochs_plot` calls it).
     """
     places: dict[str, dict[str, Any]] = {
         "outside": {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False},
@@ -313,8 +363,20 @@ def place_labels(
         Marker area in points² (markers are kept clear of labels).
     fontsize : float
 
-    Used in: 1.3, 1.5, 2.2 (labels of mixtures that crowd together on the simplex).
+    Returns
+    -------
+    None
+        The labels are added to ``ax`` as annotations.
+
+    Raises
+    ------
+    ValueError
+        If ``xy`` and ``names`` differ in length.
+
+    Used in: no lesson yet directly (:func:`ternary_scatter` calls it).
     """
+    if len(xy) != len(names):
+        raise ValueError(f"names must have one entry per point (got {len(names)} for {len(xy)})")
     pts = ax.transData.transform(np.asarray(xy, dtype=np.float64)) * 72.0 / ax.figure.dpi
     n = len(pts)
     r_marker = math.sqrt(marker_size) / 2 + 2

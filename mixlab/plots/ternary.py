@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.mixture import Mixture
@@ -28,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
 
-
 __all__ = [
     "barycentric_to_xy",
     "ternary_axes",
@@ -38,6 +38,13 @@ __all__ = [
 ]
 
 _SQRT3_2 = math.sqrt(3.0) / 2.0
+
+
+class HasHistory(Protocol):
+    """Anything with a ``history`` table of visited mixtures, e.g. an optimizer's result."""
+
+    @property
+    def history(self) -> pd.DataFrame: ...
 
 
 def _as_k3(points: Any, domains: Sequence[str] | None) -> tuple[np.ndarray, list[str] | None]:
@@ -66,7 +73,7 @@ def _as_k3(points: Any, domains: Sequence[str] | None) -> tuple[np.ndarray, list
     return arr, labels
 
 
-def barycentric_to_xy(weights: Any) -> np.ndarray:
+def barycentric_to_xy(weights: npt.ArrayLike | pd.DataFrame) -> np.ndarray:
     """Map 3-domain weights to 2-D: corner 0 at (0, 0), corner 1 at (1, 0), corner 2 at (½, √3/2).
 
     Parameters
@@ -79,7 +86,12 @@ def barycentric_to_xy(weights: Any) -> np.ndarray:
     numpy.ndarray
         Shape (n, 2): ``x = w_1 + w_2 / 2``, ``y = (√3/2) w_2``.
 
-    Used in: 1.3, 2.2.
+    Raises
+    ------
+    ValueError
+        If a point does not have 3 weights.
+
+    Used in: the ternary figures (every function of this module calls it).
     """
     w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     if w.shape[-1] != 3:
@@ -114,7 +126,12 @@ def ternary_axes(
         With x limits (−0.3, 1.3): room for the corner labels beside the triangle, also when a
         colorbar takes part of the figure.
 
-    Used in: 1.3 (objective over the simplex), 2.2 (ternary plot).
+    Raises
+    ------
+    ValueError
+        If ``domains`` does not hold exactly 3 names.
+
+    Used in: 1.3, 1.5, 2.2, 2.4, 2.5 (every ternary figure).
     """
     names = list(domains)
     if len(names) != 3:
@@ -173,7 +190,7 @@ def _scatter_style(
 
 
 def ternary_scatter(
-    points: Any,
+    points: Mixture | Sequence[Mixture] | Mapping[str, Mixture] | pd.DataFrame | npt.ArrayLike,
     labels: Sequence[str] | None = None,
     ax: Axes | None = None,
     *,
@@ -297,7 +314,7 @@ def _k3_caps(caps: Any, domains: Sequence[str]) -> np.ndarray:
 
 def ternary_caps(
     ax: Axes,
-    caps: Any,
+    caps: pd.Series | Mapping[str, float] | npt.ArrayLike,
     domains: Sequence[str],
     *,
     color: str = "#C0392B",
@@ -407,7 +424,7 @@ def _end_labels(ax: Axes, xy: np.ndarray, end: int, texts: tuple[str, str], colo
 
 def ternary_path(
     ax: Axes,
-    history_or_weights: Any,
+    history_or_weights: HasHistory | pd.DataFrame | npt.ArrayLike,
     domains: Sequence[str],
     *,
     label: str | None = "iterates",
@@ -454,7 +471,7 @@ def ternary_path(
     ValueError
         Missing domain columns, no points, or points off the simplex.
 
-    Used in: 1.3 (exponentiated gradient walks into the bowl, then along a cap), 3.6.
+    Used in: 1.3 (exponentiated gradient walks into the bowl, then along a cap).
     """
     from matplotlib import patheffects
 

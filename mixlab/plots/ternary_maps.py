@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from mixlab.plots.style import _LABEL_BOX
 from mixlab.plots.ternary import _as_k3, barycentric_to_xy, ternary_axes
@@ -170,8 +172,8 @@ def _colorbar(ax: Axes, mappable: Any, opts: dict[str, Any]) -> None:
 
 
 def ternary_heatmap(
-    weights_k3: Any,
-    values: Any,
+    weights_k3: npt.ArrayLike | pd.DataFrame,
+    values: npt.ArrayLike | pd.Series,
     ax: Axes | None = None,
     *,
     domains: Sequence[str] = ("A", "B", "C"),
@@ -179,7 +181,7 @@ def ternary_heatmap(
     cmap: str = "viridis_r",
     label: str = "objective (nats/token)",
     mark_min: bool = True,
-    feasible: Any = None,
+    feasible: npt.ArrayLike | pd.Series | None = None,
     scale: str = "robust",
     upper: float = 75.0,
     style: str | None = None,
@@ -227,7 +229,7 @@ def ternary_heatmap(
         than 3 points, non-finite values at feasible points, non-integer values with
         ``discrete``, an irregular grid with ``style="cells"``, ``mark_min`` with no feasible point.
 
-    Used in: 1.3 (objective with baselines and the optimum), 1.5, 2.4, 2.5 (caps broken, discrete).
+    Used in: 1.3 (objective with baselines and the optimum), 1.5, 2.4, 2.5 (caps broken).
     """
     vals = np.asarray(values, dtype=np.float64)
     discrete, style = _check_options(vals, scale, upper, style, discrete)
