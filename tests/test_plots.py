@@ -848,3 +848,14 @@ def test_rank_agreement_plot_uses_the_course_rank_agreement() -> None:
     t = pd.Series([3.1, 2.2, 1.5, 3.0, 2.6], index=list("abcde"))
     ax = plots.rank_agreement_plot(p, t)
     assert f"Spearman ρ = {rank_agreement(p, t).spearman:.2f} (n = 5)" in ax.get_title()
+
+
+def test_rows_that_name_mixtures_are_written_in_their_colour() -> None:
+    mixes = {"proportional": mixers.proportional(COUNTS), "mine": mixers.uniform_by_token(COUNTS)}
+    ax = plots.mixture_bars(mixes)
+    colours = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in ax.get_yticklabels()}
+    assert colours["proportional"] == plots.MIXTURE_COLORS["proportional"].lower()
+    assert colours["mine"] == "#000000"  # not a known mixture: left as it was
+    heat = plots.objective_heatmap(objective_table())
+    rows = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in heat.get_yticklabels()}
+    assert rows["UniMax"] == plots.MIXTURE_COLORS["UniMax"].lower()

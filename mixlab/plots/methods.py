@@ -15,6 +15,7 @@ import pandas as pd
 from mixlab.plots.style import (
     _axes,
     _finite_1d,
+    color_mixture_labels,
     domain_colors,
     series_colors,
 )
@@ -190,8 +191,7 @@ def objective_heatmap(
     vals, marks = _heatmap_inputs(table, near, fmt, lower_is_better)
     fixed = _construction_cells(table, by_construction)
     oriented = vals if lower_is_better else -vals
-    lo = oriented.min(axis=0)
-    span = oriented.max(axis=0) - lo
+    lo, span = oriented.min(axis=0), np.ptp(oriented, axis=0)
     scaled = np.divide(oriented - lo, span, out=np.zeros_like(oriented), where=span > 0)
     best = np.argmin(np.where(fixed, np.inf, oriented), axis=0)
     n_rows, n_cols = vals.shape
@@ -203,6 +203,7 @@ def objective_heatmap(
             ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2.0, zorder=3))
     ax.set_xticks(range(n_cols), [str(c) for c in table.columns])
     ax.set_yticks(range(n_rows), [str(i) for i in table.index])
+    color_mixture_labels(ax.get_yticklabels())
     ax.tick_params(length=0)
     plt.colorbar(image, ax=ax, ticks=[0.0, 1.0], label="position within the column").ax.set_yticklabels(
         ["best", "worst"])

@@ -14,6 +14,7 @@ import pandas as pd
 from mixlab.mixture import Mixture
 from mixlab.plots.style import (
     _axes,
+    color_mixture_labels,
     domain_colors,
     series_colors,
 )
@@ -198,6 +199,7 @@ def mixture_bars(
     kinds = {m.kind for m in named.values()}
     labels = [f"{n} (doc)" if named[n].kind == "document" and len(kinds) > 1 else n for n in names]
     ax.set_yticks(y, labels)
+    color_mixture_labels(ax.get_yticklabels())
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of documents" if kinds == {"document"} else "share of tokens"

@@ -28,6 +28,7 @@ __all__ = [
     "mixture_colors",
     "mixture_markers",
     "LEGEND_PLACES",
+    "color_mixture_labels",
     "place_labels",
     "place_legend",
     "series_colors",
@@ -250,6 +251,34 @@ def mixture_colors(names: Sequence[str], families: Mapping[str, str] | None = No
             out[name] = _mix(base, towards, amount)
         seen[family] = seen.get(family, 0) + 1
     return out
+
+
+def color_mixture_labels(labels: Sequence[Any]) -> None:
+    """Colour tick labels that name a known mixture in that mixture's colour (others stay as they are).
+
+    Parameters
+    ----------
+    labels : sequence of matplotlib Text
+        E.g. ``ax.get_yticklabels()`` of a figure with one row per mixture.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    None
+        Labels that are not mixtures are left alone.
+
+    Used in: no lesson yet directly (:func:`mixlab.plots.mixture_bars` and
+    :func:`mixlab.plots.objective_heatmap` call it).
+    """
+    texts = list(labels)
+    names = [t.get_text() for t in texts]
+    colors = mixture_colors(names)
+    for text, name in zip(texts, names, strict=True):
+        if mixture_family(name) is not None:
+            text.set_color(colors[name])
 
 
 def mixture_markers(names: Sequence[str], default: str = "o") -> dict[str, str]:
