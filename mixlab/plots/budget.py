@@ -66,6 +66,7 @@ def epochs_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: one line per domain, the cap and the region above it.
 
     Raises
     ------
@@ -233,6 +234,7 @@ def marginal_value_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: one loss curve per domain (and its floor).
 
     Raises
     ------
@@ -323,6 +325,7 @@ def repetition_value_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: the measured points over the published curve.
 
     Raises
     ------

@@ -74,6 +74,7 @@ def convergence_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes (log-log), one line per curve (and band), with the guides.
 
     Raises
     ------

@@ -46,6 +46,7 @@ def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     Returns
     -------
     float
+        ρ, or NaN when either sequence is constant.
 
     Raises
     ------
@@ -90,6 +91,7 @@ def rank_agreement_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes, titled with Spearman's ρ and n.
 
     Raises
     ------
@@ -163,9 +165,8 @@ def objective_heatmap(
     near : pandas.DataFrame of bool, optional
         Same shape and labels as ``table``: cells to mark with "≈" (e.g. within noise of the
         column's winner: :attr:`mixlab.verdicts.ContestVerdicts.within_noise`).
-    cmap : str
-        Colormap from best (0) to worst (1); default ``viridis_r`` (best is bright yellow).
-    title : str or None
+    cmap, title : str
+        Colormap from best (0) to worst (1) (``viridis_r``: best is bright yellow), and title.
     outline : bool
         Outline the best cell of each column (and write it bold).
     by_construction : mapping objective → mixture, optional
@@ -175,6 +176,7 @@ def objective_heatmap(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: the coloured table, with its colourbar beside it.
 
     Raises
     ------
@@ -279,14 +281,16 @@ def agreement_vs_cost(
     summary: pd.DataFrame,
     ceiling: float | None = None,
     *,
+    ax: Axes | None = None,
     x: str = "compute ratio",
     y: str = "spearman",
-    ax: Axes | None = None,
     xlabel: str = "compute relative to the target, N·D / (N·D)_target (log scale)",
     ylabel: str = "Spearman ρ with the target",
     title: str | None = "Rank agreement vs proxy compute",
 ) -> Axes:
     """Rank agreement of each proxy with the target against its relative cost (log x), labelled.
+
+    A cheaper proxy is worth it only while its ranking of mixtures stays near the noise ceiling.
 
     Parameters
     ----------
@@ -296,13 +300,14 @@ def agreement_vs_cost(
     ceiling : float, optional
         Noise ceiling (the target's agreement with itself), drawn as a dashed line.
     x, y : str
-        Column names.
+        Column names of the cost ratio and of the agreement.
     ax : matplotlib Axes, optional
     xlabel, ylabel, title : str
 
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: one labelled point per proxy (and the ceiling).
 
     Raises
     ------
@@ -367,6 +372,7 @@ def weight_trace(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: one trace (and running average) per domain.
 
     Raises
     ------
@@ -417,6 +423,8 @@ def predicted_vs_measured(
 ) -> Axes:
     """Scatter of predictions against measurements with the diagonal ``y = x``.
 
+    Points on the diagonal are predicted exactly; a fit judged on its own training runs flatters itself.
+
     Parameters
     ----------
     measured, predicted : array-like, pandas.Series or pandas.DataFrame
@@ -432,6 +440,7 @@ def predicted_vs_measured(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: the points and the diagonal y = x.
 
     Raises
     ------
@@ -506,19 +515,19 @@ def score_vs_cost(
     colors : mapping, optional
         Color per searched method (default :func:`series_colors`).
     cost, mean, sd : str
-        Column names.
+        Column names (search cost, mean score, its sd over seeds).
     ax : matplotlib Axes, optional
     xlabel, ylabel, title : str
 
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: searched methods as points, baselines as lines.
 
     Raises
     ------
     ValueError
-        If a column or a named row is missing, no method searched, or a searched cost is not
-        positive.
+        A missing column or named row, no searched method, or a searched cost that is not positive.
 
     Used in: 1.5 (all methods under one objective, with the tokens each spent).
     """

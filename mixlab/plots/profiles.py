@@ -93,6 +93,7 @@ def skill_profile_plot(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: one profile per model, domains on x.
 
     Raises
     ------
@@ -162,6 +163,7 @@ def mixture_bars(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes: one stacked bar per mixture.
 
     Raises
     ------

@@ -234,6 +234,7 @@ def ternary_scatter(
     Returns
     -------
     matplotlib.axes.Axes
+        The same Axes, with the points (and their labels) added.
 
     Raises
     ------
@@ -349,6 +350,7 @@ def ternary_caps(
     Returns
     -------
     matplotlib.axes.Axes
+        The same Axes, with the binding caps drawn.
 
     Raises
     ------
@@ -463,6 +465,7 @@ def ternary_path(
     Returns
     -------
     matplotlib.axes.Axes
+        The same Axes, with the path and its two ends added.
 
     Raises
     ------

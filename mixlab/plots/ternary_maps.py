@@ -221,6 +221,7 @@ def ternary_heatmap(
     Returns
     -------
     matplotlib.axes.Axes
+        The Axes, with the map, its colourbar and the optimum.
 
     Raises
     ------
