@@ -606,3 +606,256 @@ def test_score_vs_cost_points_lines_and_band() -> None:
         plots.score_vs_cost(table)
     with pytest.raises(ValueError, match="not rows"):
         plots.score_vs_cost(table, baselines=["nope"])
+
+
+# ---------------------------------------------------------------- the package and the course palette
+def test_the_package_re_exports_every_topic_module_and_stays_light() -> None:
+    import importlib
+    import subprocess
+    import sys
+
+    names: set[str] = set()
+    for module in ("style", "profiles", "ternary", "ternary_maps", "budget", "convergence", "data", "methods"):
+        names |= set(importlib.import_module(f"mixlab.plots.{module}").__all__)
+    assert names == set(plots.__all__)
+    assert all(getattr(plots, n) is not None for n in plots.__all__)
+    assert "spearman" not in plots.__all__  # agreement.rank_agreement is the course's rank correlation
+    code = "import sys, mixlab.plots; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [("uniform by doc", "uniform by document"), ("uniform by document, as trained", "uniform by document"),
+     ("uniform by token", "uniform by token"), ("uniform", "uniform by token"),
+     ("uniform (T = inf)", "uniform by token"), ("proportional (T = 1)", "proportional"),
+     ("natural (T = 1)", "proportional"), ("hand-tuned (Alice)", "hand-tuned"),
+     ("temperature alpha=0.3", "temperature"), ("temperature α=0.3", "temperature"),
+     ("alpha = 0.3 (T = 3.33)", "temperature"), ("T = 2", "temperature"), ("UniMax (E_max = 4)", "UniMax"),
+     ("grid optimum", "grid optimum"), ("capped grid, B = 3M", "grid optimum"),
+     ("EG: worst-case", "exponentiated gradient"),
+     ("capped EG, B = 3M", "exponentiated gradient"), ("doremi", "DoReMi"), ("mixing-law", "mixing law"),
+     ("RegMix", "RegMix"), ("i.i.d. draws", None), ("Alice (quality)", None), ("uniform optimum", "grid optimum")],
+)
+def test_mixture_family_reads_the_lessons_names(name: str, family: str | None) -> None:
+    assert plots.mixture_family(name) == family
+
+
+def test_mixture_colors_are_fixed_per_family_and_distinct() -> None:
+    assert len(set(plots.MIXTURE_COLORS.values())) == len(plots.MIXTURE_COLORS)
+    assert not set(plots.MIXTURE_COLORS.values()) & set(plots.DOMAIN_COLORS.values())
+    a = plots.mixture_colors(["proportional", "uniform by token", "i.i.d."])
+    b = plots.mixture_colors(["uniform by token", "proportional (T = 1)"])
+    assert a["proportional"] == b["proportional (T = 1)"] == plots.MIXTURE_COLORS["proportional"]
+    assert a["uniform by token"] == b["uniform by token"]
+    assert a["i.i.d."] == plots.SERIES_COLORS[0]
+    eg = plots.mixture_colors([f"EG: {o}" for o in ("uniform", "worst-case", "target-weighted", "worst-excess")])
+    assert len(set(eg.values())) == 4 and eg["EG: uniform"] == plots.MIXTURE_COLORS["exponentiated gradient"]
+    temps = plots.mixture_colors(["T = 1.5", "T = 3", "T = 10"])
+    lum = [0.299 * r + 0.587 * g + 0.114 * b for r, g, b in (matplotlib.colors.to_rgb(c) for c in temps.values())]
+    assert lum[0] > lum[1] > lum[2]  # darker as T grows
+    assert plots.mixture_colors(["Alice (quality)"], {"Alice (quality)": "hand-tuned"})["Alice (quality)"] == \
+        plots.MIXTURE_COLORS["hand-tuned"]
+    assert plots.series_colors(["proportional"]) == {"proportional": plots.MIXTURE_COLORS["proportional"]}
+    with pytest.raises(ValueError, match="families"):
+        plots.mixture_colors(["x"], {"x": "nope"})
+    assert plots.mixture_markers(["UniMax", "grid", "doremi", "other"]) == {
+        "UniMax": "D", "grid": "*", "doremi": "o", "other": "o"}
+
+
+def test_skill_profiles_take_their_mixture_colours() -> None:
+    ax = plots.skill_profile_plot({"proportional": profile(), "mine": profile(0.1)}, colors={"mine": "#123456"})
+    lines = {ln.get_label(): matplotlib.colors.to_hex(ln.get_color()) for ln in ax.lines}
+    assert lines["proportional"] == plots.MIXTURE_COLORS["proportional"].lower() and lines["mine"] == "#123456"
+
+
+# ---------------------------------------------------------------- heat map scales, cells, discrete levels
+def bowl_values(grid: np.ndarray) -> np.ndarray:
+    return 3.8 + ((grid - [0.4, 0.3, 0.3]) ** 2).sum(axis=1) ** 2 * 8  # flat basin, steep corners
+
+
+def _colorbar(ax: plt.Axes) -> plt.Axes:
+    return next(a for a in ax.figure.axes if a is not ax)
+
+
+def test_robust_scale_spends_the_colours_on_the_basin() -> None:
+    grid = simplex_grid(0.05)
+    vals = bowl_values(grid)
+    ax = plots.ternary_heatmap(grid, vals, mark_min=False)
+    cs = next(c for c in ax.collections if hasattr(c, "levels"))
+    assert cs.levels[0] == pytest.approx(vals.min()) and cs.levels[-1] == pytest.approx(np.percentile(vals, 75))
+    assert cs.extend == "max" and "75th percentile" in _colorbar(ax).get_ylabel()
+    lin = plots.ternary_heatmap(grid, vals, mark_min=False, scale="linear")
+    assert next(c for c in lin.collections if hasattr(c, "levels")).levels[-1] == pytest.approx(vals.max())
+    logx = plots.ternary_heatmap(grid, vals, mark_min=False, scale="log-excess")
+    ticks = [t.get_text() for t in _colorbar(logx).get_yticklabels()]
+    assert ticks and all(t.startswith("+") for t in ticks) and "excess over the minimum" in _colorbar(logx).get_ylabel()
+    for kwargs, pattern in [({"scale": "pretty"}, "scale"), ({"style": "dots"}, "style"), ({"upper": 0}, "upper")]:
+        with pytest.raises(ValueError, match=pattern):
+            plots.ternary_heatmap(grid, vals, **kwargs)  # type: ignore[arg-type]
+
+
+def test_cells_are_the_voronoi_hexagons_of_the_grid() -> None:
+    from matplotlib.collections import PolyCollection
+
+    grid = simplex_grid(0.1)
+    ax = plots.ternary_heatmap(grid, bowl_values(grid), style="cells", mark_min=False)
+    cells = next(c for c in ax.collections if isinstance(c, PolyCollection) and not hasattr(c, "levels"))
+    paths = cells.get_paths()
+    assert len(paths) == len(grid)
+    centres = plots.barycentric_to_xy(grid)
+    for path, centre in zip(paths, centres, strict=True):
+        corners = np.unique(np.round(path.vertices, 9), axis=0)
+        assert len(corners) == 6
+        np.testing.assert_allclose(np.hypot(*(corners - centre).T), 0.1 / np.sqrt(3))  # spacing / sqrt(3)
+    with pytest.raises(ValueError, match="regular simplex grid"):
+        plots.ternary_heatmap(np.array([[0.5, 0.3, 0.2], [0.33, 0.33, 0.34], [0.1, 0.1, 0.8]]), [1.0, 2.0, 3.0],
+                              style="cells")
+
+
+def test_integer_counts_are_drawn_as_discrete_levels() -> None:
+    from matplotlib.collections import PolyCollection
+
+    grid = simplex_grid(0.1)
+    broken = (grid[:, 1] > 0.3).astype(int) + (grid[:, 2] > 0.4).astype(int)  # 0, 1 or 2 caps broken
+    ax = plots.ternary_heatmap(grid, broken, cmap="Reds", mark_min=False)  # detected: integers, 3 levels
+    cells = next(c for c in ax.collections if isinstance(c, PolyCollection))
+    assert not hasattr(cells, "levels") and len(cells.get_paths()) == len(grid)
+    cells.update_scalarmappable()
+    assert [t.get_text() for t in _colorbar(ax).get_yticklabels()] == ["0", "1", "2"]
+    colours = {tuple(np.round(c, 6)) for c in cells.get_facecolors()}
+    assert len(colours) == 3  # one colour per count, no blend between them
+    with pytest.raises(ValueError, match="integer"):
+        plots.ternary_heatmap(grid, bowl_values(grid), discrete=True)
+    smooth = plots.ternary_heatmap(grid, broken + 0.5 * grid[:, 0], mark_min=False)  # not integers: contours
+    assert any(hasattr(c, "levels") for c in smooth.collections)
+
+
+# ---------------------------------------------------------------- labels, paths, legends
+def _text_boxes(ax: plt.Axes) -> list[tuple[str, object]]:
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    # the label's box, not Annotation.get_window_extent (which also spans the leader line)
+    return [(t.get_text(), t.get_bbox_patch().get_window_extent(renderer)) for t in ax.texts
+            if not t.get_text().startswith("100%")]
+
+
+def test_crowded_mixture_labels_do_not_overlap() -> None:
+    crowd = {"uniform by token": [1 / 3, 1 / 3, 1 / 3], "doremi": [0.314, 0.354, 0.332],
+             "mixing-law": [0.339, 0.348, 0.313], "uniform by document": [0.359, 0.348, 0.293],
+             "grid": [0.4, 0.3, 0.3], "regmix": [0.358, 0.28, 0.362], "proportional": [0.7, 0.21, 0.09]}
+    ax = plots.ternary_axes(D3)
+    plots.ternary_scatter({k: Mixture(dict(zip(D3, v, strict=True))) for k, v in crowd.items()}, ax=ax)
+    boxes = _text_boxes(ax)
+    assert sorted(n for n, _ in boxes) == sorted(crowd)
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)  # type: ignore[attr-defined]
+    # the points keep their family colours
+    colours = {matplotlib.colors.to_hex(c) for coll in ax.collections for c in coll.get_facecolors()}
+    assert plots.MIXTURE_COLORS["DoReMi"].lower() in colours and plots.MIXTURE_COLORS["RegMix"].lower() in colours
+
+
+def test_small_markers_get_a_dark_edge_and_legend_entries_per_point() -> None:
+    ax = plots.ternary_axes(D3)
+    plots.ternary_scatter(np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]]), ax=ax, color="lightgrey", size=15)
+    edge = ax.collections[-1].get_edgecolor()[0]
+    assert edge[:3].max() < 0.6  # a darker edge, not white, so light points show on white
+    plots.ternary_scatter({"UniMax": Mixture(dict(zip(D3, [0.4, 0.3, 0.3], strict=True)))}, ax=ax, legend=True,
+                          annotate=False)
+    assert ax.get_legend_handles_labels()[1] == ["UniMax"]
+    with pytest.raises(ValueError, match="legend"):
+        plots.ternary_scatter(np.array([[0.2, 0.3, 0.5]]), ax=ax, legend=True)
+    with pytest.raises(ValueError, match="one per point"):
+        plots.ternary_scatter(np.array([[0.2, 0.3, 0.5]]), ax=ax, color=["red", "blue"])
+
+
+def test_optimizer_path_is_drawn_above_the_heat_map_with_start_and_end_written() -> None:
+    grid = simplex_grid(0.1)
+    ax = plots.ternary_heatmap(grid, bowl_values(grid), domains=D3)
+    steps = np.array([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2], [0.45, 0.3, 0.25], [0.449, 0.3, 0.251]])
+    plots.ternary_path(ax, steps, D3, color="#F39C12")
+    path = ax.lines[-1]
+    assert path.get_zorder() > max(c.get_zorder() for c in ax.collections if hasattr(c, "levels"))
+    assert path.get_path_effects()  # a dark outline keeps it visible on any background
+    texts = [t.get_text() for t in ax.texts]
+    assert "start" in texts and "end" in texts
+    arrows = [t for t in ax.texts if t.get_text() == "" and t.arrow_patch is not None]
+    assert len(arrows) == 2  # one per visible step (the last step is too short to carry an arrowhead)
+    ax2 = plots.ternary_axes(D3)
+    plots.ternary_path(ax2, steps, D3, annotate=False)
+    assert "start" not in [t.get_text() for t in ax2.texts]
+
+
+def test_epochs_legend_sits_outside_the_curves() -> None:
+    table = pd.DataFrame({"web": [0.5, 1, 2], "math": [5.0, 10, 20]}, index=pd.Index([1e5, 2e5, 4e5], name="B"))
+    ax = plots.epochs_plot(table, max_epochs=4)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    assert ax.get_legend().get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1
+    inside = plots.epochs_plot(table, max_epochs=4, legend="best", domain_legend=False)
+    assert [t.get_text() for t in inside.get_legend().get_texts()][0] == "cap E_max = 4"
+    assert plots.epochs_plot(table, legend=None).get_legend() is None
+    with pytest.raises(ValueError, match="legend"):
+        plots.epochs_plot(table, legend="left")
+
+
+def test_temperature_plot_lists_the_domains_once_under_the_panels() -> None:
+    fig = plots.temperature_plot(COUNTS, budget=1e6, max_epochs=4)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(COUNTS.index)
+    epochs_legend = [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
+    assert not set(epochs_legend) & set(COUNTS.index) and "cap E_max = 4" in epochs_legend
+
+
+def test_objective_heatmap_marks_winners_by_construction_and_can_drop_the_outline() -> None:
+    table = objective_table()
+    ax = plots.objective_heatmap(table, by_construction={"worst-excess": "proportional"})
+    texts = {t.get_text(): t for t in ax.texts}
+    assert "0.100 †" in texts and texts["0.200"].get_fontweight() == "bold"  # UniMax is the best among the rest
+    outlined = sorted((p.get_x() + 0.5, p.get_y() + 0.5) for p in ax.patches if p.get_linewidth() == 2.0)
+    assert (2.0, 0.0) in outlined and (2.0, 2.0) not in outlined
+    assert "by construction" in ax.get_title()
+    bare = plots.objective_heatmap(table, outline=False)
+    assert not [p for p in bare.patches if p.get_linewidth() == 2.0]
+    assert all(t.get_fontweight() == "normal" for t in bare.texts)
+    with pytest.raises(ValueError, match="by_construction"):
+        plots.objective_heatmap(table, by_construction={"worst-excess": "nope"})
+
+
+def test_convergence_band_over_many_seeds() -> None:
+    w = [0.5, 0.3, 0.2]
+    cps = [10, 100, 1000]
+    runs = pd.DataFrame({s: prefix_deviation(np.random.default_rng(s).choice(3, size=1000, p=w), w, cps)
+                         ["max_share_dev"] for s in range(20)})
+    ax = plots.convergence_plot({"i.i.d.": runs}, guides=())
+    median = ax.lines[0]
+    np.testing.assert_allclose(median.get_ydata(), np.median(runs.to_numpy(), axis=1))
+    band = [c for c in ax.collections if c.get_paths()]
+    assert len(band) == 1 and "median of 20 seeds" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="band"):
+        plots.convergence_plot({"i.i.d.": runs}, band=(90, 10))
+    with pytest.raises(ValueError, match="at least 2 columns"):
+        plots.convergence_plot({"i.i.d.": runs[[0]]})
+
+
+def test_rank_agreement_plot_uses_the_course_rank_agreement() -> None:
+    from mixlab.agreement import rank_agreement
+
+    p = pd.Series([3.0, 2.0, 1.0, 4.0, 2.5], index=list("abcde"))
+    t = pd.Series([3.1, 2.2, 1.5, 3.0, 2.6], index=list("abcde"))
+    ax = plots.rank_agreement_plot(p, t)
+    assert f"Spearman ρ = {rank_agreement(p, t).spearman:.2f} (n = 5)" in ax.get_title()
+
+
+def test_rows_that_name_mixtures_are_written_in_their_colour() -> None:
+    mixes = {"proportional": mixers.proportional(COUNTS), "mine": mixers.uniform_by_token(COUNTS)}
+    ax = plots.mixture_bars(mixes)
+    colours = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in ax.get_yticklabels()}
+    assert colours["proportional"] == plots.MIXTURE_COLORS["proportional"].lower()
+    assert colours["mine"] == "#000000"  # not a known mixture: left as it was
+    heat = plots.objective_heatmap(objective_table())
+    rows = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in heat.get_yticklabels()}
+    assert rows["UniMax"] == plots.MIXTURE_COLORS["UniMax"].lower()
