@@ -159,7 +159,8 @@ CASES = [
     Case("build unsupported recipe", ["build", "{tmp}/recipe-bad.json", "{tmp}/out"], "schema_version 7"),
     Case("build bad workers", ["build", "{tmp}/recipe.json", "{tmp}/out", "--workers", "two"], "'two'"),
     Case("build bad executor", ["build", "{tmp}/recipe.json", "{tmp}/out", "--executor", "gpu"], "'gpu'"),
-    Case("build unreadable recipe", ["build", "{tmp}/recipe.json", "{tmp}/out"], "cannot read recipe file {tmp}/recipe.json: permission denied",
+    Case("build unreadable recipe", ["build", "{tmp}/recipe.json", "{tmp}/out"],
+         "cannot read recipe file {tmp}/recipe.json: permission denied",
          _fail_with(errno.EACCES, "pathlib.Path.read_bytes")),
     # verify
     Case("verify missing folder", ["verify", "{tmp}/nope"], "/nope", report=True),
