@@ -410,8 +410,10 @@ def confusion(
 
     Raises
     ------
+    TypeError
+        If ``weights`` holds booleans, strings or other non-numbers.
     ValueError
-        On different lengths, bad weights or ``normalize``.
+        On different lengths, NaN, infinite or negative weights, or a bad ``normalize``.
     InvariantError
         On missing or unknown labels.
 
@@ -437,9 +439,14 @@ def confusion(
     if weights is None:
         w = np.ones(len(src), dtype=np.float64)
     else:
-        w = np.asarray(weights, dtype=np.float64)
+        raw = np.asarray(weights)
+        if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)):
+            raise TypeError(f"weights must be numbers, not {raw.dtype} values (no booleans or numeric strings)")
+        w = raw.astype(np.float64)
         if w.shape != (len(src),) or not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(f"weights must be {len(src)} finite non-negative numbers (got shape {w.shape})")
+            bad = w[~np.isfinite(w) | (w < 0)] if w.shape == (len(src),) else w[:0]
+            raise ValueError(f"weights must be {len(src)} finite non-negative numbers (got shape {w.shape}"
+                             + (f", e.g. {float(bad[0])}" if bad.size else "") + ")")
     flat = np.bincount(np.asarray(src.codes) * k + np.asarray(der.codes), weights=w, minlength=k * k)
     table = pd.DataFrame(
         flat.reshape(k, k),
