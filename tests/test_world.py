@@ -26,11 +26,13 @@ from mixlab.world import (
     available_presets,
     check_disjoint,
     document_hashes,
+    fast_sampler,
     generate_world,
     load_spec,
     worlds_dir,
 )
-from mixlab.world.sampler import _Tables
+from mixlab.world import sampler as sampler_mod
+from mixlab.world.sampler import _fill, _fill_reference, _Tables
 
 
 @pytest.fixture()
@@ -646,3 +648,88 @@ def test_domain_streams_keyed_by_name(tiny: World) -> None:
         a = tiny.train.docs.loc[tiny.train.docs["domain"] == name, ["n_tokens", "quality"]].reset_index(drop=True)
         b = sub.train.docs.loc[sub.train.docs["domain"] == name, ["n_tokens", "quality"]].reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b)
+
+
+# ---------------------------------------------------------------- the fast sampler is the reference, exactly
+@st.composite
+def sampler_specs(draw: st.DrawFn) -> WorldSpec:
+    """Small specs that vary what the fast sampler relies on: vocab (powers of two or not), widths, mixes."""
+    spec = draw(small_specs())
+    vocab = spec.vocab_size
+    return spec.with_overrides(
+        {
+            "process.uniform_mix": draw(st.sampled_from([0.005, 0.01, 0.05, 0.2, 0.6])),
+            "process.junk_cycle": draw(st.integers(2, 12)),
+            "process.junk_noise": draw(st.floats(0.01, 0.5)),
+            "process.shared_support": draw(st.integers(2, min(24, vocab))),
+            "process.domain_support": draw(st.integers(2, min(8, vocab))),
+        }
+    )
+
+
+def _fill_both(spec: WorldSpec, seed: int, has_uint32: bool = False) -> tuple:
+    proc = MarkovProcess.from_spec(spec, seed)
+    tables = _Tables.build(proc)
+    rng = np.random.default_rng(seed)
+    k = len(proc.domains)
+    n = int(rng.integers(1, 60))
+    table_id = rng.integers(0, 2 * k, n)
+    lengths = rng.integers(1, 400, n)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) + rng.integers(0, 3, n).cumsum()
+    first = proc._first_tokens(rng, table_id)
+    results = []
+    for fill in (_fill_reference, _fill):
+        out = np.full(int(starts[-1] + lengths[-1]) + 5, -1, dtype=np.int32)
+        r = np.random.default_rng(seed + 1)
+        if has_uint32:
+            r.integers(0, 7)  # leaves a buffered 32-bit half in the generator
+        fill(out, tables, table_id, first, lengths, starts, r)
+        results.append((out, r.bit_generator.state))
+    return results, tables
+
+
+@settings(max_examples=40, deadline=None)
+@given(spec=sampler_specs(), seed=st.integers(0, 2**32), small=st.booleans(), half=st.booleans())
+def test_fast_sampler_reproduces_the_reference_exactly(spec: WorldSpec, seed: int, small: bool, half: bool) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        if small:  # tiny windows and an early tail: every phase and every window boundary is exercised
+            mp.setattr(fast_sampler, "CHUNK", 64)
+            mp.setattr(fast_sampler, "SYNC_MIN", 4)
+        used: list[bool] = []
+        real = fast_sampler.fill_fast
+        mp.setattr(sampler_mod, "fill_fast", lambda *a: used.append(real(*a)) or used[-1])
+        ((ref, ref_state), (fast, fast_state)), tables = _fill_both(spec, seed, half)
+    np.testing.assert_array_equal(fast, ref)
+    assert fast_state == ref_state
+    p = spec.process
+    if p.uniform_mix * (p.shared_support + p.domain_support + 1) < 1:  # the fast path must have run
+        assert tables.fast is not None and used == [True]
+
+
+def test_fast_sampler_is_used_for_the_presets_and_declines_what_it_cannot_reproduce() -> None:
+    assert fast_sampler.stream_model_holds()
+    for name in ("tiny", "default"):
+        assert _Tables.build(MarkovProcess.from_spec(load_spec(name), 0)).fast is not None
+    # a uniform slot heavier than one column (u * W >= 1) can be an alias target: no fast path
+    heavy = load_spec("tiny").with_overrides({"process.uniform_mix": 0.6})
+    assert _Tables.build(MarkovProcess.from_spec(heavy, 0)).fast is None
+    (ref, ref_state), (fast, fast_state) = _fill_both(heavy, 3)[0]
+    np.testing.assert_array_equal(fast, ref)
+    assert fast_state == ref_state
+
+
+def test_fast_sampler_falls_back_on_a_rejected_integer_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec("tiny").with_overrides({"vocab_size": 97})  # not a power of two
+    calls = []
+    real = fast_sampler._bounded
+
+    def spy(halves: np.ndarray, v: int) -> np.ndarray:
+        calls.append(len(halves))
+        return real(halves, v)
+
+    monkeypatch.setattr(fast_sampler, "_bounded", spy)
+    monkeypatch.setattr(fast_sampler, "_LOW32", np.uint64(0))  # every draw now looks rejected
+    (ref, ref_state), (fast, fast_state) = _fill_both(spec, 5)[0]
+    np.testing.assert_array_equal(fast, ref)
+    assert fast_state == ref_state
+    assert not calls  # the fast path gave up before drawing, and the reference produced the output

@@ -189,8 +189,8 @@ def _checked_total(lengths: np.ndarray, spec: WorldSpec, what: str) -> int:
 
 
 def _ids(name: str, n: int, infix: str = "") -> np.ndarray:
-    nums = np.char.zfill(np.arange(n).astype(str), 7)
-    return np.char.add(f"{name}-{infix}", nums).astype(object)
+    prefix = f"{name}-{infix}"
+    return np.array([f"{prefix}{i:07d}" for i in range(n)], dtype=object)
 
 
 def _build_corpus(
@@ -259,13 +259,22 @@ def generate_world(spec_or_name: WorldSpec | str | Path, seed: int) -> World:
             f"spec_or_name must be a WorldSpec, a preset name or a TOML path (got {type(spec_or_name).__name__})"
         )
     spec = spec_or_name if isinstance(spec_or_name, WorldSpec) else load_spec(spec_or_name)
-    names = spec.domain_names
-    k, v = len(names), spec.vocab_size
     proc_ss, train_ss, val_ss = np.random.SeedSequence(seed).spawn(3)
     process = MarkovProcess.from_spec(spec, proc_ss)
     tables = _Tables.build(process)
+    train, truth = _training(spec, process, tables, train_ss)
+    validation = _validation(spec, process, tables, val_ss)
+    check_disjoint(train, validation)
+    for arr in (train.tokens, validation.tokens):
+        arr.setflags(write=False)  # shared by every view of the corpus: never edited in place
+    return World(spec, seed, train, validation, truth, process, spec.vocab_size)
 
-    # ---- training documents
+
+def _training(
+    spec: WorldSpec, process: MarkovProcess, tables: _Tables, train_ss: np.random.SeedSequence
+) -> tuple[Corpus, pd.DataFrame]:
+    """The training corpus (clean, junk and duplicate documents) and its ground truth."""
+    k = len(spec.domains)
     (tok_ss,) = train_ss.spawn(1)
     parts = [_domain_docs(d, _named_child(train_ss, d.name)) for d in spec.domains]
     lengths = np.concatenate([p["lengths"] for p in parts])
@@ -289,37 +298,30 @@ def generate_world(spec_or_name: WorldSpec | str | Path, seed: int) -> World:
         src = np.repeat(starts[dup_of[dups]], dl) + within
         tokens[dst] = tokens[src]
     ids = np.concatenate([_ids(d.name, d.docs) for d in spec.domains])
-    train = _build_corpus(names, v, ids, codes, lengths, np.concatenate([p["quality"] for p in parts]), tokens)
+    quality = np.concatenate([p["quality"] for p in parts])
+    train = _build_corpus(spec.domain_names, spec.vocab_size, ids, codes, lengths, quality, tokens)
     truth = pd.DataFrame({"is_junk": is_junk, "is_duplicate": is_dup, "duplicate_of": dup_of.astype(np.int64)})
+    return train, truth
 
-    # ---- validation documents (clean only, same chains, own streams)
+
+def _validation(
+    spec: WorldSpec, process: MarkovProcess, tables: _Tables, val_ss: np.random.SeedSequence
+) -> Corpus:
+    """The validation corpus: clean documents only, from the same chains, on their own streams."""
     (vtok_ss,) = val_ss.spawn(1)
     v_len, v_q = [], []
     for d in spec.domains:  # loop over domains
         lrng_ss, qrng_ss = _named_child(val_ss, d.name).spawn(2)
-        v_len.append(
-            _truncated_lengths(
-                np.random.default_rng(lrng_ss),
-                d.validation_docs,
-                d.length_median,
-                d.length_sigma,
-                d.min_length,
-                d.max_length,
-                d.length_mass(),
-            )
-        )
+        lrng = np.random.default_rng(lrng_ss)
+        v_len.append(_truncated_lengths(lrng, d.validation_docs, d.length_median, d.length_sigma, d.min_length,
+                                        d.max_length, d.length_mass()))
         v_q.append(np.random.default_rng(qrng_ss).beta(d.clean_quality.alpha, d.clean_quality.beta, d.validation_docs))
     vl = np.concatenate(v_len)
-    vcodes = np.repeat(np.arange(k), [d.validation_docs for d in spec.domains])
+    vcodes = np.repeat(np.arange(len(spec.domains)), [d.validation_docs for d in spec.domains])
     vstarts = np.concatenate([[0], np.cumsum(vl)[:-1]]).astype(np.int64)
     vtokens = np.empty(_checked_total(vl, spec, "validation"), dtype=np.int32)
     vrng = np.random.default_rng(vtok_ss)
     _fill(vtokens, tables, vcodes, process._first_tokens(vrng, vcodes), vl, vstarts, vrng)
     vids = np.concatenate([_ids(d.name, d.validation_docs, "val-") for d in spec.domains])
-    validation = _build_corpus(names, v, vids, vcodes, vl, np.concatenate(v_q), vtokens)
-
-    check_disjoint(train, validation)
-    for arr in (tokens, vtokens):
-        arr.setflags(write=False)  # shared by every view of the corpus: never edited in place
-    return World(spec, seed, train, validation, truth, process, v)
+    return _build_corpus(spec.domain_names, spec.vocab_size, vids, vcodes, vl, np.concatenate(v_q), vtokens)
 

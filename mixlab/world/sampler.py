@@ -10,9 +10,12 @@ Used in: every notebook (through :func:`mixlab.world.generate_world`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from mixlab.world.fast_sampler import FastTables, fill_fast, prepare
 
 if TYPE_CHECKING:
     from mixlab.world.process import MarkovProcess
@@ -33,26 +36,29 @@ def _alias_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     q = weights * w
     prob = np.ones((r, w))
     alias = np.broadcast_to(np.arange(w), (r, w)).copy()
-    done = np.zeros((r, w), dtype=bool)
-    for _ in range(w):
-        small = ~done & (q < 1.0)
-        large = ~done & (q >= 1.0)
-        rows = np.flatnonzero(small.any(axis=1) & large.any(axis=1))
+    small = q < 1.0  # not yet paired and under-full; columns leave a set only when paired
+    large = ~small
+    for _ in range(w):  # each pass pairs the first small with the first large column of every row
+        s = small.argmax(axis=1)
+        lg = large.argmax(axis=1)
+        rows = np.flatnonzero(small[np.arange(r), s] & large[np.arange(r), lg])
         if rows.size == 0:
             break
-        s = small[rows].argmax(axis=1)
-        lg = large[rows].argmax(axis=1)
+        s, lg = s[rows], lg[rows]
         qs = q[rows, s]
         prob[rows, s] = qs
         alias[rows, s] = lg
-        done[rows, s] = True
+        small[rows, s] = False
         q[rows, lg] -= 1.0 - qs
+        under = q[rows, lg] < 1.0
+        small[rows[under], lg[under]] = True
+        large[rows[under], lg[under]] = False
     # whatever is left is (up to rounding) exactly full: keep it with probability 1
     return prob, alias
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Tables:
     """Flat alias tables of all 2K chains: entry ``(chain * V + prev) * W + j``."""
 
@@ -61,6 +67,14 @@ class _Tables:
     prob: np.ndarray  # float64
     hi: np.ndarray  # int32 token kept when the coin is under prob
     lo: np.ndarray  # int32 alias token
+    alias: np.ndarray  # int32 alias column
+    width_clean: int  # columns of the clean chains (the last one is the uniform slot)
+    cycles: np.ndarray  # (K, junk_cycle) the junk chains' cycles
+
+    @cached_property
+    def fast(self) -> FastTables | None:
+        """The tables rearranged for the fast sampler, or None if it does not apply to them."""
+        return prepare(self)
 
     @classmethod
     def build(cls, proc: MarkovProcess) -> _Tables:
@@ -81,10 +95,27 @@ class _Tables:
         rows = np.arange(sup.shape[0])[:, None]
         hi = sup.astype(np.int32).ravel()
         lo = sup[rows, alias].astype(np.int32).ravel()
-        return cls(w, v, prob.ravel(), hi, lo)
+        return cls(w, v, prob.ravel(), hi, lo, alias.astype(np.int32).ravel(), w_clean, np.asarray(proc.junk_start))
 
 
 def _fill(
+    out: np.ndarray,
+    tables: _Tables,
+    table_id: np.ndarray,
+    first: np.ndarray,
+    lengths: np.ndarray,
+    starts: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Write documents into ``out`` exactly as :func:`_fill_reference` does, with the fast sampler when it applies."""
+    if len(lengths) == 0:
+        return
+    fast = tables.fast
+    if fast is None or not fill_fast(out, fast, table_id, first, lengths, starts, rng):
+        _fill_reference(out, tables, table_id, first, lengths, starts, rng)
+
+
+def _fill_reference(
     out: np.ndarray,
     tables: _Tables,
     table_id: np.ndarray,
