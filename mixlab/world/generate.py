@@ -19,6 +19,7 @@ from mixlab.corpus import Corpus
 from mixlab.hashing import check_disjoint
 from mixlab.text import byte_lengths, word_table
 from mixlab.validation import check_seed
+from mixlab.world.cache import cached_or_generated
 from mixlab.world.process import MarkovProcess, _named_child
 from mixlab.world.sampler import _fill, _Tables
 from mixlab.world.spec import MAX_TOKENS, DomainSpec, WorldSpec, load_spec
@@ -205,20 +206,23 @@ def _build_corpus(
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     n_bytes = byte_lengths(tokens, offsets, words=word_table(vocab_size))
+    cols = {"start": offsets[:-1], "n_tokens": lengths.astype(np.int64), "n_bytes": n_bytes,
+            "quality": quality.astype(np.float64)}
+    return _corpus_from_columns(domains, vocab_size, ids, codes, cols, tokens)
+
+
+def _corpus_from_columns(
+    domains: tuple[str, ...], vocab_size: int, ids: np.ndarray, codes: np.ndarray, cols: dict[str, np.ndarray],
+    tokens: np.ndarray,
+) -> Corpus:
+    """A corpus from its id, domain-code and numeric columns (``start``, ``n_tokens``, ``n_bytes``, ``quality``)."""
     docs = pd.DataFrame(
-        {
-            "doc_id": ids,
-            "domain": pd.Categorical.from_codes(codes, categories=pd.Index(domains)),
-            "start": offsets[:-1],
-            "n_tokens": lengths.astype(np.int64),
-            "n_bytes": n_bytes,
-            "quality": quality.astype(np.float64),
-        }
+        {"doc_id": ids, "domain": pd.Categorical.from_codes(codes, categories=pd.Index(domains)), **cols}
     )
     return Corpus(docs, tokens, domains, vocab_size)
 
 
-def generate_world(spec_or_name: WorldSpec | str | Path, seed: int) -> World:
+def generate_world(spec_or_name: WorldSpec | str | Path, seed: int, *, cache_dir: str | Path | None = None) -> World:
     """Generate a synthetic world from a spec (or preset name / TOML path) and a seed.
 
     Seeds: ``SeedSequence(seed).spawn(3)`` gives the process, training and validation streams.
@@ -234,6 +238,10 @@ def generate_world(spec_or_name: WorldSpec | str | Path, seed: int) -> World:
         A spec, a preset name (``"tiny"``, ``"default"``, ``"large"``) or a TOML path.
     seed : int
         Non-negative integer.
+    cache_dir : str or pathlib.Path, optional
+        A folder for the verified world cache (:mod:`mixlab.world.cache`); default: the folder in
+        the environment variable ``MIXLAB_WORLD_CACHE``, else no cache. A cached world is
+        identical to a generated one.
 
     Returns
     -------
@@ -259,6 +267,11 @@ def generate_world(spec_or_name: WorldSpec | str | Path, seed: int) -> World:
             f"spec_or_name must be a WorldSpec, a preset name or a TOML path (got {type(spec_or_name).__name__})"
         )
     spec = spec_or_name if isinstance(spec_or_name, WorldSpec) else load_spec(spec_or_name)
+    return cached_or_generated(spec, seed, cache_dir, _generate)
+
+
+def _generate(spec: WorldSpec, seed: int) -> World:
+    """Generate the world of a validated spec and seed (no cache)."""
     proc_ss, train_ss, val_ss = np.random.SeedSequence(seed).spawn(3)
     process = MarkovProcess.from_spec(spec, proc_ss)
     tables = _Tables.build(process)
