@@ -43,7 +43,7 @@ __all__: list[str] = []  # internal to mixlab.world
 _INV53 = 1.0 / 9007199254740992.0
 _LOW32 = np.uint64(0xFFFFFFFF)
 #: Raw numbers per window (bounds the temporary memory: about 40 bytes per raw number).
-CHUNK = 1 << 19
+CHUNK = 1 << 18
 #: Steps with at least this many active documents run synchronously; fewer go to the tail.
 SYNC_MIN = 256
 
