@@ -233,7 +233,7 @@ class BytesPerTokenRule:
         ``"source"`` keeps every other document's current ``domain`` label; any other value is
         the label given to every other document.
 
-    Used in: 2.1.
+    Used in: no lesson calls it by name.
     """
 
     threshold: float

@@ -60,7 +60,7 @@ class FilterResult:
     params : dict
         The filter's parameters, for manifests and audit samples.
 
-    Used in: 1.2, A.1.
+    Used in: no lesson calls it by name.
     """
 
     kept: Corpus
@@ -187,7 +187,7 @@ def length_filter(
     ValueError
         If both bounds are None, a bound is below 1, or ``min_tokens > max_tokens``.
 
-    Used in: 1.2 (the long-document effect: few documents, many tokens).
+    Used in: no lesson calls it by name.
     """
     corpus = _check_corpus(corpus)
     stage = _check_stage(stage)
@@ -273,7 +273,7 @@ def repetition_scores(corpus: Corpus, *, method: str = "bigram", window: int | N
     ValueError
         On an unknown ``method`` or ``window < 2``.
 
-    Used in: 1.2.
+    Used in: no lesson calls it by name.
     """
     corpus = _check_corpus(corpus)
     if method not in ("bigram", "top_token"):
@@ -358,7 +358,7 @@ def content_hashes(corpus: Corpus) -> np.ndarray:
     numpy.ndarray
         uint64, one hash per document.
 
-    Used in: 1.2, A.1.
+    Used in: no lesson calls it by name.
     """
     corpus = _check_corpus(corpus)
     tok, doc, lens = _window_gather(corpus, None)
@@ -457,7 +457,7 @@ def dedup_filter(corpus: Corpus, hashes: np.ndarray | None = None, *, stage: str
     ValueError
         If ``hashes`` has the wrong length.
 
-    Used in: 1.2, A.1.
+    Used in: 1.2, 2.4.
     """
     corpus = _check_corpus(corpus)
     stage = _check_stage(stage)
@@ -500,7 +500,7 @@ class PipelineResult:
     results : tuple of FilterResult
         The individual stage results.
 
-    Used in: 1.2, A.1.
+    Used in: no lesson calls it by name.
     """
 
     kept: Corpus
@@ -546,7 +546,7 @@ def run_pipeline(
     >>> result = run_pipeline(corpus, [("quality", quality_filter, {"threshold": 0.3}),
     ...                                ("dedup", dedup_filter, {})])  # doctest: +SKIP
 
-    Used in: 1.2, A.1.
+    Used in: 1.2.
     """
     corpus = _check_corpus(corpus)
     if isinstance(stages, str | bytes) or not isinstance(stages, Sequence) or not stages:

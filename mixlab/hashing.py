@@ -58,7 +58,7 @@ def document_hashes(corpus: Corpus, *, chunk_tokens: int = 1 << 20) -> np.ndarra
     numpy.ndarray
         uint64, one hash per row of ``corpus.docs``.
 
-    Used in: 1.2 (dedup filter), 2.4 (validation disjointness).
+    Used in: 2.4.
     """
     chunk_tokens = check_int(chunk_tokens, "chunk_tokens", minimum=1)
     starts = corpus.docs["start"].to_numpy(dtype=np.int64)
@@ -118,7 +118,7 @@ class DisjointCheck:
     prefix : int
         Tokens in the cheap content key.
 
-    Used in: 2.4 (validation sets must not overlap training).
+    Used in: no lesson calls it by name.
     """
 
     train_documents: int

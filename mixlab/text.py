@@ -82,7 +82,7 @@ class WordTable:
     leading_space : numpy.ndarray
         int64, 1 where the piece starts with a space (words), else 0 (read-only).
 
-    Used in: 2.5 (bytes versus tokens).
+    Used in: no lesson calls it by name.
     """
 
     pieces: tuple[str, ...]
@@ -98,7 +98,7 @@ class WordTable:
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame indexed by token id (columns ``piece``, ``kind``, ``n_bytes``).
 
-        Used in: 2.5.
+        Used in: no lesson calls it by name.
         """
         return pd.DataFrame(
             {
@@ -166,7 +166,7 @@ def word_table(vocab_size: int, seed: int = 0) -> WordTable:
     TypeError, ValueError
         If ``vocab_size`` is not a positive integer or ``seed`` is not a non-negative integer.
 
-    Used in: 1.2, 2.1, 2.5.
+    Used in: no lesson calls it by name.
     """
     vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
     seed = check_seed(seed)
@@ -194,7 +194,7 @@ def render_tokens(tokens: Any, *, words: WordTable | None = None) -> str:
     ValueError
         If ``words`` is missing or a token id is outside the table.
 
-    Used in: 1.2, 2.1.
+    Used in: no lesson calls it by name.
     """
     if words is None:
         raise ValueError("render_tokens needs words=word_table(vocab_size) (the vocabulary size is not implied)")
@@ -222,7 +222,7 @@ def render_document(corpus: Corpus, i: int) -> str:
     str
         The document's text; ``len(text.encode()) == corpus.docs.n_bytes[i]`` for a generated world.
 
-    Used in: 1.2 (audit samples), 2.1.
+    Used in: 2.1.
     """
     return render_tokens(corpus.document_tokens(i), words=word_table(corpus.vocab_size))
 
@@ -251,7 +251,7 @@ def byte_lengths(tokens: np.ndarray, offsets: np.ndarray, *, words: WordTable) -
     ValueError
         If offsets are not strictly increasing or do not fit ``tokens``.
 
-    Used in: 2.5 (bytes per token), generation of the ``n_bytes`` column.
+    Used in: no lesson calls it by name.
     """
     off = np.asarray(offsets, dtype=np.int64)
     if off.ndim != 1 or off.size < 1:
@@ -304,7 +304,7 @@ def estimate_tokens(text: str | Iterable[str], chars_per_token: float = DEFAULT_
     ValueError
         If ``chars_per_token`` is not a positive finite number.
 
-    Used in: 2.5 (bytes versus tokens).
+    Used in: no lesson calls it by name.
     """
     c = check_positive(chars_per_token, "chars_per_token")
     if isinstance(text, str):
@@ -347,7 +347,7 @@ def estimator_error(corpus: Corpus, chars_per_token: float = DEFAULT_CHARS_PER_T
     ValueError
         If ``chars_per_token`` is not a positive finite number.
 
-    Used in: 2.5 (bytes versus tokens; why mixtures are defined in tokens).
+    Used in: no lesson calls it by name.
     """
     c = check_positive(chars_per_token, "chars_per_token")
     k = len(corpus.domains)

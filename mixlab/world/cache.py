@@ -60,7 +60,7 @@ def cache_key(spec: WorldSpec, seed: int) -> str:
     str
         64 hex digits.
 
-    Used in: every notebook (through the cache of :func:`mixlab.world.generate_world`).
+    Used in: no lesson calls it by name.
     """
     import mixlab
     from mixlab.world.generate import GENERATOR_VERSION
@@ -88,7 +88,7 @@ def cache_path(cache_dir: str | Path, spec: WorldSpec, seed: int) -> Path:
     -------
     pathlib.Path
 
-    Used in: every notebook (through the cache of :func:`mixlab.world.generate_world`).
+    Used in: no lesson calls it by name.
     """
     return Path(cache_dir) / f"world-{cache_key(spec, seed)}.npz"
 
@@ -128,7 +128,7 @@ def store(cache_dir: str | Path, world: World) -> Path:
     OSError
         If the folder cannot be created or written (the temporary file is removed).
 
-    Used in: every notebook (through the cache of :func:`mixlab.world.generate_world`).
+    Used in: no lesson calls it by name.
     """
     key = cache_key(world.spec, world.seed)
     path = Path(cache_dir) / f"world-{key}.npz"
@@ -164,7 +164,7 @@ def load_cached(path: str | Path, spec: WorldSpec, seed: int) -> World | None:
     World or None
         None for a missing, unreadable, truncated, altered or foreign entry.
 
-    Used in: every notebook (through the cache of :func:`mixlab.world.generate_world`).
+    Used in: no lesson calls it by name.
     """
     path = Path(path)
     try:
@@ -226,7 +226,7 @@ def cached_or_generated(
     World
         The same world either way. A cache that cannot be written only warns.
 
-    Used in: every notebook (through :func:`mixlab.world.generate_world`).
+    Used in: no lesson calls it by name.
     """
     folder = cache_dir if cache_dir is not None else os.environ.get(CACHE_ENV, "")
     if not folder:

@@ -52,7 +52,7 @@ class World:
         The generating process (entropy rates, exact cross-entropies).
     vocab_size : int
 
-    Used in: every notebook.
+    Used in: no lesson calls it by name.
     """
 
     spec: WorldSpec
@@ -75,7 +75,7 @@ class World:
         ``doc_share``, ``token_share``, ``junk_docs``, ``junk_token_share``, ``duplicate_docs``,
         ``val_docs``, ``val_tokens``, ``bytes_per_token``, ``entropy_rate``.
 
-        Used in: 00, 2.1.
+        Used in: 00, 1.1, 1.2.
         """
         d = self.train.docs
         codes = self.train.domain_codes()

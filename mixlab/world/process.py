@@ -125,7 +125,7 @@ class MarkovProcess:
     stationary : numpy.ndarray
         (K, V) float64: ``pi_d``, the exact stationary distribution of ``P_d``.
 
-    Used in: 2.4 (irreducible loss), 1.4 and 1.5 (proxy models, mixing-law constant term).
+    Used in: no lesson calls it by name.
     """
 
     domains: tuple[str, ...]
@@ -152,7 +152,7 @@ class MarkovProcess:
         -------
         MarkovProcess
 
-        Used in: 2.4.
+        Used in: no lesson calls it by name.
         """
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(check_seed(seed))
         ps = spec.process
@@ -218,7 +218,7 @@ class MarkovProcess:
     def transition(self, domain: str | int) -> np.ndarray:
         """Dense ``P_d`` (V x V, row-stochastic) of a domain's clean chain.
 
-        Used in: 2.4, 1.4.
+        Used in: no lesson calls it by name.
         """
         i = self._index(domain)
         return _dense(self.support[i], self.weights[i], self.vocab_size, self.uniform_mix)
@@ -226,7 +226,7 @@ class MarkovProcess:
     def junk_transition(self, domain: str | int) -> np.ndarray:
         """Dense ``J_d`` (V x V) of a domain's junk chain.
 
-        Used in: 1.2.
+        Used in: no lesson calls it by name.
         """
         i = self._index(domain)
         return _dense(self.junk_support[i], self.junk_weights[i], self.vocab_size)
@@ -234,7 +234,7 @@ class MarkovProcess:
     def stationary_distribution(self, domain: str | int) -> np.ndarray:
         """``pi_d`` (length V), with ``pi_d P_d = pi_d`` (a copy).
 
-        Used in: 2.4.
+        Used in: no lesson calls it by name.
         """
         return self.stationary[self._index(domain)].copy()
 
@@ -280,7 +280,7 @@ class MarkovProcess:
         ValueError
             If ``q`` has the wrong shape, negative or non-finite entries, or rows not summing to 1.
 
-        Used in: 1.4 (proxy evaluation), 2.4.
+        Used in: no lesson calls it by name.
         """
         i = self._index(domain)
         v = self.vocab_size
@@ -303,7 +303,7 @@ class MarkovProcess:
 
         The diagonal is the entropy rate; off-diagonal excess shows how much the domains overlap.
 
-        Used in: 1.1 (skill profiles), 2.1.
+        Used in: no lesson calls it by name.
         """
         mats = [self.transition(d) for d in self.domains]
         data = [[self.cross_entropy(di, mats[j]) for j in range(len(mats))] for di in self.domains]
@@ -337,7 +337,7 @@ class MarkovProcess:
             For a bad seed or sizes, and for ``n_docs x length`` above the token limit (checked
             before anything is allocated).
 
-        Used in: 2.4 (Monte Carlo check of the entropy rate).
+        Used in: no lesson calls it by name.
         """
         i = self._index(domain)
         n_docs = check_int(n_docs, "n_docs", minimum=1, maximum=MAX_TOKENS)

@@ -87,7 +87,7 @@ def _fields(source: str) -> Fields:
 class BetaParams:
     """Parameters of a Beta distribution (the quality score of clean or junk documents).
 
-    Used in: 1.2 (quality filter).
+    Used in: no lesson calls it by name.
     """
 
     alpha: float
@@ -160,7 +160,7 @@ class DomainSpec:
     word_length_bias : float
         Tilt of the domain's token preferences towards long (> 0) or short (< 0) pieces.
 
-    Used in: 2.1 (domains), 1.2 (junk).
+    Used in: no lesson calls it by name.
     """
 
     name: str
@@ -312,7 +312,7 @@ class ProcessSpec:
         In [0, 1]: share of each ``D_d`` row's support copied from the same row of ``S``
         (rounded down to whole entries). Higher = domains help each other more.
 
-    Used in: 2.4 (irreducible loss), 1.4 (proxy models).
+    Used in: no lesson calls it by name.
     """
 
     shared_support: int
@@ -400,7 +400,7 @@ class WorldSpec:
     schema_version : int
         Always :data:`SCHEMA_VERSION`.
 
-    Used in: 00, 2.1, every notebook that builds a world.
+    Used in: no lesson calls it by name.
     """
 
     name: str
@@ -477,7 +477,7 @@ class WorldSpec:
     def to_dict(self) -> dict[str, object]:
         """The spec as a nested dict in TOML layout (``from_dict(to_dict())`` round-trips).
 
-        Used in: A.1 (the spec recorded in a manifest).
+        Used in: no lesson calls it by name (the build records the spec with it).
         """
         return {
             "schema_version": self.schema_version,
@@ -505,7 +505,7 @@ class WorldSpec:
     def table(self) -> pd.DataFrame:
         """The per-domain settings as a DataFrame (one row per domain), for display.
 
-        Used in: 00, 2.1.
+        Used in: no lesson calls it by name.
         """
         rows = []
         for d in self.domains:
@@ -542,7 +542,7 @@ class WorldSpec:
         ValueError, TypeError
             For unknown keys or invalid values, naming the field path.
 
-        Used in: 1.2, 1.4, exercises that vary the world.
+        Used in: no lesson calls it by name.
         """
         data = self.to_dict()
         flat: dict[str, object] = {}
@@ -601,7 +601,7 @@ class WorldSpec:
             limits (documents per domain, documents or tokens in the world), checked before
             anything is generated.
 
-        Used in: 1.4 (proxy versus target scale), benchmarks.
+        Used in: no lesson calls it by name.
         """
         fac = Fields("scaled()").positive(factor, "factor")
         doms = []
@@ -620,7 +620,7 @@ class WorldSpec:
     def expected_tokens(self) -> pd.Series:
         """Rough expected training tokens per domain from the spec (untruncated lognormal means).
 
-        Used in: 2.1 (planning a world size).
+        Used in: no lesson calls it by name.
         """
         out = {d.name: d.mean_length() * d.docs for d in self.domains}
         return pd.Series(out, name="expected_tokens").rename_axis("domain")
@@ -671,7 +671,7 @@ def worlds_dir() -> Path:
     -------
     pathlib.Path
 
-    Used in: 00 (where the world comes from).
+    Used in: no lesson calls it by name.
     """
     return Path(__file__).resolve().parents[2] / "data_synth" / "worlds"
 
@@ -683,7 +683,7 @@ def available_presets() -> tuple[str, ...]:
     -------
     tuple of str
 
-    Used in: 00.
+    Used in: no lesson calls it by name.
     """
     d = worlds_dir()
     return tuple(sorted(p.stem for p in d.glob("*.toml"))) if d.is_dir() else ()
@@ -711,7 +711,7 @@ def load_spec(name_or_path: str | Path | WorldSpec) -> WorldSpec:
     ValueError, TypeError
         If the file is not valid TOML or fails validation (the message names the file and field).
 
-    Used in: 00, every notebook that builds a world.
+    Used in: 1.3, 1.5, 2.4.
     """
     if isinstance(name_or_path, WorldSpec):
         return name_or_path
