@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.validation import InvariantError, check_int, check_names
@@ -126,7 +126,7 @@ class Corpus:
         """Total tokens over all documents."""
         return int(self.docs["n_tokens"].sum())
 
-    def subset(self, selector: Any) -> Corpus:
+    def subset(self, selector: npt.ArrayLike) -> Corpus:
         """Return the documents picked by ``selector`` over the same token array.
 
         Parameters

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.corpus import Corpus
 from mixlab.validation import InvariantError, check_positive, check_probability, check_seed, format_values
+
+#: One domain label per record: a list, array, Series or Categorical of strings.
+Labels = Sequence[str] | np.ndarray | pd.Series | pd.Categorical
 
 __all__ = [
     "check_labels",
@@ -50,7 +54,7 @@ def _declared(domains: Iterable[Any], name: str = "domains") -> tuple[str, ...]:
     return out
 
 
-def check_labels(labels: Any, domains: Sequence[str], *, allow_empty: bool = False) -> pd.Categorical:
+def check_labels(labels: Labels, domains: Sequence[str], *, allow_empty: bool = False) -> pd.Categorical:
     """Check that ``labels`` assign every record to exactly one declared domain.
 
     Parameters
@@ -185,7 +189,7 @@ def domain_stats(corpus: Corpus) -> pd.DataFrame:
     return out[["docs", "tokens", "mean_len", "median_len", "share_docs", "share_tokens", "bytes", "p90_len"]]
 
 
-def derive_labels(corpus: Corpus, rule: Callable[[Corpus], Any], *, allow_empty: bool = True) -> pd.Categorical:
+def derive_labels(corpus: Corpus, rule: Callable[[Corpus], Labels], *, allow_empty: bool = True) -> pd.Categorical:
     """Derive a domain label for every record from a rule and check it is a partition.
 
     Parameters
@@ -298,7 +302,7 @@ def bytes_per_token_rule(threshold: float, label: str = "code", fallback: str = 
     return BytesPerTokenRule(threshold=t, label=label, fallback=fallback)
 
 
-def relabel(corpus: Corpus, labels: Any, reason: str) -> Corpus:
+def relabel(corpus: Corpus, labels: Labels, reason: str) -> Corpus:
     """Return a corpus with new domain labels, keeping the old ones in ``source_domain``.
 
     Parameters
@@ -342,7 +346,7 @@ def relabel(corpus: Corpus, labels: Any, reason: str) -> Corpus:
     return Corpus(docs, corpus.tokens, corpus.domains, corpus.vocab_size)
 
 
-def mislabel(labels: Any, domains: Sequence[str], fraction: float, seed: int) -> pd.Categorical:
+def mislabel(labels: Labels, domains: Sequence[str], fraction: float, seed: int) -> pd.Categorical:
     """Simulate labelling noise: move a seeded random ``fraction`` of records to another domain.
 
     Exactly ``round(fraction * n)`` records, chosen without replacement, each get a label drawn
@@ -381,11 +385,11 @@ def mislabel(labels: Any, domains: Sequence[str], fraction: float, seed: int) ->
 
 
 def confusion(
-    source_labels: Any,
-    derived_labels: Any,
+    source_labels: Labels,
+    derived_labels: Labels,
     domains: Sequence[str] | None = None,
     *,
-    weights: Any = None,
+    weights: npt.ArrayLike | None = None,
     normalize: str | None = None,
 ) -> pd.DataFrame:
     """Cross-tabulate source labels (rows) against derived labels (columns).

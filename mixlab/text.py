@@ -26,9 +26,10 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.validation import check_int, check_positive, check_seed
@@ -173,7 +174,7 @@ def word_table(vocab_size: int, seed: int = 0) -> WordTable:
     return _word_table_cached(vocab_size, seed)
 
 
-def render_tokens(tokens: Any, *, words: WordTable | None = None) -> str:
+def render_tokens(tokens: npt.ArrayLike, *, words: WordTable | None = None) -> str:
     """Render a sequence of token ids as text.
 
     Parameters
