@@ -115,15 +115,8 @@ def _fill(
         _fill_reference(out, tables, table_id, first, lengths, starts, rng)
 
 
-def _fill_reference(
-    out: np.ndarray,
-    tables: _Tables,
-    table_id: np.ndarray,
-    first: np.ndarray,
-    lengths: np.ndarray,
-    starts: np.ndarray,
-    rng: np.random.Generator,
-) -> None:
+def _fill_reference(out: np.ndarray, tables: _Tables, table_id: np.ndarray, first: np.ndarray,
+                    lengths: np.ndarray, starts: np.ndarray, rng: np.random.Generator) -> None:
     """Write documents into ``out`` (flat, at ``starts``), one position at a time for all documents.
 
     Documents are processed in order of decreasing length (stable), so the documents still

@@ -333,13 +333,13 @@ class ProcessSpec:
         Parameters
         ----------
         value : mapping
-            The TOML table.
+            The ``[process]`` table as parsed from TOML.
         path : str
-            Its dotted path (``process``), for messages.
+            Where it sits in the document (``process``).
         vocab_size : int
             The world's vocabulary size (supports and the junk cycle must fit in it).
         fields : mixlab.config.Fields, optional
-            The checks of the enclosing document (names the file in messages).
+            Field checks bound to the enclosing file's name.
 
         Returns
         -------
