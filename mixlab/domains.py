@@ -384,6 +384,19 @@ def mislabel(labels: Labels, domains: Sequence[str], fraction: float, seed: int)
     return pd.Categorical.from_codes(codes, categories=cat.categories)
 
 
+def _record_weights(weights: npt.ArrayLike, n: int) -> np.ndarray:
+    """``n`` finite non-negative per-record weights as float64; booleans, strings, NaN refused by name."""
+    raw = np.asarray(weights)
+    if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)):
+        raise TypeError(f"weights must be numbers, not {raw.dtype} values (no booleans or numeric strings)")
+    w = raw.astype(np.float64)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
+        bad = w[~np.isfinite(w) | (w < 0)] if w.shape == (n,) else w[:0]
+        raise ValueError(f"weights must be {n} finite non-negative numbers (got shape {w.shape}"
+                         + (f", e.g. {float(bad[0])}" if bad.size else "") + ")")
+    return w
+
+
 def confusion(
     source_labels: Labels,
     derived_labels: Labels,
@@ -440,17 +453,7 @@ def confusion(
     src = check_labels(source_labels, domains, allow_empty=True)
     der = check_labels(derived_labels, domains, allow_empty=True)
     k = len(src.categories)
-    if weights is None:
-        w = np.ones(len(src), dtype=np.float64)
-    else:
-        raw = np.asarray(weights)
-        if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)):
-            raise TypeError(f"weights must be numbers, not {raw.dtype} values (no booleans or numeric strings)")
-        w = raw.astype(np.float64)
-        if w.shape != (len(src),) or not np.isfinite(w).all() or (w < 0).any():
-            bad = w[~np.isfinite(w) | (w < 0)] if w.shape == (len(src),) else w[:0]
-            raise ValueError(f"weights must be {len(src)} finite non-negative numbers (got shape {w.shape}"
-                             + (f", e.g. {float(bad[0])}" if bad.size else "") + ")")
+    w = np.ones(len(src), dtype=np.float64) if weights is None else _record_weights(weights, len(src))
     flat = np.bincount(np.asarray(src.codes) * k + np.asarray(der.codes), weights=w, minlength=k * k)
     table = pd.DataFrame(
         flat.reshape(k, k),
