@@ -172,8 +172,7 @@ def check_disjoint(train: Corpus, validation: Corpus, *, prefix: int = 16) -> Di
 
     Used in: 2.4 (validation sets must not overlap training).
     """
-    val_ids = validation.docs["doc_id"]
-    shared = sorted(val_ids[val_ids.isin(train.docs["doc_id"])].astype(str).tolist())
+    shared = sorted(map(str, set(train.docs["doc_id"].tolist()).intersection(validation.docs["doc_id"].tolist())))
     if shared:
         raise InvariantError(
             f"validation and training share {len(shared)} doc_id(s): {', '.join(map(str, shared[:8]))}"
