@@ -45,7 +45,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 #: Raw numbers per window (bounds the temporary memory: about 40 bytes per raw number).
 CHUNK = 1 << 18
 #: Steps with at least this many active documents run synchronously; fewer go to the tail.
-SYNC_MIN = 256
+SYNC_MIN = 128
 
 
 class _Fallback(Exception):
