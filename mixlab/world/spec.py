@@ -16,7 +16,7 @@ Fields that multiply memory are capped *before anything is allocated*, with limi
   ``vocab_size x vocab_size`` float64 matrices per domain (128 MiB each at the limit);
 * at most ``MAX_DOMAINS`` (32) domains;
 * ``2 x domains x vocab_size x (shared_support + domain_support + 1) <= MAX_TABLE_ENTRIES``
-  (2**26): the sampler's alias tables (about 40 bytes per entry, 2.5 GiB at the limit);
+  (2**26): the sampler's alias tables (about 60 bytes per entry, 3.75 GiB at the limit);
 * ``docs`` and ``validation_docs`` per domain, and their total over the world, at most
   ``MAX_DOCS`` (20,000,000): about 300 bytes per document in tables (6 GiB at the limit);
 * ``max_length <= MAX_LENGTH`` (1,000,000 tokens);
