@@ -10,11 +10,12 @@ Used in: 2.1 (domains), 1.2 (filters), every notebook that touches data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.validation import InvariantError, check_int, check_names
@@ -23,6 +24,24 @@ __all__ = ["Corpus", "DOC_COLUMNS"]
 
 #: The columns every corpus table has, in order.
 DOC_COLUMNS: tuple[str, ...] = ("doc_id", "domain", "start", "n_tokens", "n_bytes", "quality")
+
+
+def _count_column(docs: pd.DataFrame, column: str) -> np.ndarray:
+    """A column of whole-number counts as int64; NaN, fractions, booleans and strings are refused by name."""
+    col = docs[column]
+    if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col):
+        raise TypeError(f"docs.{column} must hold integers (got dtype {col.dtype})")
+    values = col.to_numpy()
+    if not np.issubdtype(values.dtype, np.integer):
+        values = values.astype(np.float64)
+        bad = ~np.isfinite(values) | (values != np.round(values))
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            v = float(values[rows[0]])
+            shown = "NaN" if math.isnan(v) else repr(v)
+            raise ValueError(f"docs.{column} must hold whole numbers (got {shown} at row {rows[0]}; "
+                             f"{len(rows):,} such rows)")
+    return values.astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +67,9 @@ class Corpus:
     ------
     ValueError, TypeError
         If a column is missing, ids repeat, a domain is unknown, a slice falls outside
-        ``tokens``, or a token count is below 1.
+        ``tokens``, a token count is below 1, ``start``/``n_tokens``/``n_bytes`` hold NaN,
+        fractions, booleans or strings, or ``quality`` lies outside [0, 1] (NaN included); the
+        message names the column, the value and its row.
     """
 
     docs: pd.DataFrame
@@ -80,8 +101,17 @@ class Corpus:
         if self.docs["doc_id"].duplicated().any():
             dups = self.docs.loc[self.docs["doc_id"].duplicated(), "doc_id"].head(5).tolist()
             raise ValueError(f"docs.doc_id must be unique (duplicated: {dups})")
-        start = self.docs["start"].to_numpy()
-        n = self.docs["n_tokens"].to_numpy()
+        start = _count_column(self.docs, "start")
+        n = _count_column(self.docs, "n_tokens")
+        _count_column(self.docs, "n_bytes")
+        quality = self.docs["quality"]
+        if not pd.api.types.is_numeric_dtype(quality) or pd.api.types.is_bool_dtype(quality):
+            raise TypeError(f"docs.quality must be numeric (got dtype {quality.dtype})")
+        bad_q = ~quality.between(0.0, 1.0).to_numpy()
+        if bad_q.any():
+            rows = np.flatnonzero(bad_q)
+            raise ValueError(f"docs.quality must lie in [0, 1] (got {float(quality.iloc[rows[0]])} at row {rows[0]}; "
+                             f"{len(rows):,} rows outside, NaN included)")
         if len(n) and n.min() < 1:
             raise ValueError(f"docs.n_tokens must be >= 1 (min is {int(n.min())})")
         if len(n) and (start.min() < 0 or (start + n).max() > len(tokens)):
@@ -96,7 +126,7 @@ class Corpus:
         """Total tokens over all documents."""
         return int(self.docs["n_tokens"].sum())
 
-    def subset(self, selector: Any) -> Corpus:
+    def subset(self, selector: npt.ArrayLike) -> Corpus:
         """Return the documents picked by ``selector`` over the same token array.
 
         Parameters

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.corpus import Corpus
 from mixlab.validation import InvariantError, check_positive, check_probability, check_seed, format_values
+
+#: One domain label per record: a list, array, Series or Categorical of strings.
+Labels = Sequence[str] | np.ndarray | pd.Series | pd.Categorical
 
 __all__ = [
     "check_labels",
@@ -50,7 +54,7 @@ def _declared(domains: Iterable[Any], name: str = "domains") -> tuple[str, ...]:
     return out
 
 
-def check_labels(labels: Any, domains: Sequence[str], *, allow_empty: bool = False) -> pd.Categorical:
+def check_labels(labels: Labels, domains: Sequence[str], *, allow_empty: bool = False) -> pd.Categorical:
     """Check that ``labels`` assign every record to exactly one declared domain.
 
     Parameters
@@ -185,7 +189,7 @@ def domain_stats(corpus: Corpus) -> pd.DataFrame:
     return out[["docs", "tokens", "mean_len", "median_len", "share_docs", "share_tokens", "bytes", "p90_len"]]
 
 
-def derive_labels(corpus: Corpus, rule: Callable[[Corpus], Any], *, allow_empty: bool = True) -> pd.Categorical:
+def derive_labels(corpus: Corpus, rule: Callable[[Corpus], Labels], *, allow_empty: bool = True) -> pd.Categorical:
     """Derive a domain label for every record from a rule and check it is a partition.
 
     Parameters
@@ -233,7 +237,7 @@ class BytesPerTokenRule:
         ``"source"`` keeps every other document's current ``domain`` label; any other value is
         the label given to every other document.
 
-    Used in: 2.1.
+    Used in: no lesson calls it by name.
     """
 
     threshold: float
@@ -298,7 +302,7 @@ def bytes_per_token_rule(threshold: float, label: str = "code", fallback: str = 
     return BytesPerTokenRule(threshold=t, label=label, fallback=fallback)
 
 
-def relabel(corpus: Corpus, labels: Any, reason: str) -> Corpus:
+def relabel(corpus: Corpus, labels: Labels, reason: str) -> Corpus:
     """Return a corpus with new domain labels, keeping the old ones in ``source_domain``.
 
     Parameters
@@ -342,7 +346,7 @@ def relabel(corpus: Corpus, labels: Any, reason: str) -> Corpus:
     return Corpus(docs, corpus.tokens, corpus.domains, corpus.vocab_size)
 
 
-def mislabel(labels: Any, domains: Sequence[str], fraction: float, seed: int) -> pd.Categorical:
+def mislabel(labels: Labels, domains: Sequence[str], fraction: float, seed: int) -> pd.Categorical:
     """Simulate labelling noise: move a seeded random ``fraction`` of records to another domain.
 
     Exactly ``round(fraction * n)`` records, chosen without replacement, each get a label drawn
@@ -380,12 +384,25 @@ def mislabel(labels: Any, domains: Sequence[str], fraction: float, seed: int) ->
     return pd.Categorical.from_codes(codes, categories=cat.categories)
 
 
+def _record_weights(weights: npt.ArrayLike, n: int) -> np.ndarray:
+    """``n`` finite non-negative per-record weights as float64; booleans, strings, NaN refused by name."""
+    raw = np.asarray(weights)
+    if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer) or np.issubdtype(raw.dtype, np.floating)):
+        raise TypeError(f"weights must be numbers, not {raw.dtype} values (no booleans or numeric strings)")
+    w = raw.astype(np.float64)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any():
+        bad = w[~np.isfinite(w) | (w < 0)] if w.shape == (n,) else w[:0]
+        raise ValueError(f"weights must be {n} finite non-negative numbers (got shape {w.shape}"
+                         + (f", e.g. {float(bad[0])}" if bad.size else "") + ")")
+    return w
+
+
 def confusion(
-    source_labels: Any,
-    derived_labels: Any,
+    source_labels: Labels,
+    derived_labels: Labels,
     domains: Sequence[str] | None = None,
     *,
-    weights: Any = None,
+    weights: npt.ArrayLike | None = None,
     normalize: str | None = None,
 ) -> pd.DataFrame:
     """Cross-tabulate source labels (rows) against derived labels (columns).
@@ -410,8 +427,10 @@ def confusion(
 
     Raises
     ------
+    TypeError
+        If ``weights`` holds booleans, strings or other non-numbers.
     ValueError
-        On different lengths, bad weights or ``normalize``.
+        On different lengths, NaN, infinite or negative weights, or a bad ``normalize``.
     InvariantError
         On missing or unknown labels.
 
@@ -434,12 +453,7 @@ def confusion(
     src = check_labels(source_labels, domains, allow_empty=True)
     der = check_labels(derived_labels, domains, allow_empty=True)
     k = len(src.categories)
-    if weights is None:
-        w = np.ones(len(src), dtype=np.float64)
-    else:
-        w = np.asarray(weights, dtype=np.float64)
-        if w.shape != (len(src),) or not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(f"weights must be {len(src)} finite non-negative numbers (got shape {w.shape})")
+    w = np.ones(len(src), dtype=np.float64) if weights is None else _record_weights(weights, len(src))
     flat = np.bincount(np.asarray(src.codes) * k + np.asarray(der.codes), weights=w, minlength=k * k)
     table = pd.DataFrame(
         flat.reshape(k, k),

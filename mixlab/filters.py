@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from mixlab.corpus import Corpus
+from mixlab.hashing import document_hashes
 from mixlab.ledger import Ledger, StageRow, object_column
 from mixlab.validation import InvariantError, check_int, check_probability
 
@@ -59,7 +60,7 @@ class FilterResult:
     params : dict
         The filter's parameters, for manifests and audit samples.
 
-    Used in: 1.2, A.1.
+    Used in: no lesson calls it by name.
     """
 
     kept: Corpus
@@ -186,7 +187,7 @@ def length_filter(
     ValueError
         If both bounds are None, a bound is below 1, or ``min_tokens > max_tokens``.
 
-    Used in: 1.2 (the long-document effect: few documents, many tokens).
+    Used in: no lesson calls it by name.
     """
     corpus = _check_corpus(corpus)
     stage = _check_stage(stage)
@@ -272,7 +273,7 @@ def repetition_scores(corpus: Corpus, *, method: str = "bigram", window: int | N
     ValueError
         On an unknown ``method`` or ``window < 2``.
 
-    Used in: 1.2.
+    Used in: no lesson calls it by name.
     """
     corpus = _check_corpus(corpus)
     if method not in ("bigram", "top_token"):
@@ -349,15 +350,15 @@ def content_hashes(corpus: Corpus) -> np.ndarray:
 
     A position-weighted polynomial hash modulo 2**64 (weights are powers of an odd constant),
     mixed with the length. Equal token sequences always hash equal; different ones collide
-    rarely, and :func:`dedup_filter` confirms every match on the tokens anyway. This is the
-    fallback when :func:`mixlab.world.document_hashes` is not available.
+    rarely, and :func:`dedup_filter` confirms every match on the tokens anyway. An independent
+    second hash: :func:`dedup_filter` defaults to :func:`mixlab.hashing.document_hashes`.
 
     Returns
     -------
     numpy.ndarray
         uint64, one hash per document.
 
-    Used in: 1.2, A.1.
+    Used in: no lesson calls it by name.
     """
     corpus = _check_corpus(corpus)
     tok, doc, lens = _window_gather(corpus, None)
@@ -375,11 +376,7 @@ def content_hashes(corpus: Corpus) -> np.ndarray:
 
 
 def _default_hashes(corpus: Corpus) -> np.ndarray:
-    try:
-        from mixlab.world import document_hashes
-    except ImportError:
-        return content_hashes(corpus)
-    return np.asarray(document_hashes(corpus), dtype=np.uint64)
+    return document_hashes(corpus)
 
 
 def _same_tokens(corpus: Corpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -390,6 +387,44 @@ def _same_tokens(corpus: Corpus, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     tb, _ = corpus.concatenated_tokens(b)
     eq = ta == tb
     return np.logical_and.reduceat(eq, offsets[:-1]) if len(eq) else np.ones(len(a), dtype=bool)
+
+
+def _originals(corpus: Corpus, h: np.ndarray) -> np.ndarray:
+    """Row of the kept original of every exact copy (-1 for originals), resolving hash groups in rounds."""
+    n = len(corpus)
+    lens = corpus.docs["n_tokens"].to_numpy(dtype=np.int64)
+    original = np.full(n, -1, dtype=np.int64)  # row of the kept original for dropped copies
+    pending = np.arange(n, dtype=np.int64)  # rows not yet known to be originals or copies
+    while len(pending):  # loop over collision rounds, not documents
+        ph = h[pending]
+        order = np.lexsort((pending, ph))  # by hash, then by row: first occurrence first
+        rows, hh = pending[order], ph[order]
+        first_in_group = np.ones(len(rows), dtype=bool)
+        first_in_group[1:] = hh[1:] != hh[:-1]
+        group_head = rows[np.maximum.accumulate(np.where(first_in_group, np.arange(len(rows)), 0))]
+        cand = rows[~first_in_group]
+        head = group_head[~first_in_group]
+        same_len = lens[cand] == lens[head]
+        same = np.zeros(len(cand), dtype=bool)
+        same[same_len] = _same_tokens(corpus, cand[same_len], head[same_len])
+        original[cand[same]] = head[same]
+        pending = np.sort(cand[~same])  # distinct content sharing a hash: next round
+    return original
+
+
+def _occurrence(original: np.ndarray) -> np.ndarray:
+    """Occurrence number of every row's content: 0 for originals, 1, 2, ... for its copies in row order."""
+    occurrence = np.zeros(len(original), dtype=np.int64)
+    c_rows = np.flatnonzero(original >= 0)
+    if len(c_rows):
+        c_orig = original[c_rows]
+        o = np.lexsort((c_rows, c_orig))
+        sorted_orig = c_orig[o]
+        starts = np.ones(len(o), dtype=bool)
+        starts[1:] = sorted_orig[1:] != sorted_orig[:-1]
+        idx = np.arange(len(o))
+        occurrence[c_rows[o]] = idx - np.maximum.accumulate(np.where(starts, idx, 0)) + 1
+    return occurrence
 
 
 def dedup_filter(corpus: Corpus, hashes: np.ndarray | None = None, *, stage: str = "dedup") -> FilterResult:
@@ -406,8 +441,7 @@ def dedup_filter(corpus: Corpus, hashes: np.ndarray | None = None, *, stage: str
     corpus : Corpus
         Input documents.
     hashes : numpy.ndarray, optional
-        uint64 content hash per document. Default: :func:`mixlab.world.document_hashes` if
-        available, else :func:`content_hashes`.
+        uint64 content hash per document. Default: :func:`mixlab.hashing.document_hashes`.
     stage : str
         Stage name in the ledger.
 
@@ -423,7 +457,7 @@ def dedup_filter(corpus: Corpus, hashes: np.ndarray | None = None, *, stage: str
     ValueError
         If ``hashes`` has the wrong length.
 
-    Used in: 1.2, A.1.
+    Used in: 1.2, 2.4.
     """
     corpus = _check_corpus(corpus)
     stage = _check_stage(stage)
@@ -436,36 +470,9 @@ def dedup_filter(corpus: Corpus, hashes: np.ndarray | None = None, *, stage: str
             raise ValueError(f"hashes must have one entry per document (shape ({n},), got {h.shape})")
         if not np.issubdtype(h.dtype, np.integer):
             raise TypeError(f"hashes must be integers (got dtype {h.dtype})")
-    h = h.astype(np.uint64)
-    lens = corpus.docs["n_tokens"].to_numpy(dtype=np.int64)
-    original = np.full(n, -1, dtype=np.int64)  # row of the kept original for dropped copies
-    occurrence = np.zeros(n, dtype=np.int64)
-    pending = np.arange(n, dtype=np.int64)  # rows not yet known to be originals or copies
-    while len(pending):
-        ph = h[pending]
-        order = np.lexsort((pending, ph))  # by hash, then by row: first occurrence first
-        rows, hh = pending[order], ph[order]
-        first_in_group = np.ones(len(rows), dtype=bool)
-        first_in_group[1:] = hh[1:] != hh[:-1]
-        group_head = rows[np.maximum.accumulate(np.where(first_in_group, np.arange(len(rows)), 0))]
-        cand = rows[~first_in_group]
-        head = group_head[~first_in_group]
-        same_len = lens[cand] == lens[head]
-        same = np.zeros(len(cand), dtype=bool)
-        same[same_len] = _same_tokens(corpus, cand[same_len], head[same_len])
-        original[cand[same]] = head[same]
-        pending = np.sort(cand[~same])  # distinct content sharing a hash: next round
+    original = _originals(corpus, h.astype(np.uint64))
     copies = original >= 0
-    if copies.any():  # occurrence number among the copies of each original, by row order
-        c_rows = np.flatnonzero(copies)
-        c_orig = original[c_rows]
-        o = np.lexsort((c_rows, c_orig))
-        sorted_orig = c_orig[o]
-        starts = np.ones(len(o), dtype=bool)
-        starts[1:] = sorted_orig[1:] != sorted_orig[:-1]
-        idx = np.arange(len(o))
-        rank = idx - np.maximum.accumulate(np.where(starts, idx, 0)) + 1
-        occurrence[c_rows[o]] = rank
+    occurrence = _occurrence(original)
     reason = _reasons(n, (copies, "duplicate"))
     ids = corpus.docs["doc_id"].to_numpy(dtype=object)
     dup_ids = ids[np.maximum(original, 0)]
@@ -493,7 +500,7 @@ class PipelineResult:
     results : tuple of FilterResult
         The individual stage results.
 
-    Used in: 1.2, A.1.
+    Used in: no lesson calls it by name.
     """
 
     kept: Corpus
@@ -539,7 +546,7 @@ def run_pipeline(
     >>> result = run_pipeline(corpus, [("quality", quality_filter, {"threshold": 0.3}),
     ...                                ("dedup", dedup_filter, {})])  # doctest: +SKIP
 
-    Used in: 1.2, A.1.
+    Used in: 1.2.
     """
     corpus = _check_corpus(corpus)
     if isinstance(stages, str | bytes) or not isinstance(stages, Sequence) or not stages:

@@ -26,9 +26,10 @@ import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from mixlab.validation import check_int, check_positive, check_seed
@@ -82,7 +83,7 @@ class WordTable:
     leading_space : numpy.ndarray
         int64, 1 where the piece starts with a space (words), else 0 (read-only).
 
-    Used in: 2.5 (bytes versus tokens).
+    Used in: no lesson calls it by name.
     """
 
     pieces: tuple[str, ...]
@@ -98,7 +99,7 @@ class WordTable:
     def to_frame(self) -> pd.DataFrame:
         """The table as a DataFrame indexed by token id (columns ``piece``, ``kind``, ``n_bytes``).
 
-        Used in: 2.5.
+        Used in: no lesson calls it by name.
         """
         return pd.DataFrame(
             {
@@ -166,14 +167,14 @@ def word_table(vocab_size: int, seed: int = 0) -> WordTable:
     TypeError, ValueError
         If ``vocab_size`` is not a positive integer or ``seed`` is not a non-negative integer.
 
-    Used in: 1.2, 2.1, 2.5.
+    Used in: no lesson calls it by name.
     """
     vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
     seed = check_seed(seed)
     return _word_table_cached(vocab_size, seed)
 
 
-def render_tokens(tokens: Any, *, words: WordTable | None = None) -> str:
+def render_tokens(tokens: npt.ArrayLike, *, words: WordTable | None = None) -> str:
     """Render a sequence of token ids as text.
 
     Parameters
@@ -194,7 +195,7 @@ def render_tokens(tokens: Any, *, words: WordTable | None = None) -> str:
     ValueError
         If ``words`` is missing or a token id is outside the table.
 
-    Used in: 1.2, 2.1.
+    Used in: no lesson calls it by name.
     """
     if words is None:
         raise ValueError("render_tokens needs words=word_table(vocab_size) (the vocabulary size is not implied)")
@@ -222,7 +223,7 @@ def render_document(corpus: Corpus, i: int) -> str:
     str
         The document's text; ``len(text.encode()) == corpus.docs.n_bytes[i]`` for a generated world.
 
-    Used in: 1.2 (audit samples), 2.1.
+    Used in: 2.1.
     """
     return render_tokens(corpus.document_tokens(i), words=word_table(corpus.vocab_size))
 
@@ -251,7 +252,7 @@ def byte_lengths(tokens: np.ndarray, offsets: np.ndarray, *, words: WordTable) -
     ValueError
         If offsets are not strictly increasing or do not fit ``tokens``.
 
-    Used in: 2.5 (bytes per token), generation of the ``n_bytes`` column.
+    Used in: no lesson calls it by name.
     """
     off = np.asarray(offsets, dtype=np.int64)
     if off.ndim != 1 or off.size < 1:
@@ -304,7 +305,7 @@ def estimate_tokens(text: str | Iterable[str], chars_per_token: float = DEFAULT_
     ValueError
         If ``chars_per_token`` is not a positive finite number.
 
-    Used in: 2.5 (bytes versus tokens).
+    Used in: no lesson calls it by name.
     """
     c = check_positive(chars_per_token, "chars_per_token")
     if isinstance(text, str):
@@ -347,7 +348,7 @@ def estimator_error(corpus: Corpus, chars_per_token: float = DEFAULT_CHARS_PER_T
     ValueError
         If ``chars_per_token`` is not a positive finite number.
 
-    Used in: 2.5 (bytes versus tokens; why mixtures are defined in tokens).
+    Used in: no lesson calls it by name.
     """
     c = check_positive(chars_per_token, "chars_per_token")
     k = len(corpus.domains)

@@ -230,3 +230,17 @@ def test_bytes_per_token_rule_validates() -> None:
     c = make_corpus(8, 20)
     with pytest.raises(InvariantError, match="not in the declared"):
         derive_labels(c, bytes_per_token_rule(100.0, label="wiki"))
+
+
+@pytest.mark.parametrize(
+    ("weights", "exc", "pattern"),
+    [
+        ([True, False, True], TypeError, r"weights must be numbers, not bool"),
+        (["1", "2", "3"], TypeError, r"weights must be numbers, not <U1"),
+        ([1.0, np.nan, 1.0], ValueError, r"must be 3 finite non-negative numbers \(got shape \(3,\), e\.g\. nan\)"),
+        ([1.0, -2.0, 1.0], ValueError, r"e\.g\. -2\.0"),
+    ],
+)
+def test_confusion_refuses_bad_weights(weights: list, exc: type, pattern: str) -> None:
+    with pytest.raises(exc, match=pattern):
+        confusion(["web", "code", "web"], ["web", "web", "code"], ["web", "code"], weights=weights)

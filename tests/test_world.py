@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from pathlib import Path
 
@@ -16,19 +17,22 @@ from mixlab.corpus import DOC_COLUMNS, Corpus
 from mixlab.text import byte_lengths, word_table
 from mixlab.validation import InvariantError
 from mixlab.world import (
+    GENERATOR_VERSION,
     SCHEMA_VERSION,
     DisjointCheck,
     MarkovProcess,
     World,
     WorldSpec,
-    _Tables,
     available_presets,
     check_disjoint,
     document_hashes,
+    fast_sampler,
     generate_world,
     load_spec,
     worlds_dir,
 )
+from mixlab.world import sampler as sampler_mod
+from mixlab.world.sampler import _fill, _fill_reference, _Tables
 
 
 @pytest.fixture()
@@ -62,8 +66,12 @@ def test_round_trip_dict(tiny_dict: dict) -> None:
 @pytest.mark.parametrize(
     ("path", "value", "exc", "pattern"),
     [
-        ("domains.web.docs", -3, ValueError, r"domains\.web\.docs must be > 0 \(got -3\)"),
-        ("domains.web.docs", 0, ValueError, r"domains\.web\.docs must be > 0 \(got 0\)"),
+        ("domains.web.docs", -3, ValueError, r"^world spec domains\.web\.docs must be >= 1 \(got -3\)"),
+        ("domains.web.docs", 0, ValueError, r"domains\.web\.docs must be >= 1 \(got 0\)"),
+        ("domains.web.docs", 10**9, ValueError, r"domains\.web\.docs must be <= 20,000,000 \(the limit for a 24 GiB"),
+        ("domains.web.docs", True, TypeError, r"domains\.web\.docs must be an integer"),
+        ("domains.web.docs", "5", TypeError, r"domains\.web\.docs must be an integer \(got '5' of type str\)"),
+        ("domains.web.max_length", 2_000_000, ValueError, r"max_length must be <= 1,000,000"),
         ("domains.web.docs", 2.5, TypeError, r"domains\.web\.docs must be an integer"),
         ("domains.code.junk_share", 1.0, ValueError, r"domains\.code\.junk_share must lie in \[0, 1\)"),
         ("domains.code.specificity", 1.5, ValueError, r"domains\.code\.specificity must lie in \[0, 1\]"),
@@ -77,6 +85,7 @@ def test_round_trip_dict(tiny_dict: dict) -> None:
         ("process.shared_support", 1000, ValueError, r"process\.shared_support must be <= vocab_size"),
         ("filters.quality_threshold", 2.0, ValueError, r"filters\.quality_threshold must lie in \[0, 1\]"),
         ("vocab_size", 4, ValueError, r"vocab_size must be >= 8"),
+        ("vocab_size", 5000, ValueError, r"vocab_size must be <= 4,096 \(the limit"),
     ],
 )
 def test_bad_values_name_field(tiny_dict: dict, path: str, value: object, exc: type, pattern: str) -> None:
@@ -92,7 +101,7 @@ def test_bad_values_name_field(tiny_dict: dict, path: str, value: object, exc: t
 def test_unknown_and_missing_keys(tiny_dict: dict) -> None:
     bad = copy.deepcopy(tiny_dict)
     bad["domains"]["web"]["doc_count"] = 3
-    with pytest.raises(ValueError, match=r"unknown key\(s\) in domains\.web: doc_count"):
+    with pytest.raises(ValueError, match=r"unknown key\(s\) in world spec domains\.web: doc_count"):
         WorldSpec.from_dict(bad)
     bad = copy.deepcopy(tiny_dict)
     bad["colour"] = "red"
@@ -100,14 +109,14 @@ def test_unknown_and_missing_keys(tiny_dict: dict) -> None:
         WorldSpec.from_dict(bad)
     bad = copy.deepcopy(tiny_dict)
     del bad["process"]["floor"]
-    with pytest.raises(ValueError, match=r"missing key\(s\) in process: floor"):
+    with pytest.raises(ValueError, match=r"missing key\(s\) in world spec process: floor"):
         WorldSpec.from_dict(bad)
 
 
 def test_schema_version_and_empty_domains(tiny_dict: dict) -> None:
     bad = copy.deepcopy(tiny_dict)
     bad["schema_version"] = 2
-    with pytest.raises(ValueError, match="schema_version must be 1 \\(got 2\\)"):
+    with pytest.raises(ValueError, match=r"world spec schema_version must be 1 .*\(got 2\)"):
         WorldSpec.from_dict(bad)
     bad = copy.deepcopy(tiny_dict)
     bad["domains"] = {}
@@ -118,12 +127,22 @@ def test_schema_version_and_empty_domains(tiny_dict: dict) -> None:
 def test_load_spec_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no preset world named 'nope'.*available: .*default"):
         load_spec("nope")
-    with pytest.raises(FileNotFoundError, match="not found"):
+    with pytest.raises(FileNotFoundError, match="world spec file not found: .*missing.toml"):
         load_spec(tmp_path / "missing.toml")
+    with pytest.raises(IsADirectoryError, match=f"world spec must be a file, not a folder: {tmp_path}"):
+        load_spec(tmp_path)
     broken = tmp_path / "broken.toml"
     broken.write_text("schema_version = = 1\n")
-    with pytest.raises(ValueError, match="not valid TOML"):
+    with pytest.raises(ValueError, match=f"world spec file {broken} is not valid TOML"):
         load_spec(broken)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match=f"world spec file {binary} is not valid TOML"):
+        load_spec(binary)
+    bad = tmp_path / "bad.toml"
+    bad.write_text((worlds_dir() / "tiny.toml").read_text().replace("docs = 160", "docs = 0", 1))
+    with pytest.raises(ValueError, match=f"world spec {bad} domains.web.docs must be >= 1 \\(got 0\\)"):
+        load_spec(bad)
     good = tmp_path / "mine.toml"
     good.write_text((worlds_dir() / "tiny.toml").read_text())
     assert load_spec(good) == load_spec("tiny")
@@ -140,7 +159,7 @@ def test_overrides() -> None:
     assert c.domain("code").clean_quality.alpha == 3.0 and c.domain("code").clean_quality.beta == 2.5
     with pytest.raises(KeyError, match="unknown domain 'blog'"):
         spec.with_overrides({"domains.blog.docs": 3})
-    with pytest.raises(ValueError, match=r"domains\.web\.docs must be > 0 \(got -3\)"):
+    with pytest.raises(ValueError, match=r"tiny\.toml \+ overrides domains\.web\.docs must be >= 1 \(got -3\)"):
         spec.with_overrides({"domains.web.docs": -3})
     with pytest.raises(ValueError, match="unknown key.*speed"):
         spec.with_overrides({"process.speed": 3})
@@ -153,6 +172,46 @@ def test_overrides() -> None:
     assert spec.scaled(2.0).domain("web").docs == 320
     with pytest.raises(ValueError, match="factor must be > 0"):
         spec.scaled(0)
+
+
+@pytest.mark.parametrize("factor", [1e5, 1e300])
+def test_scaled_refuses_oversized_worlds_before_generating(factor: float) -> None:
+    with pytest.raises(ValueError, match=r"factor=[\de+]+ would make domains\.web\.docs = [\d,]+, above the limit of "
+                       r"20,000,000 documents per domain \(the limit for a 24 GiB, 2-core machine\)"):
+        load_spec("default").scaled(factor)
+
+
+def test_drawn_token_total_checked_before_allocation(monkeypatch: pytest.MonkeyPatch, tiny: World) -> None:
+    import mixlab.world.generate as gen
+
+    monkeypatch.setattr(gen, "MAX_TOKENS", 10_000)
+    with pytest.raises(ValueError, match=r"the drawn training documents hold 56,021 tokens, above the limit of 10,000"):
+        generate_world("tiny", 0)
+    with pytest.raises(ValueError, match=r"n_docs x length must be <= 1,000,000,000 tokens .*got 1,000,000 x 1,001"):
+        tiny.process.sample("web", 1_000_000, 1001, seed=0)
+
+
+def test_size_limits_name_the_fields(tiny_dict: dict) -> None:
+    big = copy.deepcopy(tiny_dict)
+    big["vocab_size"] = 4096
+    big["process"]["shared_support"] = 2000
+    with pytest.raises(ValueError, match=r"process must keep 2 x domains \(6\) x vocab_size \(4096\) x .* <= "
+                       r"67,108,864 alias-table entries \(the limit .*\(got 98746368\)"):
+        WorldSpec.from_dict(big)
+    many = copy.deepcopy(tiny_dict)
+    for d in many["domains"].values():
+        d["docs"] = 19_000_000
+    with pytest.raises(ValueError, match=r"domains must hold at most 20,000,000 documents in total"):
+        WorldSpec.from_dict(many)
+    long = copy.deepcopy(tiny_dict)
+    for d in long["domains"].values():
+        d.update(docs=3_000_000, max_length=1_000_000, min_length=1, length_median=1000.0)
+    with pytest.raises(ValueError, match=r"domains must expect at most 1,000,000,000 tokens in total"):
+        WorldSpec.from_dict(long)
+    too_many = copy.deepcopy(tiny_dict)
+    too_many["domains"] = {f"d{i}": copy.deepcopy(tiny_dict["domains"]["web"]) for i in range(33)}
+    with pytest.raises(ValueError, match=r"domains must hold at most 32 domains .*\(got 33\)"):
+        WorldSpec.from_dict(too_many)
 
 
 def test_bad_spec_argument() -> None:
@@ -251,6 +310,39 @@ def test_golden_fingerprint(tiny: World) -> None:
     np.testing.assert_allclose(
         tiny.process.entropy_rate().to_numpy(), [2.184466, 2.046319, 1.975257, 1.951876, 2.179818, 2.148446], atol=1e-6
     )
+
+
+def _sha256(w: World) -> str:
+    """One digest over every array and table a world holds (tokens, document tables, truth, process)."""
+    h = hashlib.sha256()
+    for c in (w.train, w.validation):
+        h.update(np.ascontiguousarray(c.tokens).tobytes())
+        for col in ("start", "n_tokens", "n_bytes", "quality"):
+            h.update(c.docs[col].to_numpy().tobytes())
+        h.update("\n".join(c.docs["doc_id"]).encode())
+        h.update(c.docs["domain"].cat.codes.to_numpy().tobytes())
+    for col in w.truth.columns:
+        h.update(w.truth[col].to_numpy().tobytes())
+    p = w.process
+    for a in (p.support, p.weights, p.junk_support, p.junk_weights, p.junk_start, p.stationary):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+# Digests of the worlds as generated by GENERATOR_VERSION 1 (numpy 2.x PCG64 streams). Every notebook's
+# stored numbers depend on these bytes: a faster generator must reproduce them exactly.
+GOLDEN_SHA256 = {
+    ("tiny", 0): "30db94a7609e13f01e6195728419bf8b51a171d878af7251367f362f16cbdd46",
+    ("tiny", 1): "b368390f01083c48cb285b5004fc9035f776964321f7c075b0744cd48597044d",
+    ("default", 0): "2f2dac50eac2604a4ca289f92424dc81051eff5150af865504a0ae49b25d9bea",
+}
+
+
+def test_golden_digests(tiny: World, default_world: World) -> None:
+    assert GENERATOR_VERSION == 1
+    assert _sha256(tiny) == GOLDEN_SHA256[("tiny", 0)]
+    assert _sha256(generate_world("tiny", 1)) == GOLDEN_SHA256[("tiny", 1)]
+    assert _sha256(default_world) == GOLDEN_SHA256[("default", 0)]
 
 
 def test_arrays_are_read_only(tiny: World) -> None:
@@ -556,3 +648,88 @@ def test_domain_streams_keyed_by_name(tiny: World) -> None:
         a = tiny.train.docs.loc[tiny.train.docs["domain"] == name, ["n_tokens", "quality"]].reset_index(drop=True)
         b = sub.train.docs.loc[sub.train.docs["domain"] == name, ["n_tokens", "quality"]].reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b)
+
+
+# ---------------------------------------------------------------- the fast sampler is the reference, exactly
+@st.composite
+def sampler_specs(draw: st.DrawFn) -> WorldSpec:
+    """Small specs that vary what the fast sampler relies on: vocab (powers of two or not), widths, mixes."""
+    spec = draw(small_specs())
+    vocab = spec.vocab_size
+    return spec.with_overrides(
+        {
+            "process.uniform_mix": draw(st.sampled_from([0.005, 0.01, 0.05, 0.2, 0.6])),
+            "process.junk_cycle": draw(st.integers(2, 12)),
+            "process.junk_noise": draw(st.floats(0.01, 0.5)),
+            "process.shared_support": draw(st.integers(2, min(24, vocab))),
+            "process.domain_support": draw(st.integers(2, min(8, vocab))),
+        }
+    )
+
+
+def _fill_both(spec: WorldSpec, seed: int, has_uint32: bool = False) -> tuple:
+    proc = MarkovProcess.from_spec(spec, seed)
+    tables = _Tables.build(proc)
+    rng = np.random.default_rng(seed)
+    k = len(proc.domains)
+    n = int(rng.integers(1, 60))
+    table_id = rng.integers(0, 2 * k, n)
+    lengths = rng.integers(1, 400, n)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) + rng.integers(0, 3, n).cumsum()
+    first = proc._first_tokens(rng, table_id)
+    results = []
+    for fill in (_fill_reference, _fill):
+        out = np.full(int(starts[-1] + lengths[-1]) + 5, -1, dtype=np.int32)
+        r = np.random.default_rng(seed + 1)
+        if has_uint32:
+            r.integers(0, 7)  # leaves a buffered 32-bit half in the generator
+        fill(out, tables, table_id, first, lengths, starts, r)
+        results.append((out, r.bit_generator.state))
+    return results, tables
+
+
+@settings(max_examples=40, deadline=None)
+@given(spec=sampler_specs(), seed=st.integers(0, 2**32), small=st.booleans(), half=st.booleans())
+def test_fast_sampler_reproduces_the_reference_exactly(spec: WorldSpec, seed: int, small: bool, half: bool) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        if small:  # tiny windows and an early tail: every phase and every window boundary is exercised
+            mp.setattr(fast_sampler, "CHUNK", 64)
+            mp.setattr(fast_sampler, "SYNC_MIN", 4)
+        used: list[bool] = []
+        real = fast_sampler.fill_fast
+        mp.setattr(sampler_mod, "fill_fast", lambda *a: used.append(real(*a)) or used[-1])
+        ((ref, ref_state), (fast, fast_state)), tables = _fill_both(spec, seed, half)
+    np.testing.assert_array_equal(fast, ref)
+    assert fast_state == ref_state
+    p = spec.process
+    if p.uniform_mix * (p.shared_support + p.domain_support + 1) < 1:  # the fast path must have run
+        assert tables.fast is not None and used == [True]
+
+
+def test_fast_sampler_is_used_for_the_presets_and_declines_what_it_cannot_reproduce() -> None:
+    assert fast_sampler.stream_model_holds()
+    for name in ("tiny", "default"):
+        assert _Tables.build(MarkovProcess.from_spec(load_spec(name), 0)).fast is not None
+    # a uniform slot heavier than one column (u * W >= 1) can be an alias target: no fast path
+    heavy = load_spec("tiny").with_overrides({"process.uniform_mix": 0.6})
+    assert _Tables.build(MarkovProcess.from_spec(heavy, 0)).fast is None
+    (ref, ref_state), (fast, fast_state) = _fill_both(heavy, 3)[0]
+    np.testing.assert_array_equal(fast, ref)
+    assert fast_state == ref_state
+
+
+def test_fast_sampler_falls_back_on_a_rejected_integer_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = load_spec("tiny").with_overrides({"vocab_size": 97})  # not a power of two
+    calls = []
+    real = fast_sampler._bounded
+
+    def spy(halves: np.ndarray, v: int) -> np.ndarray:
+        calls.append(len(halves))
+        return real(halves, v)
+
+    monkeypatch.setattr(fast_sampler, "_bounded", spy)
+    monkeypatch.setattr(fast_sampler, "_LOW32", np.uint64(0))  # every draw now looks rejected
+    (ref, ref_state), (fast, fast_state) = _fill_both(spec, 5)[0]
+    np.testing.assert_array_equal(fast, ref)
+    assert fast_state == ref_state
+    assert not calls  # the fast path gave up before drawing, and the reference produced the output
