@@ -23,3 +23,11 @@ def tiny() -> World:
 def default_world() -> World:
     """The ``default`` preset at seed 0 (the notebooks' world)."""
     return generate_world("default", 0)
+
+
+@pytest.fixture(autouse=True)
+def _no_world_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests generate every world they ask for: the world cache (``MIXLAB_WORLD_CACHE``, set
+    by the root conftest for notebook kernels) would hide the generator from the tests that check it.
+    Tests of the cache set it themselves."""
+    monkeypatch.delenv("MIXLAB_WORLD_CACHE", raising=False)

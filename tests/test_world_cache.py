@@ -39,6 +39,7 @@ def test_cached_world_is_the_generated_world(tmp_path: Path, tiny: World, monkey
 
 
 def test_key_covers_contents_seed_and_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    before_version = mixlab.__version__
     spec = load_spec("tiny")
     by_path = load_spec(spec._source)
     renamed_file_same_contents = spec.with_overrides({"domains.web.docs": spec.domain("web").docs})
@@ -56,6 +57,30 @@ def test_key_covers_contents_seed_and_versions(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(generate_mod, "GENERATOR_VERSION", 1)
     monkeypatch.setattr(mixlab, "__version__", "99.0")
     assert cache_key(spec, 0) != before
+    monkeypatch.setattr(mixlab, "__version__", before_version)
+    assert cache_key(spec, 0) == before
+
+
+def test_key_covers_the_generating_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Editing a generator module without bumping GENERATOR_VERSION still changes every key."""
+    import mixlab.world.cache as cache_mod
+
+    spec = load_spec("tiny")
+    before = cache_key(spec, 0)
+    package = Path(mixlab.__file__).resolve().parent
+    fake = tmp_path / "mixlab"
+    for rel in cache_mod.GENERATOR_SOURCES:
+        (fake / rel).parent.mkdir(parents=True, exist_ok=True)
+        (fake / rel).write_bytes((package / rel).read_bytes())
+    (fake / "world" / "sampler.py").write_bytes((package / "world" / "sampler.py").read_bytes() + b"# edited\n")
+    with monkeypatch.context() as patch:
+        patch.setattr(cache_mod, "__file__", str(fake / "world" / "cache.py"))
+        cache_mod.generator_source_digest.cache_clear()
+        try:
+            assert cache_key(spec, 0) != before
+        finally:
+            cache_mod.generator_source_digest.cache_clear()
+    assert cache_key(spec, 0) == before
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "foreign"])

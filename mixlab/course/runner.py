@@ -41,11 +41,26 @@ __all__ = [
     "write_atomic",
 ]
 
+def _world_cache_dir() -> str:
+    """The world cache folder for headless runs: ``$MIXLAB_WORLD_CACHE`` if set, else the user's cache folder.
+
+    ``mixlab.world.cache`` reads this variable; every entry is keyed by the spec, seed, versions
+    and the generating code and verified on read, so a run only gets faster, never different.
+    """
+    chosen = os.environ.get("MIXLAB_WORLD_CACHE")  # mixlab.world.cache.CACHE_ENV
+    if chosen:
+        return chosen
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "mixlab" / "worlds")
+
+
 #: Environment variables set for every headless run (tests, ``course run``, ``course refresh``),
 #: so stored outputs and test runs see the same settings. Notebooks that plot must therefore
 #: call ``%matplotlib inline`` themselves (with ``MPLBACKEND=Agg`` the kernel would not pick
-#: the inline backend on its own).
-RUN_ENV: dict[str, str] = {"TQDM_DISABLE": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+#: the inline backend on its own). ``MIXLAB_WORLD_CACHE`` lets the 18 notebooks of a run read the
+#: worlds they share from a verified cache instead of generating each again.
+RUN_ENV: dict[str, str] = {"TQDM_DISABLE": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0",
+                           "MIXLAB_WORLD_CACHE": _world_cache_dir()}
 
 
 @contextlib.contextmanager

@@ -9,7 +9,9 @@ Safety:
 
 * **Keyed by everything that determines the bytes**: the spec's contents (canonical JSON of
   :meth:`WorldSpec.to_dict`, not its name or path), the seed, :data:`GENERATOR_VERSION`, the mixlab
-  version and the numpy version (its random streams). A change to any of them is a different file.
+  version, the numpy version (its random streams) and a digest of the generating code itself
+  (:func:`generator_source_digest`), so that editing the generator without bumping
+  :data:`GENERATOR_VERSION` cannot serve a stale world. A change to any of them is a different file.
 * **Atomic writes**: each entry is written to a unique temporary file in the cache folder,
   flushed to disk, then renamed over its final name, so a reader never sees half a file and
   concurrent writers of the same key simply replace one identical file with another.
@@ -22,6 +24,7 @@ Used in: every notebook, when a course run sets ``MIXLAB_WORLD_CACHE`` (the worl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -38,13 +41,38 @@ if TYPE_CHECKING:
     from mixlab.world.generate import World
     from mixlab.world.spec import WorldSpec
 
-__all__ = ["CACHE_ENV", "cache_key", "cache_path", "load_cached", "store", "cached_or_generated"]
+__all__ = ["CACHE_ENV", "GENERATOR_SOURCES", "generator_source_digest", "cache_key", "cache_path", "load_cached", "store", "cached_or_generated"]
 
 #: Environment variable naming the cache folder (unset or empty: no caching).
 CACHE_ENV = "MIXLAB_WORLD_CACHE"
 _DIGEST = 32  # bytes of the trailing SHA-256
 _CORPUS_COLUMNS = ("start", "n_tokens", "n_bytes", "quality")
 _PROCESS_ARRAYS = ("specificity", "support", "weights", "junk_support", "junk_weights", "junk_start", "stationary")
+
+
+#: The modules whose code decides a generated world's bytes (relative to the mixlab package).
+GENERATOR_SOURCES: tuple[str, ...] = (
+    "world/spec.py", "world/process.py", "world/sampler.py", "world/fast_sampler.py", "world/generate.py",
+    "corpus.py", "hashing.py", "text.py", "validation.py", "config.py",
+)
+
+
+@functools.cache
+def generator_source_digest() -> str:
+    """SHA-256 over the source of every module in :data:`GENERATOR_SOURCES` (part of each cache key).
+
+    Returns
+    -------
+    str
+        64 hex digits; computed once per process.
+
+    Used in: no lesson calls it by name (:func:`cache_key`).
+    """
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for rel in GENERATOR_SOURCES:
+        h.update(rel.encode("utf-8") + b"\0" + (root / rel).read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def cache_key(spec: WorldSpec, seed: int) -> str:
@@ -71,6 +99,7 @@ def cache_key(spec: WorldSpec, seed: int) -> str:
         "generator_version": GENERATOR_VERSION,
         "mixlab": mixlab.__version__,
         "numpy": np.__version__,
+        "generator_source": generator_source_digest(),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()
 
