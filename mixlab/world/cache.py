@@ -41,7 +41,10 @@ if TYPE_CHECKING:
     from mixlab.world.generate import World
     from mixlab.world.spec import WorldSpec
 
-__all__ = ["CACHE_ENV", "GENERATOR_SOURCES", "generator_source_digest", "cache_key", "cache_path", "load_cached", "store", "cached_or_generated"]
+__all__ = [
+    "CACHE_ENV", "GENERATOR_SOURCES", "generator_source_digest", "cache_key", "cache_path", "load_cached", "store",
+    "cached_or_generated",
+]
 
 #: Environment variable naming the cache folder (unset or empty: no caching).
 CACHE_ENV = "MIXLAB_WORLD_CACHE"
