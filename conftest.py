@@ -12,14 +12,45 @@ local example database (a failure found once is pinned with ``@example`` in the 
 replayed from a hidden folder). ``HYPOTHESIS_PROFILE=explore`` runs randomized with more
 examples, to look for new failures on purpose.
 
+nbval's kernels talk to the test process over IPC (Unix sockets in Jupyter's runtime folder)
+instead of TCP ports: ports are chosen by binding and releasing a free one, which two pytest-xdist
+workers starting kernels at the same moment can both pick, and the loser's kernel dies before it
+replies ("Kernel died before replying to kernel_info"). Sockets named after each kernel's own
+connection file cannot collide.
+
 Used in: every test run (``pytest`` from the repository root).
 """
 
 import os
+import tempfile
+import uuid
 
 from mixlab.course import RUN_ENV
 
 os.environ.update(RUN_ENV)
+
+
+def _nbval_kernels_over_ipc() -> None:
+    try:
+        import nbval.kernel
+        from jupyter_client.manager import KernelManager
+    except ImportError:  # nbval not installed: no notebook tests run
+        return
+    if os.name != "posix" or getattr(nbval.kernel.KernelManager, "_mixlab_ipc", False):
+        return
+
+    class IPCKernelManager(KernelManager):  # type: ignore[misc]
+        _mixlab_ipc = True
+
+        def __init__(self, **kwargs: object) -> None:
+            # An absolute socket prefix: the kernel runs in the notebook's folder, the client here.
+            prefix = os.path.join(tempfile.gettempdir(), f"mixlab-kernel-{os.getpid()}-{uuid.uuid4().hex[:12]}")
+            super().__init__(transport="ipc", ip=prefix, **kwargs)
+
+    nbval.kernel.KernelManager = IPCKernelManager
+
+
+_nbval_kernels_over_ipc()
 
 try:
     from hypothesis import HealthCheck, settings
