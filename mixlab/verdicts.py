@@ -233,7 +233,7 @@ def compare_domains(
         If ``sweep_table`` is not a sweep table (missing columns, repeated rows), and as
         :func:`mixlab.stats.compare_mixtures`.
 
-    Used in: 3.4 (what each hand-tuned mixture trades, domain by domain).
+    Used in: 3.4 (what each hand-tuned mixture trades, domain by domain), 3.5 (smoothing vs proportional).
     """
     check_sweep_table(sweep_table, ("mixture", "seed", "domain", "loss"))
     if labels is not None and "domain" in labels:
