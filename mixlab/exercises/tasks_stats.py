@@ -64,12 +64,12 @@ def _interval(mean: float, half: float) -> tuple[float, float, float]:
 
 def _slips(a: pd.Series, b: pd.Series) -> list[tuple[tuple[float, float, float], str]]:
     """The (mean, low, high) that each typical mistake gives, with the hint naming it."""
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit  # the Student's t quantile, t_{q, df} = stdtrit(df, q)
 
     d = a - b.loc[a.index]
     n = len(d)
     mean, sd, sd0 = float(d.mean()), float(d.std(ddof=1)), float(d.std(ddof=0))
-    t = float(student_t.ppf(0.975, n - 1))
+    t = float(stdtrit(n - 1, 0.975))
     unpaired = math.sqrt(float(a.var(ddof=1)) / n + float(b.var(ddof=1)) / n)
     by_position = a.to_numpy() - b.to_numpy()
     return [
@@ -78,7 +78,7 @@ def _slips(a: pd.Series, b: pd.Series) -> list[tuple[tuple[float, float, float],
          "n − 1 degrees of freedom (2.78 for 5 seeds): scipy.stats.t.ppf(0.975, n - 1)."),
         (_interval(mean, 2.0 * sd / math.sqrt(n)), "You used a fixed 2 standard errors. With n seeds use Student's "
          "t with n − 1 degrees of freedom (2.78 for 5 seeds), not 2."),
-        (_interval(mean, float(student_t.ppf(0.975, n)) * sd / math.sqrt(n)), "You used n degrees of freedom; a "
+        (_interval(mean, float(stdtrit(n, 0.975)) * sd / math.sqrt(n)), "You used n degrees of freedom; a "
          "paired t interval over n seeds has n − 1."),
         (_interval(mean, t * sd), "You used the standard deviation of the differences; the interval uses its "
          "standard error, sd / √n."),
