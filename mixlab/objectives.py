@@ -245,7 +245,7 @@ def standard_objectives(
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
-    Used in: 2.4, 3.6.
+    Used in: 2.4.
     """
     out = {"uniform": uniform_objective(), "worst-case": worst_case()}
     if target_weights is not None:

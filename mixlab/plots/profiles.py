@@ -101,7 +101,7 @@ def skill_profile_plot(
     TypeError, ValueError
         On unreadable profiles, profiles over different domains, or an unknown ``kind``.
 
-    Used in: 1.1, 1.4, 2.4, 3.1–3.5 (skill profiles side by side).
+    Used in: 1.1, 1.4, 2.4, 3.1–3.3 (skill profiles side by side).
     """
     if kind not in ("lines", "bars"):
         raise ValueError(f"kind must be 'lines' or 'bars' (got {kind!r})")
