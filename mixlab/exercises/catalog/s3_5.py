@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mixlab.exercises.implement import ImplementExercise
@@ -46,10 +47,11 @@ def _smallest_domain_limit() -> str:
 
 
 def _epochs_at(domain: str, T: float) -> float:
-    from mixlab.mixers import temperature
-
-    stats = _stats()
-    return temperature(stats, T=T)[domain] * BUDGET / float(stats["tokens"][domain])
+    """Epochs of ``domain`` at B under the temperature-smoothed weights w ∝ p^(1/T) (as ``mixers.temperature``)."""
+    tokens = _stats()["tokens"].astype(float)
+    log_w = np.log(tokens / tokens.sum()) / T
+    w = np.exp(log_w - log_w.max())
+    return float(w[domain] / w.sum() * BUDGET / tokens[domain])
 
 
 def _crossing(domain: str) -> float:
@@ -67,7 +69,14 @@ def _crossing(domain: str) -> float:
 
 
 def _books_crossing() -> float:
-    return _crossing(str(_stats()["tokens"].idxmin()))
+    from mixlab.mixers import temperature
+
+    books = str(_stats()["tokens"].idxmin())
+    T = _crossing(books)
+    epochs = temperature(_stats(), T=T)[books] * BUDGET / float(_stats()["tokens"][books])
+    if abs(epochs - MAX_EPOCHS) > 1e-6:  # the closed form above is mixlab's temperature sampling
+        raise RuntimeError(f"crossing at T = {T}: {epochs} epochs by mixers.temperature, not {MAX_EPOCHS}")
+    return T
 
 
 def _compare_crossing(answer: Any, expected: float) -> Verdict:
