@@ -67,22 +67,22 @@ def _holm_first_step() -> float:
 
 
 def _compare_holm(answer: Any, expected: float) -> Verdict:
-    from scipy.stats import norm
-    from scipy.stats import t as student_t
+    from scipy.special import ndtri, stdtrit  # normal and Student's t quantiles
 
     m, n, a = FAMILY_M, FAMILY_N, FAMILY_ALPHA
     slips = {
         "That is the uncorrected critical value t_{0.975, n−1}; Holm tests the smallest p-value at level α/m.":
-        float(student_t.ppf(1 - a / 2, n - 1)),
+        float(stdtrit(n - 1, 1 - a / 2)),
         "That is the normal quantile; with n seeds the paired t statistic has n − 1 degrees of freedom.":
-        float(norm.ppf(1 - a / (2 * m))),
+        float(ndtri(1 - a / (2 * m))),
         "You used n degrees of freedom; a paired comparison over n seeds has n − 1.":
-        float(student_t.ppf(1 - a / (2 * m), n)),
+        float(stdtrit(n, 1 - a / (2 * m))),
         "That is a one-sided level: the test is two-sided, so each tail gets α/(2m).":
-        float(student_t.ppf(1 - a / m, n - 1)),
+        float(stdtrit(n - 1, 1 - a / m)),
     }
     return compare_number(answer, expected, rtol=1e-3, what="the critical |t|", slips=slips,
-                          hints=["scipy.stats.t.ppf(1 - alpha / (2 * m), n - 1)"])
+                          hints=["scipy.stats.t.ppf(1 - alpha / (2 * m), n - 1), or mixlab.stats.t_critical(n, "
+                                 "alpha / m)"])
 
 
 EXERCISES: list[Exercise] = [
@@ -108,7 +108,8 @@ EXERCISES: list[Exercise] = [
                   "mixtures, indexed by the same seeds (not necessarily in the same order). Return a tuple "
                   "`(mean_diff, low, high)`: the mean of the seed-by-seed differences $d_s = a_s - b_s$ and its 95 % "
                   "t interval, $\\bar d \\mp t_{0.975,\\,n-1}\\, s_d / \\sqrt n$ with $s_d$ the sample standard "
-                  "deviation. `scipy.stats.t.ppf` gives the quantile; do not use `mixlab.stats`.",
+                  "deviation. `scipy.stats.t.ppf(q, df)` (or the lighter `scipy.special.stdtrit(df, q)`) gives the "
+                  "quantile; do not use `mixlab.stats`.",
         task=PAIRED_INTERVAL,
     ),
     ComputeExercise(
