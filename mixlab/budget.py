@@ -354,7 +354,7 @@ def caps_from_epochs(
     ValueError
         ``budget <= 0``, ``max_epochs <= 0`` or bad sizes.
 
-    Used in: 1.3 (caps become binding), 2.5, 3.2, 3.4.
+    Used in: 1.3 (caps become binding), 2.5, 3.2.
     """
     B = check_positive(budget, "budget")
     E = check_positive(max_epochs, "max_epochs", allow_inf=True)

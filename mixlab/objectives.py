@@ -42,6 +42,7 @@ __all__ = [
     "worst_case",
     "excess_loss",
     "worst_excess",
+    "worst_excess_over_floor",
     "standard_objectives",
     "evaluate_objectives",
 ]
@@ -207,13 +208,44 @@ def worst_excess(reference: LossesLike) -> Objective:
     return Objective("worst-excess", formula, lambda s: float(excess_loss(s, ref).max()))
 
 
+def worst_excess_over_floor(floor: LossesLike) -> Objective:
+    """The course's "worst": the largest excess over the floor, ``max_j (L_j − L_j^*)``.
+
+    ``L_j^*`` is domain j's irreducible loss, the entropy rate of its generating process
+    (``world.process.entropy_rate()``, or a run's ``floor``). The raw worst loss ``max_j L_j``
+    mostly names the domain with the highest floor whatever the mixture; the excess over the
+    floor names the domain a mixture serves worst relative to what is learnable there. Unlike
+    :func:`worst_excess` (DoReMi's excess over a *reference model*), the floor favours no mixture.
+
+    Parameters
+    ----------
+    floor : per-domain floors (Series, mapping or an object with ``losses``)
+        The irreducible loss of every domain, nats/token.
+
+    Returns
+    -------
+    Objective
+        Named ``"worst excess"``; at evaluation the losses must cover the floor's domains.
+
+    Raises
+    ------
+    ValueError
+        If the floor is empty or not finite, or (at evaluation) the domains do not match.
+
+    Used in: 3.6 (the capstone's "worst" objective, searched and scored).
+    """
+    ref = as_losses(floor)
+    formula = r"\max_j \left(L_j - L_j^{*}\right)"
+    return Objective("worst excess", formula, lambda s: float(excess_loss(s, ref).max()))
+
+
 def standard_objectives(
     reference: LossesLike | None = None, target_weights: WeightsLike | None = None
 ) -> dict[str, Objective]:
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
-    Used in: 2.4, 3.6.
+    Used in: 2.4.
     """
     out = {"uniform": uniform_objective(), "worst-case": worst_case()}
     if target_weights is not None:

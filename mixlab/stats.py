@@ -28,7 +28,8 @@ paired differences and stay for the lessons that still call them.
 
 scipy is imported inside the functions that need it, so ``import mixlab`` stays light.
 
-Used in: 1.5, 3.6 (paired_comparison, winners); the other names: no lesson yet.
+Used in: 1.5 (paired_comparison); 3.6 (t_critical, compare_mixtures, correct_family; and through
+:mod:`mixlab.verdicts`, 3.4–3.6).
 """
 
 from __future__ import annotations
@@ -122,15 +123,15 @@ def t_critical(n_seeds: int, alpha: float = 0.05) -> float:
     >>> round(t_critical(5), 3)
     2.776
 
-    Used in: no lesson yet (how many standard errors a difference must exceed).
+    Used in: 3.6 (how many standard errors a difference over five seeds must exceed).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit  # Student's t quantile (what scipy.stats.t.ppf calls), a lighter import
 
     if isinstance(n_seeds, bool) or not isinstance(n_seeds, int | np.integer):
         raise TypeError(f"n_seeds must be an integer (got {n_seeds!r})")
     if n_seeds < 2:
         raise ValueError(f"n_seeds must be >= 2: one seed has no spread to compare with (got {n_seeds})")
-    return float(student_t.ppf(1.0 - _check_alpha(alpha) / 2.0, int(n_seeds) - 1))
+    return float(stdtrit(int(n_seeds) - 1, 1.0 - _check_alpha(alpha) / 2.0))
 
 
 def holm(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray | pd.Series:
@@ -405,9 +406,9 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     TypeError, ValueError
         Not a DataFrame, an empty one, missing columns, a bad ``alpha`` or ``correction``.
 
-    Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 3.6 (one Holm family for the robustness table; also :func:`mixlab.verdicts.contest_verdicts`).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit
 
     a = _check_alpha(alpha)
     if correction not in CORRECTIONS:
@@ -423,7 +424,7 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     p_adj = {"none": p, "bonferroni": np.minimum(1.0, p * m), "holm": holm(p) if m else p}[correction]
     level = _ci_alphas(p, a, correction)
     mean = out["mean_diff"].to_numpy(dtype=np.float64)
-    half = student_t.ppf(1.0 - level / 2.0, out["df"].to_numpy(dtype=np.float64)) * out["se"].to_numpy(dtype=np.float64)
+    half = stdtrit(out["df"].to_numpy(dtype=np.float64), 1.0 - level / 2.0) * out["se"].to_numpy(dtype=np.float64)
     reject = np.asarray(p_adj) <= a
     out["p_adjusted"] = p_adj
     out["ci_low"], out["ci_high"], out["ci_level"] = mean - half, mean + half, 1.0 - level
@@ -482,9 +483,9 @@ def compare_mixtures(
         As :func:`seed_table`; an unknown reference or correction, neither or both of
         ``reference`` / ``all_pairs``, bad ``alpha`` or ``labels``.
 
-    Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 3.6 (the robustness table; also :func:`mixlab.verdicts.contest_verdicts`).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf calls at -|t|), a lighter import
 
     a = _check_alpha(alpha)  # checked first: a bad alpha is named before any table error
     if correction not in CORRECTIONS:
@@ -494,7 +495,7 @@ def compare_mixtures(
     extra = _check_labels({**({"objective": objective} if objective else {}), **dict(labels or {})}, _COMPARE_COLUMNS)
     st = _paired_arrays(np.column_stack([(tab[m] - tab[r]).to_numpy() for m, r in pairs]))
     n = len(tab)
-    p = np.where(np.isnan(st["t"]), 1.0, 2.0 * student_t.sf(np.abs(st["t"]), n - 1))
+    p = np.where(np.isnan(st["t"]), 1.0, 2.0 * stdtr(n - 1, -np.abs(st["t"])))
     out = pd.DataFrame({"reference": [r for _, r in pairs], **extra, "n_seeds": n, **st, "df": n - 1, "p_value": p})
     if all_pairs:
         out.index = pd.MultiIndex.from_tuples(pairs, names=["mixture", "reference"])
@@ -547,7 +548,7 @@ def paired_comparison(values: pd.DataFrame, reference: str, z: float = 2.0) -> p
     >>> cmp.loc["b", ["mean_diff", "se"]].astype(float).round(4).tolist(), bool(cmp.loc["b", "within_noise"])
     ([0.1333, 0.0333], False)
 
-    Used in: 1.5 (methods vs uniform by token), 3.6 (is a winner's margin larger than the noise?).
+    Used in: 1.5 (methods vs uniform by token).
     """
     from mixlab.validation import check_positive
 
@@ -637,7 +638,8 @@ def winners(
         Not the long table, fewer than 2 mixtures or seeds, unpaired seeds, an ``eligible`` that
         misses a mixture or allows none.
 
-    Used in: 3.6 (who wins each objective, and by more than the noise?).
+    Used in: no lesson now (the capstone uses :func:`mixlab.verdicts.contest_verdicts`, which corrects
+    for the number of comparisons).
     """
     per_objective = _values_by_objective(table)
     if not isinstance(lower_is_better, bool):

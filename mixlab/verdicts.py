@@ -12,7 +12,7 @@ that margin is beyond the noise, the best mixture within the repetition cap, and
 optimized for that objective fares. Every "better", "worse" or "within noise" in it comes from
 paired t tests (:mod:`mixlab.stats`), Holm-corrected over all the comparisons the table makes.
 
-Used in: no lesson yet.
+Used in: 3.4, 3.5 (per-run and per-domain comparisons), 3.6 (the contest's verdict table).
 """
 
 from __future__ import annotations
@@ -26,7 +26,55 @@ import pandas as pd
 
 from mixlab.stats import Label, _eligible, compare_mixtures, correct_family, seed_table
 
-__all__ = ["worst_excess_runs", "ContestVerdicts", "contest_verdicts"]
+__all__ = [
+    "RUN_MEASURES",
+    "check_sweep_table",
+    "worst_excess_runs",
+    "compare_runs",
+    "compare_domains",
+    "ContestVerdicts",
+    "contest_verdicts",
+]
+
+#: Per-run measures :func:`compare_runs` can compare (columns of :func:`worst_excess_runs`).
+RUN_MEASURES: tuple[str, ...] = ("worst_excess", "mean_excess", "worst_loss")
+
+
+def check_sweep_table(
+    sweep_table: object, need: tuple[str, ...] = ("mixture", "seed", "domain", "loss", "floor"),
+) -> pd.DataFrame:
+    """Check that a table is a sweep table: a DataFrame with rows, the columns ``need``, each run's domain once.
+
+    Parameters
+    ----------
+    sweep_table : object
+        Should be the long table of :func:`mixlab.proxy.sweep`.
+    need : tuple of str
+        The columns the caller reads.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sweep_table`` itself.
+
+    Raises
+    ------
+    TypeError
+        If it is not a DataFrame.
+    ValueError
+        If it is empty, lacks a column of ``need``, or repeats a (mixture, seed, domain) row.
+
+    Used in: no lesson directly (:func:`worst_excess_runs`, :func:`compare_domains`,
+    :func:`mixlab.plots.excess_profile_plot`).
+    """
+    if not isinstance(sweep_table, pd.DataFrame):
+        raise TypeError(f"sweep_table must be a DataFrame from mixlab.proxy.sweep (got {type(sweep_table).__name__})")
+    missing = [c for c in need if c not in sweep_table.columns]
+    if missing or sweep_table.empty:
+        raise ValueError(f"sweep_table needs rows and the columns {', '.join(need)} (missing: {missing})")
+    if sweep_table.duplicated(["mixture", "seed", "domain"]).any():
+        raise ValueError("sweep_table repeats a (mixture, seed, domain) row")
+    return sweep_table
 
 
 def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
@@ -55,16 +103,9 @@ def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
         If it is empty, lacks a column, repeats a (mixture, seed, domain) row, gives the runs
         different domains, or holds non-finite losses or floors.
 
-    Used in: no lesson yet (one definition of "worst" across lessons).
+    Used in: 3.4 (the worst excess next to the raw worst loss, per run).
     """
-    if not isinstance(sweep_table, pd.DataFrame):
-        raise TypeError(f"sweep_table must be a DataFrame from mixlab.proxy.sweep (got {type(sweep_table).__name__})")
-    need = ["mixture", "seed", "domain", "loss", "floor"]
-    missing = [c for c in need if c not in sweep_table.columns]
-    if missing or sweep_table.empty:
-        raise ValueError(f"sweep_table needs rows and the columns {', '.join(need)} (missing: {missing})")
-    if sweep_table.duplicated(["mixture", "seed", "domain"]).any():
-        raise ValueError("sweep_table repeats a (mixture, seed, domain) row")
+    check_sweep_table(sweep_table)
     num = sweep_table[["loss", "floor"]].to_numpy(dtype=np.float64)
     if not np.all(np.isfinite(num)):
         raise ValueError("sweep_table losses and floors must be finite")
@@ -88,6 +129,124 @@ def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def compare_runs(
+    sweep_table: pd.DataFrame,
+    reference: str | None = None,
+    *,
+    all_pairs: bool = False,
+    measures: tuple[str, ...] = ("worst_excess", "mean_excess"),
+    alpha: float = 0.05,
+    labels: Mapping[str, Label] | None = None,
+) -> pd.DataFrame:
+    """Compare mixtures trained on the same seeds by per-run measures, Holm-corrected as one family.
+
+    Each run (mixture, seed) of the sweep gives its worst excess over the floor, its mean excess
+    (whose differences between mixtures equal those of the mean loss, the floors being shared)
+    and, for a deliberate contrast, its raw worst loss (:func:`worst_excess_runs`). Every measure
+    is compared with paired t tests over the shared seeds (:func:`mixlab.stats.compare_mixtures`),
+    and all the comparisons of all the measures form one family for Holm's correction.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Long table of :func:`mixlab.proxy.sweep`, every mixture on the same seeds (at least 2).
+    reference : str, optional
+        Compare every other mixture with this one ...
+    all_pairs : bool
+        ... or every pair of mixtures once.
+    measures : tuple of str
+        Which of :data:`RUN_MEASURES` to compare, in the order of the output.
+    alpha : float
+        Family-wise error rate over every comparison of every measure.
+    labels : mapping, optional
+        What was measured (budget, capacity, ...): a constant column each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(measure, mixture)`` (``(measure, mixture, reference)`` with ``all_pairs``); the
+        columns of :func:`mixlab.stats.compare_mixtures` (``mean_diff`` = mixture − reference,
+        ``ci_low``, ``ci_high``, ``p_adjusted``, ``verdict`` "lower"/"higher"/"within noise", ...).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`worst_excess_runs` and :func:`mixlab.stats.compare_mixtures`; an unknown or
+        repeated measure, or none.
+
+    Used in: 3.4 (hand-tuned vs proportional), 3.5 (smoothed mixtures vs proportional).
+    """
+    if isinstance(measures, str) or not measures:
+        raise ValueError(f"measures must be a non-empty tuple of {', '.join(RUN_MEASURES)} (got {measures!r})")
+    unknown = [m for m in measures if m not in RUN_MEASURES]
+    if unknown or len(set(measures)) != len(measures):
+        raise ValueError(f"measures must be distinct names among {', '.join(RUN_MEASURES)} (got {list(measures)})")
+    if labels is not None and "measure" in labels:
+        raise ValueError("labels must not use the key 'measure' (the table sets it)")
+    runs = worst_excess_runs(sweep_table)
+    parts = [compare_mixtures(runs, reference, all_pairs=all_pairs, value=m, alpha=alpha, correction="none",
+                              labels={"measure": m, **dict(labels or {})}) for m in measures]
+    out = correct_family(pd.concat(parts), alpha, "holm")
+    levels = ["measure", *(str(n) for n in out.index.names)]
+    return out.set_index("measure", append=True).reorder_levels(levels)
+
+
+def compare_domains(
+    sweep_table: pd.DataFrame,
+    reference: str | None = None,
+    *,
+    all_pairs: bool = False,
+    alpha: float = 0.05,
+    labels: Mapping[str, Label] | None = None,
+) -> pd.DataFrame:
+    """Compare mixtures domain by domain (validation loss over shared seeds), Holm-corrected as one family.
+
+    A claim such as "the hand-tuned mixture lowers books and raises forum" is one comparison per
+    domain; made together they form one family. Each is a paired t test over the seeds of the
+    sweep (:func:`mixlab.stats.compare_mixtures`); differences of losses equal differences of
+    excess over the floor, the floor being the same for every mixture.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Long table of :func:`mixlab.proxy.sweep` (``mixture``, ``seed``, ``domain``, ``loss``),
+        every mixture on the same seeds (at least 2).
+    reference : str, optional
+        Compare every other mixture with this one ...
+    all_pairs : bool
+        ... or every pair of mixtures once.
+    alpha : float
+        Family-wise error rate over every domain and pair.
+    labels : mapping, optional
+        What was measured (budget, capacity, ...): a constant column each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(domain, mixture)`` (``(domain, mixture, reference)`` with ``all_pairs``), domains
+        in the sweep's order; the columns of :func:`mixlab.stats.compare_mixtures` (``mean_diff``
+        = mixture − reference in nats/token, ``ci_low``, ``ci_high``, ``p_adjusted``, ``verdict``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``sweep_table`` is not a sweep table (missing columns, repeated rows), and as
+        :func:`mixlab.stats.compare_mixtures`.
+
+    Used in: 3.4 (what each hand-tuned mixture trades, domain by domain), 3.5 (smoothing vs proportional).
+    """
+    check_sweep_table(sweep_table, ("mixture", "seed", "domain", "loss"))
+    if labels is not None and "domain" in labels:
+        raise ValueError("labels must not use the key 'domain' (the table sets it)")
+    dom = sweep_table["domain"].astype(str)
+    parts = [compare_mixtures(rows, reference, all_pairs=all_pairs, value="loss", alpha=alpha, correction="none",
+                              labels={"domain": str(d), **dict(labels or {})})
+             for d, rows in sweep_table.assign(domain=dom).groupby("domain", sort=False)]
+    out = correct_family(pd.concat(parts), alpha, "holm")
+    levels = ["domain", *(str(n) for n in out.index.names)]
+    return out.set_index("domain", append=True).reorder_levels(levels)
+
+
 @dataclass(frozen=True)
 class ContestVerdicts:
     """The verdicts of a contest between mixtures, from :func:`contest_verdicts`.
@@ -106,7 +265,7 @@ class ContestVerdicts:
         Counts over the objectives: distinct winners, winners that break the cap, and (with
         ``optimized``) objectives the optimized mixture wins or ties, and where it beats the baseline.
 
-    Used in: no lesson yet (:func:`contest_verdicts` returns it).
+    Used in: no lesson by name (:func:`contest_verdicts` returns it).
     """
 
     table: pd.DataFrame
@@ -281,7 +440,7 @@ def contest_verdicts(
         As :func:`mixlab.stats.seed_table`; unknown names in ``optimized``/``baseline``/``eligible``,
         an ``eligible`` that allows none, a bad ``alpha`` or ``family``.
 
-    Used in: no lesson yet (written for the capstone's verdict table).
+    Used in: 3.6 (the capstone's verdict table).
     """
     if not isinstance(scores, pd.DataFrame) or "objective" not in scores.columns:
         raise ValueError("scores must be the long table of score_mixtures with an 'objective' column")

@@ -25,8 +25,5 @@ UNCONVERTED: frozenset[str] = frozenset({
     "3.1-uniform-by-document.ipynb",
     "3.2-uniform-by-token.ipynb",
     "3.3-source-proportional.ipynb",
-    "3.4-hand-tuned-weights.ipynb",
-    "3.5-temperature-smoothing.ipynb",
-    "3.6-baselines-side-by-side.ipynb",
     "A.1-reproducible-dataset.ipynb",
 })

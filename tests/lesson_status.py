@@ -16,8 +16,6 @@ REPEATS_OUTPUT: frozenset[str] = frozenset({
     "3.1-uniform-by-document.ipynb",
     "3.2-uniform-by-token.ipynb",
     "3.3-source-proportional.ipynb",
-    "3.4-hand-tuned-weights.ipynb",
-    "3.5-temperature-smoothing.ipynb",
 })
 
 #: Notebooks whose deliberate errors print more than 3 lines of traceback.
@@ -36,7 +34,4 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "3.1-uniform-by-document.ipynb",
     "3.2-uniform-by-token.ipynb",
     "3.3-source-proportional.ipynb",
-    "3.4-hand-tuned-weights.ipynb",
-    "3.5-temperature-smoothing.ipynb",
-    "3.6-baselines-side-by-side.ipynb",
 })

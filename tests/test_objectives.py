@@ -19,6 +19,7 @@ from mixlab.objectives import (
     weighted_objective,
     worst_case,
     worst_excess,
+    worst_excess_over_floor,
 )
 
 LOSSES = pd.Series({"web": 3.0, "code": 2.0, "math": 4.0})
@@ -93,3 +94,17 @@ def test_custom_objective_is_callable_on_any_losses() -> None:
     assert obj({"a": 2.0, "b": 1.0}) == 1.0
     with pytest.raises(ValueError, match="NaN"):
         obj({"a": float("nan")})
+
+
+def test_worst_excess_over_floor_is_the_largest_gap_to_the_floor_not_the_largest_loss() -> None:
+    floor = pd.Series({"web": 2.9, "code": 1.0, "math": 3.9})
+    obj = worst_excess_over_floor(floor)
+    assert obj.name == "worst excess" and "L_j^{*}" in obj.formula
+    # the largest loss is math (4.0), but the largest excess over the floor is code (2.0 - 1.0)
+    assert obj(LOSSES) == pytest.approx(1.0)
+    assert worst_case()(LOSSES) == pytest.approx(4.0)
+    assert obj(LOSSES.iloc[::-1]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="missing"):
+        obj(LOSSES.drop("code"))
+    with pytest.raises(ValueError):
+        worst_excess_over_floor(pd.Series({"web": float("nan")}))

@@ -859,3 +859,44 @@ def test_rows_that_name_mixtures_are_written_in_their_colour() -> None:
     heat = plots.objective_heatmap(objective_table())
     rows = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in heat.get_yticklabels()}
     assert rows["UniMax"] == plots.MIXTURE_COLORS["UniMax"].lower()
+
+
+def _sweep_like(seeds: int = 4) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rows = []
+    for name, shift in (("proportional", 0.3), ("UniMax", 0.0)):
+        for s in range(seeds):
+            for d, floor in (("web", 2.0), ("books", 1.5), ("code", 1.0)):
+                rows.append({"mixture": name, "seed": s, "domain": d, "floor": floor,
+                             "loss": floor + 1.0 + (shift if d == "books" else 0.0) + rng.normal(0, 0.01)})
+    return pd.DataFrame(rows)
+
+
+def test_excess_profile_plot_draws_mean_excess_with_t_intervals_and_rings_the_worst_domain() -> None:
+    from scipy.stats import t as student_t
+
+    table = _sweep_like()
+    ax = plots.excess_profile_plot(table, title="T")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["web", "books", "code"]
+    assert "mean over 4 seeds, 95% t interval" in ax.get_title()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("worst domain") and "proportional (4 seeds)" in labels
+    # the error bar of proportional on books spans mean ± t_{0.975, 3} · sd / √4
+    books = table[(table.mixture == "proportional") & (table.domain == "books")]
+    excess = books["loss"] - books["floor"]
+    half = student_t.ppf(0.975, 3) * excess.std(ddof=1) / 2
+    segments = [seg for coll in ax.collections for seg in coll.get_segments()]
+    spans = [abs(seg[1][1] - seg[0][1]) / 2 for seg in segments if len(seg) == 2 and seg[0][0] == seg[1][0]]
+    assert any(abs(s - half) < 1e-9 for s in spans)
+    # the worst domain of proportional (books, the largest mean excess) carries a ring
+    rings = [ln for ln in ax.lines if ln.get_markerfacecolor() == "none" and len(ln.get_xdata()) == 1]
+    assert len(rings) == 2 and max(float(r.get_ydata()[0]) for r in rings) == pytest.approx(excess.mean())
+
+
+def test_excess_profile_plot_refuses_one_seed_and_missing_columns() -> None:
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        plots.excess_profile_plot(_sweep_like(seeds=1))
+    with pytest.raises(ValueError, match="floor"):
+        plots.excess_profile_plot(_sweep_like().drop(columns="floor"))
+    with pytest.raises(TypeError, match="DataFrame"):
+        plots.excess_profile_plot([1, 2])  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from mixlab.domains import domain_stats
 from mixlab.mixers import proportional, uniform_by_token
 from mixlab.proxy import ProxyConfig, profile_summary, sweep, train_proxy
 from mixlab.stats import holm
-from mixlab.verdicts import ContestVerdicts, contest_verdicts, worst_excess_runs
+from mixlab.verdicts import ContestVerdicts, compare_domains, compare_runs, contest_verdicts, worst_excess_runs
 from mixlab.world import World
 
 SEEDS = [101, 102, 103, 104, 105, 106]
@@ -179,3 +179,60 @@ def test_a_winner_by_construction_is_not_ranked() -> None:
     assert not v.within_noise.loc["good", "mean"]
     with pytest.raises(ValueError, match="by_construction"):
         run(by_construction={"mean": "nope"})
+
+
+# ---------------------------------------------------------------- comparisons of runs and of domains
+def sweep_like() -> pd.DataFrame:
+    """Three mixtures on 5 shared seeds over web and code: 'hand' is 0.3 lower on code (its worst
+    excess) and 0.05 higher on web; 'twin' equals 'base' up to tiny seed jitter."""
+    seeds = [0, 1, 2, 3, 4]
+    shared = [0.02, -0.03, 0.01, 0.04, -0.02]
+    jitter = [0.001, -0.002, 0.0, 0.002, -0.001]
+    shift = {"base": {"web": 0.0, "code": 0.0}, "hand": {"web": 0.05, "code": -0.3},
+             "twin": {"web": 0.0, "code": 0.0}}
+    rows = []
+    for m in ("base", "hand", "twin"):
+        for i, s in enumerate(seeds):
+            for d, floor, level in (("web", 3.0, 4.5), ("code", 2.0, 4.2)):
+                j = jitter[i] * (1 if m == "hand" else -1 if m == "twin" else 0.5)
+                rows.append({"mixture": m, "seed": s, "domain": d, "floor": floor,
+                             "loss": level + shift[m][d] + shared[i] + j})
+    return pd.DataFrame(rows)
+
+
+def test_compare_runs_is_one_holm_family_over_measures() -> None:
+    out = compare_runs(sweep_like(), "base", measures=("worst_excess", "worst_loss"))
+    assert list(out.index) == [("worst_excess", "hand"), ("worst_excess", "twin"),
+                               ("worst_loss", "hand"), ("worst_loss", "twin")]
+    # code is furthest above its floor: 'hand' lowers the worst excess; the raw worst loss is web's, 0.05 higher
+    assert out.loc[("worst_excess", "hand"), "mean_diff"] == pytest.approx(-0.3, abs=0.01)
+    assert out.loc[("worst_excess", "hand"), "verdict"] == "lower"
+    assert out.loc[("worst_loss", "hand"), "mean_diff"] == pytest.approx(0.05, abs=0.01)
+    assert out.loc[("worst_loss", "hand"), "verdict"] == "higher"
+    assert out.loc[("worst_excess", "twin"), "verdict"] == "within noise"
+    np.testing.assert_allclose(out["p_adjusted"], holm(out["p_value"].to_numpy()))
+    pairs = compare_runs(sweep_like(), all_pairs=True, measures=("mean_excess",))
+    assert list(pairs.index) == [("mean_excess", "base", "hand"), ("mean_excess", "base", "twin"),
+                                 ("mean_excess", "hand", "twin")]
+    for bad in [(), ("worst",), ("worst_excess", "worst_excess")]:
+        with pytest.raises(ValueError, match="measures"):
+            compare_runs(sweep_like(), "base", measures=bad)
+    with pytest.raises(ValueError, match="measure"):
+        compare_runs(sweep_like(), "base", labels={"measure": "x"})
+
+
+def test_compare_domains_is_one_holm_family_over_domains() -> None:
+    out = compare_domains(sweep_like(), "base", labels={"budget": 100})
+    assert list(out.index) == [("web", "hand"), ("web", "twin"), ("code", "hand"), ("code", "twin")]
+    assert out.loc[("code", "hand"), "verdict"] == "lower" and out.loc[("web", "hand"), "verdict"] == "higher"
+    assert out.loc[("web", "twin"), "verdict"] == "within noise" and (out["budget"] == 100).all()
+    np.testing.assert_allclose(out["p_adjusted"], holm(out["p_value"].to_numpy()))
+    from scipy.stats import ttest_rel
+
+    t = sweep_like()
+    code = t[t.domain == "code"].pivot(index="seed", columns="mixture", values="loss")
+    assert out.loc[("code", "hand"), "p_value"] == pytest.approx(ttest_rel(code["hand"], code["base"]).pvalue)
+    with pytest.raises(ValueError, match="loss"):
+        compare_domains(t.drop(columns="loss"), "base")
+    with pytest.raises(TypeError, match="DataFrame"):
+        compare_domains([1], "base")  # type: ignore[arg-type]

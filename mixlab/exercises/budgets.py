@@ -169,7 +169,7 @@ def compare_epochs(
     ValueError
         On invalid exercise data (mixture, budget, sizes) or an unknown ``domain``.
 
-    Used in: exercises of 2.5 (token budget), 3.2 (epochs explode), 3.5.
+    Used in: exercises of 2.5 (token budget), 3.2 (epochs explode).
     """
     from mixlab.budget import epochs_from_weights
 

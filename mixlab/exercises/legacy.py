@@ -47,7 +47,7 @@ def check_number(answer: Any, expected: float, *, rtol: float = 1e-2, atol: floa
     ValueError
         If ``expected`` is not finite or a tolerance is negative.
 
-    Used in: 00, 1.1–1.5, 2.1, 2.3–2.5, 3.1–3.4, 3.6, A.1 (until they are converted to the exercise registry).
+    Used in: 00, 1.1–1.5, 2.1, 2.3–2.5, 3.1–3.3, A.1 (until they are converted to the exercise registry).
     """
     return LegacyVerdict.of(compare_number(answer, expected, rtol=rtol, atol=atol, what=what, unit=unit,
                                            factors=factors, hints=hints))
@@ -73,7 +73,7 @@ def check_mixture(answer: Any, expected: Mixture | Mapping[str, float], *, atol:
     ValueError, TypeError
         If ``expected`` or ``mean_lengths`` is invalid.
 
-    Used in: 1.1, 1.3–1.5, 2.1, 2.4, 3.1–3.6 (until they are converted to the exercise registry).
+    Used in: 1.1, 1.3–1.5, 2.1, 2.4, 3.1–3.3 (until they are converted to the exercise registry).
     """
     return LegacyVerdict.of(compare_mixture(answer, expected, atol=atol, mean_lengths=mean_lengths, hints=hints))
 
@@ -98,7 +98,7 @@ def check_temperature_weights(answer: Any, counts: pd.DataFrame, T: float | None
     ValueError
         On invalid ``counts``, ``T``, ``alpha`` or ``by``.
 
-    Used in: 3.5 (until they are converted to the exercise registry).
+    Used in: no lesson now (its last user converted to the exercise registry).
     """
     return LegacyVerdict.of(compare_temperature_weights(answer, counts, T, alpha=alpha, by=by, atol=atol,
                                                         hints=hints))
@@ -124,7 +124,7 @@ def check_epochs(answer: Any, mixture: Mixture | pd.Series | Mapping[str, float]
     ValueError
         On invalid exercise data or an unknown ``domain``.
 
-    Used in: 2.3, 2.5, 3.1–3.3, 3.5, 3.6 (until they are converted to the exercise registry).
+    Used in: 2.3, 2.5, 3.1–3.3 (until they are converted to the exercise registry).
     """
     return LegacyVerdict.of(compare_epochs(answer, mixture, budget, sizes, domain=domain, rtol=rtol,
                                            bytes_per_token=bytes_per_token, hints=hints))
@@ -150,7 +150,7 @@ def check_feasible_answer(answer: Any, sizes: Sizes, budget: float, max_epochs: 
     ValueError
         On invalid sizes, budget or max_epochs.
 
-    Used in: 1.3, 2.5, 3.2, 3.4, 3.5 (until they are converted to the exercise registry).
+    Used in: 1.3, 2.5, 3.2 (until they are converted to the exercise registry).
     """
     return LegacyVerdict.of(compare_feasible(answer, sizes, budget, max_epochs, bytes_per_token=bytes_per_token,
                                              atol=atol, hints=hints))
@@ -175,6 +175,6 @@ def check_ranking(answer_order: Any, expected_order: Sequence[str], *, what: str
     ValueError
         If ``expected_order`` is empty or repeats a name.
 
-    Used in: 00, 1.1, 1.3–1.5, 2.1, 2.4, 3.1, 3.3, 3.6 (until they are converted to the exercise registry).
+    Used in: 00, 1.1, 1.3–1.5, 2.1, 2.4, 3.1, 3.3 (until they are converted to the exercise registry).
     """
     return LegacyVerdict.of(compare_ranking(answer_order, expected_order, what=what, hints=hints))

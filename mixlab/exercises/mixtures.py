@@ -225,7 +225,7 @@ def compare_mixture(
     ValueError, TypeError
         If ``expected``, ``mean_lengths`` or a slip is invalid (an error in the exercise).
 
-    Used in: exercises of 2.2 (doc ↔ token conversion), 3.1–3.5 (baselines).
+    Used in: exercises of 2.2 (doc ↔ token conversion), 3.1–3.3 (baselines).
     """
     exp = _as_mixture(expected)
     domains = list(exp.domains)
@@ -343,7 +343,7 @@ def compare_temperature_weights(
         On an invalid ``counts``, ``T``, ``alpha`` or ``by``, or when both or neither of ``T``
         and ``alpha`` are given (errors in the exercise).
 
-    Used in: exercises of 3.5 (temperature-smoothed mixtures).
+    Used in: no lesson directly (the TEMPERATURE implement-it task calls it).
     """
     from mixlab.mixers import temperature
 

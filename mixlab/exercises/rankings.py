@@ -49,7 +49,7 @@ def compare_ranking(
     ValueError
         If ``expected_order`` is empty or repeats a name.
 
-    Used in: exercises of 1.3, 1.4 (rank agreement), 3.6 (baselines side by side).
+    Used in: exercises of 1.3, 1.4 (rank agreement).
     """
     exp = [str(x) for x in expected_order]
     if not exp or len(set(exp)) != len(exp):

@@ -35,7 +35,7 @@ from mixlab.plots.methods import (
     spearman,  # noqa: F401  (not public: only while 3.3 and mixlab.exercises import it; use rank_agreement)
     weight_trace,
 )
-from mixlab.plots.profiles import mixture_bars, skill_profile_plot
+from mixlab.plots.profiles import excess_profile_plot, mixture_bars, skill_profile_plot
 from mixlab.plots.style import (
     DOMAIN_COLORS,
     LEGEND_PLACES,
@@ -70,6 +70,7 @@ __all__ = [
     "place_legend",
     "series_colors",
     "skill_profile_plot",
+    "excess_profile_plot",
     "mixture_bars",
     "barycentric_to_xy",
     "ternary_axes",

@@ -30,6 +30,7 @@ Profile = Union["pd.DataFrame", "pd.Series", "ProxyRun"]
 
 __all__ = [
     "skill_profile_plot",
+    "excess_profile_plot",
     "mixture_bars",
 ]
 
@@ -100,7 +101,7 @@ def skill_profile_plot(
     TypeError, ValueError
         On unreadable profiles, profiles over different domains, or an unknown ``kind``.
 
-    Used in: 1.1, 1.4, 2.4, 3.1–3.5 (skill profiles side by side).
+    Used in: 1.1, 1.4, 2.4, 3.1–3.3 (skill profiles side by side).
     """
     if kind not in ("lines", "bars"):
         raise ValueError(f"kind must be 'lines' or 'bars' (got {kind!r})")
@@ -210,4 +211,100 @@ def mixture_bars(
               title_fontsize="small")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def _excess_by_seed(sweep_table: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Per mixture, a seed × domain table of excess over the floor; and the domains in order."""
+    from mixlab.verdicts import check_sweep_table
+
+    check_sweep_table(sweep_table)
+    dom = sweep_table["domain"]
+    domains = ([str(d) for d in dom.cat.categories if d in set(dom)] if isinstance(dom.dtype, pd.CategoricalDtype)
+               else [str(d) for d in pd.unique(dom.to_numpy())])
+    table = sweep_table.assign(domain=dom.astype(str), excess=sweep_table["loss"] - sweep_table["floor"])
+    out = {}
+    for name, rows in table.groupby("mixture", sort=False):
+        wide = rows.pivot(index="seed", columns="domain", values="excess").reindex(columns=domains)
+        if len(wide) < 2 or wide.isna().to_numpy().any():
+            raise ValueError(f"mixture {name!r}: every domain needs a value on at least 2 seeds (got {len(wide)} "
+                             "seeds, or a missing domain)")
+        out[str(name)] = wide
+    return out, domains
+
+
+def excess_profile_plot(
+    sweep_table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    alpha: float = 0.05,
+    title: str | None = "Excess over the floor per domain",
+    colors: Mapping[str, str] | None = None,
+) -> Axes:
+    """Skill profiles over seeds: each domain's excess over the floor, mean with a t interval, per mixture.
+
+    The excess ``L_j − L_j^*`` puts every domain's floor at 0, so the highest point of a profile
+    is the course's "worst" (largest excess over the floor); a ring marks it. Each bar is the
+    interval ``mean ± t_{1−α/2, n−1} · sd / √n`` of one mixture on one domain over its ``n``
+    seeds. Overlapping bars do not mean "no difference": mixtures trained on the same seeds are
+    compared by their paired differences (:func:`mixlab.stats.compare_mixtures`).
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Long table of :func:`mixlab.proxy.sweep`: columns ``mixture``, ``seed``, ``domain``,
+        ``loss``, ``floor``; at least 2 seeds per mixture.
+    ax : matplotlib Axes, optional
+    alpha : float
+        The intervals have confidence ``1 − alpha``.
+    title : str or None
+        The seeds and the interval's level are added on a second line.
+    colors : mapping name → colour, optional
+        Colours of some mixtures; the others keep their course colour (:func:`mixture_colors`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes: one dodged line of intervals per mixture, domains on x (the floor is 0 on y).
+
+    Raises
+    ------
+    TypeError
+        If ``sweep_table`` is not a DataFrame.
+    ValueError
+        Missing columns, repeated rows, a mixture with fewer than 2 seeds or a missing domain,
+        or a bad ``alpha``.
+
+    Used in: 3.4, 3.5 (skill profiles over five seeds, with the worst domain marked).
+    """
+    from mixlab.stats import seed_summary
+
+    tables, domains = _excess_by_seed(sweep_table)
+    summaries = {name: seed_summary(wide, alpha) for name, wide in tables.items()}
+    ax = _axes(ax, figsize=(8.0, 4.0))
+    palette = {**series_colors(list(tables)), **dict(colors or {})}
+    m = len(tables)
+    x = np.arange(len(domains), dtype=np.float64)
+    for i, (name, summ) in enumerate(summaries.items()):
+        xi = x + (i - (m - 1) / 2) * min(0.7 / m, 0.18)
+        mean = summ["mean"].to_numpy(dtype=np.float64)
+        err = np.vstack([mean - summ["ci_low"].to_numpy(dtype=np.float64),
+                         summ["ci_high"].to_numpy(dtype=np.float64) - mean])
+        ax.errorbar(xi, mean, yerr=err, fmt="o-", lw=1.2, ms=5, capsize=3, color=palette[name],
+                    label=f"{name} ({len(tables[name])} seeds)")
+        worst = int(np.argmax(mean))
+        ax.plot(xi[worst], mean[worst], "o", ms=13, mfc="none", mec=palette[name], mew=1.6)
+    ax.plot([], [], "o", ms=11, mfc="none", mec="0.3", mew=1.6, label="worst domain (largest mean excess)")
+    ax.set_xticks(x, domains)
+    dc = domain_colors(domains)
+    for tick, d in zip(ax.get_xticklabels(), domains, strict=True):
+        tick.set_color(dc[d])
+    ax.set_xlabel("domain (held-out validation set)")
+    ax.set_ylabel(r"excess over the floor $L_j - L_j^*$" + "\n(nats/token; the floor is 0)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    if title:
+        n_seeds = sorted({len(t) for t in tables.values()})
+        seeds = f"{n_seeds[0]}" if len(n_seeds) == 1 else f"{n_seeds[0]}–{n_seeds[-1]}"
+        ax.set_title(f"{title}\n(mean over {seeds} seeds, {1 - alpha:.0%} t interval)")
     return ax

@@ -316,7 +316,7 @@ def train_proxy(
         On a document-kind mixture, a mixture over other domains, weight on a domain with no
         training documents, or a ``train`` corpus with other domains or another vocabulary.
 
-    Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.5.
+    Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.3.
     """
     s = check_seed(seed)
     if not isinstance(config, ProxyConfig):
@@ -355,7 +355,7 @@ def skill_profile(run: ProxyRun) -> pd.DataFrame:
         Index = domains; columns ``weight`` (the mixture), ``tokens`` (training tokens),
         ``loss``, ``floor`` and ``excess`` (= loss − floor, the reducible part).
 
-    Used in: 1.1, 2.4, 3.1–3.5 (as ``ProxyRun.skill_profile()``).
+    Used in: 1.1, 2.4, 3.1–3.3 (as ``ProxyRun.skill_profile()``).
     """
     return pd.DataFrame(
         {
@@ -397,7 +397,7 @@ def sweep(
         ``pivot_table`` and sorting keep that order instead of the alphabetical one.
         :func:`mean_losses` turns the table into mixture × domain means over seeds.
 
-    Used in: 1.1, 1.2, 2.4, 3.6.
+    Used in: 1.1, 1.2, 2.4, 3.4, 3.5, 3.6.
     """
     named = dict(mixtures) if isinstance(mixtures, Mapping) else {f"m{i}": m for i, m in enumerate(mixtures)}
     seeds = [check_seed(x, "seeds") for x in seeds]
