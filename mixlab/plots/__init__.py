@@ -23,7 +23,7 @@ stays light.
 Used in: every lesson with a figure (00, 1.1–1.5, 2.1–2.5, 3.1–3.6, A.1).
 """
 
-from mixlab.plots.budget import epochs_plot, marginal_value_plot, repetition_value_plot, temperature_plot
+from mixlab.plots.budget import caps_plot, epochs_plot, marginal_value_plot, repetition_value_plot, temperature_plot
 from mixlab.plots.convergence import convergence_plot
 from mixlab.plots.data import ledger_plot, length_distribution, score_histogram
 from mixlab.plots.methods import (
@@ -35,7 +35,7 @@ from mixlab.plots.methods import (
     spearman,  # noqa: F401  (not public: only while 3.3 and mixlab.exercises import it; use rank_agreement)
     weight_trace,
 )
-from mixlab.plots.profiles import mixture_bars, skill_profile_plot
+from mixlab.plots.profiles import mixture_bars, profile_intervals_plot, skill_profile_plot
 from mixlab.plots.style import (
     DOMAIN_COLORS,
     LEGEND_PLACES,
@@ -70,6 +70,7 @@ __all__ = [
     "place_legend",
     "series_colors",
     "skill_profile_plot",
+    "profile_intervals_plot",
     "mixture_bars",
     "barycentric_to_xy",
     "ternary_axes",
@@ -80,6 +81,7 @@ __all__ = [
     "length_distribution",
     "convergence_plot",
     "epochs_plot",
+    "caps_plot",
     "temperature_plot",
     "ledger_plot",
     "rank_agreement_plot",

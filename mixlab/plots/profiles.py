@@ -31,6 +31,7 @@ Profile = Union["pd.DataFrame", "pd.Series", "ProxyRun"]
 __all__ = [
     "skill_profile_plot",
     "mixture_bars",
+    "profile_intervals_plot",
 ]
 
 def _profile_frame(profile: Any, name: str) -> pd.DataFrame:
@@ -210,4 +211,97 @@ def mixture_bars(
               title_fontsize="small")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def _seed_intervals(table: pd.DataFrame, value: str, alpha: float) -> tuple[dict[str, pd.DataFrame], list[str], int]:
+    """Per mixture, the mean and t interval of ``value`` over seeds for every domain (a sweep table)."""
+    from mixlab.stats import seed_summary
+
+    need = ["mixture", "seed", "domain", value]
+    missing = [c for c in need if c not in table.columns]
+    if missing:
+        raise ValueError(f"sweep_table needs the columns {', '.join(need)} (missing: {', '.join(missing)})")
+    dom = table["domain"]
+    domains = ([str(d) for d in dom.cat.categories if d in set(dom)] if isinstance(dom.dtype, pd.CategoricalDtype)
+               else [str(d) for d in pd.unique(dom.to_numpy())])
+    out: dict[str, pd.DataFrame] = {}
+    n_seeds = 0
+    for name in pd.unique(table["mixture"].astype(str).to_numpy()):
+        rows = table[table["mixture"].astype(str) == name]
+        wide = rows.assign(domain=rows["domain"].astype(str)).pivot(index="seed", columns="domain", values=value)
+        if sorted(wide.columns) != sorted(domains):
+            raise ValueError(f"mixture {name!r} does not cover every domain ({domains})")
+        out[str(name)] = seed_summary(wide[domains], alpha)
+        n_seeds = len(wide)
+    return out, domains, n_seeds
+
+
+def profile_intervals_plot(
+    sweep_table: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    value: str = "excess",
+    alpha: float = 0.05,
+    title: str | None = None,
+) -> Axes:
+    """Skill profiles over seeds: each mixture's mean per domain with its t interval.
+
+    One seed shows a mechanism; a claim about mixtures needs the spread over seeds. For every
+    mixture and domain the figure draws the mean of ``value`` over the seeds and its
+    ``1 − alpha`` t interval (:func:`mixlab.stats.seed_summary`: ``mean ± t · sd/√n`` with
+    ``n − 1`` degrees of freedom). The intervals describe each mean on its own; whether two
+    mixtures differ is a paired question (:func:`mixlab.stats.compare_mixtures`), so the bars are
+    for reading, not for deciding.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Long table of :func:`mixlab.proxy.sweep` (columns ``mixture``, ``seed``, ``domain`` and
+        ``value``), every mixture on the same seeds, at least 2.
+    ax : matplotlib Axes, optional
+    value : str
+        Column to draw: ``"excess"`` (loss − entropy floor, default) or ``"loss"``.
+    alpha : float
+        The intervals have confidence ``1 − alpha``.
+    title : str, optional
+        Default: says the number of seeds and the confidence level.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes: per mixture (in its course colour, slightly offset) a line of means across the
+        domains with an interval bar at each.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A missing column, a mixture without every domain, fewer than 2 seeds or unpaired seeds
+        (as :func:`mixlab.stats.seed_summary`), a bad ``alpha``.
+
+    Used in: 3.1 (the three simple baselines over seeds), 3.2, 3.3.
+    """
+    if not isinstance(sweep_table, pd.DataFrame):
+        raise TypeError(f"sweep_table must be the DataFrame of mixlab.proxy.sweep (got {type(sweep_table).__name__})")
+    summaries, domains, n_seeds = _seed_intervals(sweep_table, value, alpha)
+    ax = _axes(ax)
+    colors = series_colors(list(summaries))
+    x = np.arange(len(domains), dtype=np.float64)
+    m = len(summaries)
+    for i, (name, s) in enumerate(summaries.items()):
+        xi = x + (i - (m - 1) / 2) * min(0.12, 0.6 / m)
+        mean = s["mean"].to_numpy()
+        err = np.vstack([mean - s["ci_low"].to_numpy(), s["ci_high"].to_numpy() - mean])
+        ax.errorbar(xi, mean, yerr=err, fmt="o-", lw=1.2, ms=5, capsize=3, color=colors[name], label=name)
+    ax.set_xticks(x, domains)
+    dc = domain_colors(domains)
+    for tick, d in zip(ax.get_xticklabels(), domains, strict=True):
+        tick.set_color(dc[d])
+    ax.set_xlabel("domain (held-out validation set)")
+    ax.set_ylabel("excess loss $L_j - L_j^*$ (nats/token)" if value == "excess" else f"{value} (nats/token)")
+    ax.grid(axis="y", alpha=0.3)
+    level = f"{100 * (1 - alpha):g} %"
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              title=f"mean of {n_seeds} seeds,\n{level} t interval", title_fontsize="small")
+    ax.set_title(title if title is not None else f"Skill profiles over {n_seeds} seeds ({level} t intervals)")
     return ax
