@@ -83,7 +83,7 @@ def test_caps_plot_lines_sum_and_infeasible_region() -> None:
     budgets = np.geomspace(1e4, 1e6, 30)
     ax = plots.caps_plot(COUNTS, budgets, 4)
     labels = [ln.get_label() for ln in ax.get_lines()]
-    assert labels[:3] == DOMAINS and "sum of caps $\\sum_i u_i$" in labels
+    assert labels[:3] == DOMAINS and "sum of caps Σ u_i" in labels
     total = next(ln for ln in ax.get_lines() if ln.get_label().startswith("sum of caps"))
     # the sum of the caps is >= 1 exactly up to E_max * sum T = 400,000 tokens
     x, y = total.get_xdata(), total.get_ydata()

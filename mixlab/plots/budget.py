@@ -421,13 +421,13 @@ def caps_plot(
     for col in caps.columns:
         ax.plot(b, caps[col].to_numpy(), lw=1.6, color=colors[str(col)], label=str(col))
     total = caps.sum(axis=1).to_numpy()
-    ax.plot(b, total, lw=2.4, color="black", label=r"sum of caps $\sum_i u_i$")
+    ax.plot(b, total, lw=2.4, color="black", label="sum of caps Σ u_i")
     ax.axhline(1.0, color="#C0392B", ls="--", lw=1.2, label="feasible iff the sum ≥ 1")
     tokens = sizes["tokens"] if isinstance(sizes, pd.DataFrame) else pd.Series(dict(sizes), dtype=np.float64)
     capacity = float(max_epochs) * float(tokens.sum())  # the largest feasible budget, E_max Σ T_i
     if capacity < b[-1]:
         ax.axvspan(max(capacity, b[0]), b[-1], color="#C0392B", alpha=0.06,
-                   label=r"infeasible: $B > E_{max} \sum_i T_i$")
+                   label="infeasible: B > E_max Σ T_i")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("token budget B")
