@@ -42,8 +42,10 @@ def _books_share(chapters: int) -> float:
     """Books' token share under uniform by document when every book is stored as ``chapters`` records."""
     from mixlab.mixers import uniform_by_document
 
-    split = _counts().copy()
-    split.loc["books", "docs"] *= chapters
+    counts = _counts()
+    factor = pd.Series(1, index=counts.index)
+    factor["books"] = chapters
+    split = counts.assign(docs=counts["docs"] * factor)
     return float(uniform_by_document(split).to_tokens(split)["books"])
 
 
@@ -71,7 +73,7 @@ def _compare_books_epochs(answer: Any, expected: float) -> Verdict:
         a = read_number(answer, "the epochs of books")
     except Unreadable as exc:
         return unreadable(exc)
-    as_token_weight = BUDGET / len(_counts()) / float(_counts().loc["books", "tokens"])
+    as_token_weight = BUDGET / len(_counts()) / float(_counts()["tokens"]["books"])
     if abs(a - as_token_weight) <= 1e-3 * as_token_weight:
         return wrong(f"Epochs of books = {a:.6g} is not right.",
                      ["You used the document weight 1/k as if it were books' share of the tokens: convert "
