@@ -12,8 +12,6 @@ from __future__ import annotations
 #: Notebooks that show an output block (5+ lines) another notebook also shows.
 REPEATS_OUTPUT: frozenset[str] = frozenset({
     "2.2-mixture-vector.ipynb",
-    "3.1-uniform-by-document.ipynb",
-    "3.2-uniform-by-token.ipynb",
     "3.3-source-proportional.ipynb",
     "3.4-hand-tuned-weights.ipynb",
     "3.5-temperature-smoothing.ipynb",
@@ -31,7 +29,6 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "2.2-mixture-vector.ipynb",
     "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",
-    "3.2-uniform-by-token.ipynb",
     "3.3-source-proportional.ipynb",
     "3.4-hand-tuned-weights.ipynb",
     "3.5-temperature-smoothing.ipynb",

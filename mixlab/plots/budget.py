@@ -76,7 +76,7 @@ def epochs_plot(
     ValueError
         If it is empty, or ``legend`` is not one of the choices.
 
-    Used in: 2.5 (epochs vs budget), 3.2 (epochs explode until a cap binds).
+    Used in: 3.2 (epochs explode until a cap binds).
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame with one column per domain (got {type(table).__name__})")
