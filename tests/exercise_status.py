@@ -21,7 +21,6 @@ UNCONVERTED: frozenset[str] = frozenset({
     "2.1-domains.ipynb",
     "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",
-    "3.3-source-proportional.ipynb",
     "3.4-hand-tuned-weights.ipynb",
     "3.5-temperature-smoothing.ipynb",
     "3.6-baselines-side-by-side.ipynb",

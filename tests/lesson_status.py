@@ -12,7 +12,6 @@ from __future__ import annotations
 #: Notebooks that show an output block (5+ lines) another notebook also shows.
 REPEATS_OUTPUT: frozenset[str] = frozenset({
     "2.2-mixture-vector.ipynb",
-    "3.3-source-proportional.ipynb",
     "3.4-hand-tuned-weights.ipynb",
     "3.5-temperature-smoothing.ipynb",
 })
@@ -29,7 +28,6 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "2.2-mixture-vector.ipynb",
     "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",
-    "3.3-source-proportional.ipynb",
     "3.4-hand-tuned-weights.ipynb",
     "3.5-temperature-smoothing.ipynb",
     "3.6-baselines-side-by-side.ipynb",
