@@ -82,3 +82,9 @@ def test_predictions_match_what_the_lessons_show(eid: str, letter: str) -> None:
     # the letters are computed from the world (and, for 3.3, from the proxy runs); the notebooks' prose
     # explains these outcomes, so a change of world that flips one must fail here first
     assert predict(eid, letter).ok
+
+
+def test_the_written_down_letter_of_3_3_is_what_the_proxy_runs_give() -> None:
+    from mixlab.exercises.catalog.s3_3 import starving_domains_outcome
+
+    assert starving_domains_outcome() == get_exercise("3.3/which-domains-starve").reference_answer()
