@@ -41,6 +41,7 @@ __all__ = [
     "caps_from_epochs",
     "check_feasible",
     "check_within_caps",
+    "cap_binding_budgets",
     "project_capped_simplex",
     "weights_from_epochs",
     "implied_bytes_per_token",
@@ -429,6 +430,57 @@ def check_within_caps(
     if over.any():
         raise InvariantError(f"epoch cap violated (E_max={E:g}) for: {format_values(e[over].items())} epochs")
     return e
+
+
+def cap_binding_budgets(
+    mixture: Weights,
+    sizes: Sizes,
+    max_epochs: float,
+    *,
+    bytes_per_token: BytesPerToken = None,
+) -> pd.Series:
+    """The budget at which each domain's epoch cap binds for a fixed mixture: ``B_i = E_max T_i / w_i``.
+
+    Epochs grow in proportion to the budget (``e_i = w_i B / T_i``), so domain ``i`` reaches
+    ``E_max`` epochs exactly at ``B_i``. The mixture stays within every cap up to
+    ``min_i B_i`` and breaks the first cap just above it. A domain with weight 0 is never read:
+    its cap never binds (``inf``).
+
+    Parameters
+    ----------
+    mixture : token-kind Mixture, or weights Series/mapping on the simplex
+    sizes : Series/mapping keyed by domain, or counts DataFrame (its ``tokens`` column)
+        Domain sizes ``T_i`` (tokens, or bytes with ``bytes_per_token``).
+    max_epochs : float
+        The cap ``E_max > 0``.
+    bytes_per_token : float or per-domain Series/mapping, optional (keyword-only)
+        Converts sizes to tokens.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``binding_budget``, index = the mixture's domains, in tokens (``inf`` for weight 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad weights, sizes or ``max_epochs`` (the message names the argument); a document-kind
+        mixture; sizes over other domains.
+
+    Examples
+    --------
+    >>> cap_binding_budgets({"web": 0.5, "books": 0.5}, {"web": 1000, "books": 100}, 4).tolist()
+    [8000.0, 800.0]
+
+    Used in: 3.2 (when uniform by token breaks its first cap), 3.3 (the three baselines' largest
+    budgets within the caps).
+    """
+    E = check_positive(max_epochs, "max_epochs")
+    w = _weights(mixture)
+    T = _to_tokens(_align(w, _series(sizes, "sizes"), "mixture", "sizes"), bytes_per_token)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(w.to_numpy() > 0, E * T.to_numpy() / np.where(w.to_numpy() > 0, w.to_numpy(), 1.0), np.inf)
+    return pd.Series(b, index=w.index, name="binding_budget")
 
 
 # ---------------------------------------------------------------------------- compute and repetition

@@ -34,6 +34,7 @@ __all__ = [
     "compare_domains",
     "ContestVerdicts",
     "contest_verdicts",
+    "domain_comparisons",
 ]
 
 #: Per-run measures :func:`compare_runs` can compare (columns of :func:`worst_excess_runs`).
@@ -494,3 +495,93 @@ def _overall(table: pd.DataFrame, has_optimized: bool, has_baseline: bool) -> pd
         if has_baseline:
             out["optimized better than the baseline"] = int((table["optimized_vs_baseline"] == "better").sum())
     return pd.Series(out, name="count")
+
+
+def _domain_order(domain: pd.Series) -> list[str]:
+    """Domains in spec order (a Categorical's categories that occur), else in order of appearance."""
+    if isinstance(domain.dtype, pd.CategoricalDtype):
+        present = set(domain.astype(str))
+        return [str(d) for d in domain.cat.categories if str(d) in present]
+    return [str(d) for d in pd.unique(domain.astype(str).to_numpy())]
+
+
+def domain_comparisons(
+    sweep_table: pd.DataFrame,
+    mixture: str,
+    against: str | list[str],
+    *,
+    value: str = "excess",
+    alpha: float = 0.05,
+    correction: str = "holm",
+    labels: Mapping[str, Label] | None = None,
+) -> pd.DataFrame:
+    """Domain by domain, is ``mixture`` better or worse than each of ``against``? Paired over seeds, one family.
+
+    For every domain ``j`` and every other mixture ``r``, the seed-by-seed differences
+    ``value_s(mixture, j) − value_s(r, j)`` give a paired t test (:func:`mixlab.stats.compare_mixtures`);
+    all ``domains × len(against)`` comparisons are corrected together (Holm by default), so a
+    sentence such as "every other domain's excess rises" rests on one family-wise error rate.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Long table of :func:`mixlab.proxy.sweep` (``mixture``, ``seed``, ``domain``, ``value``),
+        every mixture on the same seeds (at least 2).
+    mixture : str
+        The mixture under study (the first term of each difference).
+    against : str or list of str
+        The mixture(s) it is compared with.
+    value : str
+        Per-domain column to compare: ``"excess"`` (loss − floor, default) or ``"loss"``.
+    alpha : float
+        Family-wise error rate over all the comparisons.
+    correction : {"holm", "bonferroni", "none"}
+    labels : mapping, optional
+        What was measured (budget, capacity, ...): one constant column each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(domain, reference)`` (domains in spec order); columns ``mixture``, the labels,
+        ``n_seeds``, ``mean_diff`` (mixture − reference), ``sd``, ``se``, ``t``, ``df``,
+        ``p_value``, ``p_adjusted``, ``ci_low``, ``ci_high``, ``ci_level`` and ``verdict``
+        (``"lower"``, ``"higher"`` or ``"within noise"``, for ``mixture``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a DataFrame, missing columns, an unknown mixture, ``mixture`` listed in ``against``,
+        unpaired seeds or fewer than 2 (as :func:`mixlab.stats.seed_table`), bad ``alpha``,
+        ``correction`` or ``labels``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"mixture": ["a"] * 4 + ["b"] * 4, "seed": [0, 0, 1, 1] * 2,
+    ...                   "domain": ["x", "y"] * 4, "excess": [1.0, 2.0, 1.1, 2.1, 1.5, 2.0, 1.7, 2.2]})
+    >>> domain_comparisons(t, "a", "b")["mean_diff"].round(2).tolist()
+    [-0.55, -0.05]
+
+    Used in: 3.1 (uniform by document against the other two baselines), 3.3 (proportional against
+    uniform by token: which domains starve).
+    """
+    if not isinstance(sweep_table, pd.DataFrame):
+        raise TypeError(f"sweep_table must be the DataFrame of mixlab.proxy.sweep (got {type(sweep_table).__name__})")
+    need = ["mixture", "seed", "domain", value]
+    missing = [c for c in need if c not in sweep_table.columns]
+    if missing:
+        raise ValueError(f"sweep_table needs the columns {', '.join(need)} (missing: {', '.join(missing)})")
+    others = [against] if isinstance(against, str) else list(against)
+    known = set(sweep_table["mixture"].astype(str))
+    unknown = [m for m in [mixture, *others] if m not in known]
+    if unknown or not others or mixture in others:
+        raise ValueError(f"mixture and against must be distinct mixtures of the table (unknown: {unknown}; "
+                         f"mixture={mixture!r}, against={others}; table has: {', '.join(sorted(known))})")
+    parts = []
+    for d in _domain_order(sweep_table["domain"]):
+        rows = sweep_table[sweep_table["domain"].astype(str) == d]
+        wide = seed_table(rows[["mixture", "seed", value]], value=value)
+        for ref in others:
+            lab = {**dict(labels or {}), "domain": d}
+            parts.append(compare_mixtures(wide[[ref, mixture]], ref, correction="none", labels=lab))
+    out = pd.concat(parts).rename_axis("mixture").reset_index().set_index(["domain", "reference"])
+    return correct_family(out, alpha, correction)

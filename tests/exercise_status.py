@@ -21,9 +21,5 @@ UNCONVERTED: frozenset[str] = frozenset({
     "2.1-domains.ipynb",
     "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",
-    "2.5-token-budget.ipynb",
-    "3.1-uniform-by-document.ipynb",
-    "3.2-uniform-by-token.ipynb",
-    "3.3-source-proportional.ipynb",
     "A.1-reproducible-dataset.ipynb",
 })

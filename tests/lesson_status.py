@@ -10,13 +10,7 @@ Used in: tests/test_course_consistency.py.
 from __future__ import annotations
 
 #: Notebooks that show an output block (5+ lines) another notebook also shows.
-REPEATS_OUTPUT: frozenset[str] = frozenset({
-    "2.2-mixture-vector.ipynb",
-    "2.3-sampling-distribution.ipynb",
-    "3.1-uniform-by-document.ipynb",
-    "3.2-uniform-by-token.ipynb",
-    "3.3-source-proportional.ipynb",
-})
+REPEATS_OUTPUT: frozenset[str] = frozenset()
 
 #: Notebooks whose deliberate errors print more than 3 lines of traceback.
 LONG_TRACEBACKS: frozenset[str] = frozenset({
@@ -30,8 +24,4 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "2.2-mixture-vector.ipynb",
     "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",
-    "2.5-token-budget.ipynb",
-    "3.1-uniform-by-document.ipynb",
-    "3.2-uniform-by-token.ipynb",
-    "3.3-source-proportional.ipynb",
 })

@@ -23,7 +23,7 @@ stays light.
 Used in: every lesson with a figure (00, 1.1–1.5, 2.1–2.5, 3.1–3.6, A.1).
 """
 
-from mixlab.plots.budget import epochs_plot, marginal_value_plot, repetition_value_plot, temperature_plot
+from mixlab.plots.budget import caps_plot, epochs_plot, marginal_value_plot, repetition_value_plot, temperature_plot
 from mixlab.plots.convergence import convergence_plot
 from mixlab.plots.data import ledger_plot, length_distribution, score_histogram
 from mixlab.plots.methods import (
@@ -81,6 +81,7 @@ __all__ = [
     "length_distribution",
     "convergence_plot",
     "epochs_plot",
+    "caps_plot",
     "temperature_plot",
     "ledger_plot",
     "rank_agreement_plot",

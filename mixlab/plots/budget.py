@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = [
     "epochs_plot",
+    "caps_plot",
     "temperature_plot",
     "marginal_value_plot",
     "repetition_value_plot",
@@ -75,7 +76,7 @@ def epochs_plot(
     ValueError
         If it is empty, or ``legend`` is not one of the choices.
 
-    Used in: 2.5 (epochs vs budget), 3.2 (epochs explode until a cap binds).
+    Used in: 3.2 (epochs explode until a cap binds).
     """
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame with one column per domain (got {type(table).__name__})")
@@ -361,4 +362,78 @@ def repetition_value_plot(
     if title:
         ax.set_title(title)
     ax.legend(fontsize="small", loc="lower left")
+    return ax
+
+
+def caps_plot(
+    sizes: pd.Series | Mapping[str, float] | pd.DataFrame,
+    budgets: Sequence[float] | np.ndarray,
+    max_epochs: float,
+    ax: Axes | None = None,
+    *,
+    title: str | None = "Weight caps shrink as the budget grows",
+    legend: str = "outside",
+) -> Axes:
+    """Each domain's weight cap ``u_i = min(1, E_max T_i / B)`` against the budget, and their sum.
+
+    A mixture must keep every ``w_i <= u_i``; some mixture can, iff ``Σ_i u_i >= 1``. The figure
+    draws one line per domain (flat at 1 until ``B = E_max T_i``, then falling as ``1/B``), the
+    sum of the caps in black, the line 1 the sum must reach, and shades the budgets beyond the
+    largest feasible one, ``E_max Σ_i T_i``.
+
+    Parameters
+    ----------
+    sizes : Series/mapping keyed by domain, or counts DataFrame (its ``tokens`` column)
+        Domain sizes ``T_i`` in tokens.
+    budgets : sequence of float
+        Token budgets (the x axis, log scale), each > 0.
+    max_epochs : float
+        The repetition cap ``E_max``.
+    ax : matplotlib Axes, optional
+    title : str or None
+    legend : {"outside", "below", "best"}
+        Where the legend goes (:func:`mixlab.plots.place_legend`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes (log–log): a cap line per domain, the sum of the caps, the feasibility line.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad sizes or ``max_epochs`` (as :func:`mixlab.budget.caps_from_epochs`), budgets that
+        are not positive and finite, or an unknown ``legend``.
+
+    Used in: 2.5 (caps and feasibility as the budget grows).
+    """
+    from mixlab.budget import caps_from_epochs
+
+    if legend not in LEGEND_PLACES:
+        raise ValueError(f"legend must be 'outside', 'below' or 'best' (got {legend!r})")
+    b = _finite_1d(budgets, "budgets")
+    if (b <= 0).any():
+        raise ValueError(f"budgets must be > 0 (got min {b.min():g})")
+    b = np.sort(b)
+    caps = pd.DataFrame([caps_from_epochs(sizes, float(x), max_epochs) for x in b], index=b)
+    ax = _axes(ax)
+    colors = domain_colors([str(c) for c in caps.columns])
+    for col in caps.columns:
+        ax.plot(b, caps[col].to_numpy(), lw=1.6, color=colors[str(col)], label=str(col))
+    total = caps.sum(axis=1).to_numpy()
+    ax.plot(b, total, lw=2.4, color="black", label="sum of caps Σ u_i")
+    ax.axhline(1.0, color="#C0392B", ls="--", lw=1.2, label="feasible iff the sum ≥ 1")
+    tokens = sizes["tokens"] if isinstance(sizes, pd.DataFrame) else pd.Series(dict(sizes), dtype=np.float64)
+    capacity = float(max_epochs) * float(tokens.sum())  # the largest feasible budget, E_max Σ T_i
+    if capacity < b[-1]:
+        ax.axvspan(max(capacity, b[0]), b[-1], color="#C0392B", alpha=0.06,
+                   label="infeasible: B > E_max Σ T_i")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("token budget B")
+    ax.set_ylabel(r"weight cap $u_i = \min(1, E_{max} T_i / B)$")
+    ax.grid(alpha=0.3)
+    place_legend(ax, legend)
+    if title:
+        ax.set_title(f"{title} (E_max = {float(max_epochs):g})")
     return ax

@@ -275,7 +275,8 @@ def excess_profile_plot(
         Missing columns, repeated rows, a mixture with fewer than 2 seeds or a missing domain,
         or a bad ``alpha``.
 
-    Used in: 3.4, 3.5 (skill profiles over five seeds, with the worst domain marked).
+    Used in: 3.1, 3.3 (baselines over ten seeds), 3.4, 3.5 (skill profiles over five seeds, with the worst
+    domain marked).
     """
     from mixlab.stats import seed_summary
 

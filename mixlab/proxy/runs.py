@@ -518,7 +518,7 @@ def profile_summary(runs: Mapping[str, ProxyRun]) -> pd.DataFrame:
     ValueError
         If ``runs`` is empty.
 
-    Used in: 3.1, 3.2, 3.3 (the three simple baselines side by side).
+    Used in: no lesson (3.1–3.3 compare the baselines over seeds with :func:`mixlab.verdicts.worst_excess_runs`).
     """
     if not isinstance(runs, Mapping):
         raise TypeError(f"runs must be a mapping of name -> ProxyRun (got {type(runs).__name__})")
