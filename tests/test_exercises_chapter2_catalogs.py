@@ -1,0 +1,52 @@
+"""The catalogs of 2.1, 2.3, 2.4 and A.1: literal prediction letters agree with the world, passed objects
+give the same references as the canonical world, and slip values are computed only for wrong answers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from mixlab.exercises.numbers import compare_number_lazy
+from mixlab.exercises.registry import ComputeExercise, canonical_world, get_exercise
+
+
+# ---------------------------------------------------------------- lazy slips
+def test_lazy_slips_are_computed_only_for_a_wrong_answer() -> None:
+    calls: list[int] = []
+
+    def slips() -> dict[str, float]:
+        calls.append(1)
+        return {"You took the document share.": 0.25}
+
+    assert not compare_number_lazy(..., 0.5, slips=slips, what="x").answered
+    assert compare_number_lazy(0.5, 0.5, slips=slips, what="x").ok
+    assert not compare_number_lazy("half", 0.5, slips=slips, what="x").ok
+    assert calls == []
+    v = compare_number_lazy(0.25, 0.5, slips=slips, what="x")
+    assert not v.ok and v.hints[0] == "You took the document share." and calls == [1]
+
+
+# ---------------------------------------------------------------- 2.1
+def test_2_1_prediction_letter_is_the_world_s() -> None:
+    from mixlab.exercises.catalog import s2_1
+
+    item = get_exercise("2.1/books-token-share")
+    assert item.reference_answer() == s2_1.books_token_share_option()
+
+
+@pytest.mark.parametrize("eid", ["2.1/stricter-code-rule", "2.1/web-in-derived-code", "2.1/books-share-more-noise"])
+def test_2_1_references_from_the_notebook_s_corpus_equal_the_canonical_ones(eid: str) -> None:
+    item = get_exercise(eid)
+    assert isinstance(item, ComputeExercise)
+    assert math.isclose(item.reference_answer(canonical_world().train), item.reference_answer(), rel_tol=1e-12)
+
+
+def test_2_1_slips_name_the_document_view() -> None:
+    item = get_exercise("2.1/web-in-derived-code")
+    from mixlab.domains import bytes_per_token_rule, confusion, derive_labels
+
+    train = canonical_world().train
+    c = confusion(train.docs["domain"], derive_labels(train, bytes_per_token_rule(4.6)))
+    v = item.check(float(c.loc["web", "code"] / c["code"].sum()))
+    assert not v.ok and "document view" in v.hints[0]
