@@ -11,7 +11,6 @@ from __future__ import annotations
 
 #: Notebooks that show an output block (5+ lines) another notebook also shows.
 REPEATS_OUTPUT: frozenset[str] = frozenset({
-    "2.3-sampling-distribution.ipynb",
     "3.1-uniform-by-document.ipynb",
     "3.2-uniform-by-token.ipynb",
     "3.3-source-proportional.ipynb",
@@ -27,7 +26,6 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "1.3-constrained-optimization.ipynb",
     "1.4-proxy-models.ipynb",
     "1.5-methods-context.ipynb",
-    "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",
     "2.5-token-budget.ipynb",
     "3.1-uniform-by-document.ipynb",

@@ -50,3 +50,33 @@ def test_2_1_slips_name_the_document_view() -> None:
     c = confusion(train.docs["domain"], derive_labels(train, bytes_per_token_rule(4.6)))
     v = item.check(float(c.loc["web", "code"] / c["code"].sum()))
     assert not v.ok and "document view" in v.hints[0]
+
+
+# ---------------------------------------------------------------- 2.3
+def test_2_3_prediction_letter_is_the_world_s() -> None:
+    from mixlab.exercises.catalog import s2_3
+
+    assert get_exercise("2.3/which-domain-overshoots").reference_answer() == s2_3.overshoot_option()
+
+
+def test_2_3_references_from_the_notebook_s_objects_equal_the_canonical_ones() -> None:
+    from mixlab.domains import domain_stats
+
+    train = canonical_world().train
+    for eid, given in (("2.3/expected-books-share", train), ("2.3/books-epochs-proportional", domain_stats(train))):
+        item = get_exercise(eid)
+        assert isinstance(item, ComputeExercise)
+        assert math.isclose(item.reference_answer(given), item.reference_answer(), rel_tol=1e-12)
+
+
+def test_2_3_expected_share_is_what_many_draws_deliver() -> None:
+    """The size-biased expectation is the long-run share of whole-document draws from p_tok."""
+    from mixlab.domains import domain_stats
+    from mixlab.mixers import uniform_by_token
+    from mixlab.sampling import document_probabilities, draw_documents
+
+    train = canonical_world().train
+    target = uniform_by_token(domain_stats(train))
+    drawn = draw_documents(train, document_probabilities(train, target), n=400_000, seed=5, target=target)
+    expected = get_exercise("2.3/expected-books-share").reference_answer()
+    assert abs(drawn.per_domain["realized_weight"]["books"] - expected) < 0.01
