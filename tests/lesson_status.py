@@ -26,7 +26,6 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "1.3-constrained-optimization.ipynb",
     "1.4-proxy-models.ipynb",
     "1.5-methods-context.ipynb",
-    "2.4-validation-objective.ipynb",
     "2.5-token-budget.ipynb",
     "3.1-uniform-by-document.ipynb",
     "3.2-uniform-by-token.ipynb",

@@ -11,7 +11,7 @@ task                     the learner writes                              referen
 =======================  ==============================================  ==========================================
 ``DOMAIN_SHARES``        ``domain_shares(docs, domains)``                ``domains.domain_stats``
 ``TOKEN_PROBABILITIES``  ``token_probabilities(docs, weights)``          ``sampling.document_probabilities``
-``WORST_EXCESS``         ``worst_excess(losses, floor)``                 ``objectives.worst_excess``
+``WORST_EXCESS``         ``worst_excess_per_mixture(losses, floor)``     ``objectives.worst_excess``
 =======================  ==============================================  ==========================================
 
 Used in: the implement-it exercises of 2.1 (``DOMAIN_SHARES``), 2.3 (``TOKEN_PROBABILITIES``)
@@ -293,6 +293,6 @@ def _excess_compare(got: Any, expected: pd.Series, case: Case) -> Verdict:
 
 
 WORST_EXCESS = FunctionTask(
-    name="worst_excess", params=("losses", "floor"),
+    name="worst_excess_per_mixture", params=("losses", "floor"),
     returns="a Series indexed like the rows of losses: max_j (L_j − L_j^*) for each mixture",
     cases=_excess_cases, reference=_worst_excess, compare=_excess_compare)
