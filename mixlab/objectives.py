@@ -448,7 +448,7 @@ def seed_optima(sweep_table: pd.DataFrame, objectives: Mapping[str, Objective]) 
     mixtures = list(dict.fromkeys(wide.index.get_level_values("mixture")))
     out: dict[object, dict[str, object]] = {}
     for seed in sorted(set(wide.index.get_level_values("seed"))):
-        losses = wide.xs(seed, level="seed")
+        losses = pd.DataFrame(wide.xs(seed, level="seed"))
         if len(losses) != len(mixtures):
             raise ValueError(f"seed {seed} lacks runs of some mixtures ({len(losses)} of {len(mixtures)})")
         losses = losses.reindex(mixtures)
