@@ -25,5 +25,4 @@ UNCONVERTED: frozenset[str] = frozenset({
     "3.4-hand-tuned-weights.ipynb",
     "3.5-temperature-smoothing.ipynb",
     "3.6-baselines-side-by-side.ipynb",
-    "A.1-reproducible-dataset.ipynb",
 })

@@ -106,3 +106,33 @@ def test_2_4_chat_optimum_follows_the_losses_it_is_given() -> None:
     item = get_exercise("2.4/chat-target-optimum")
     losses = pd.DataFrame({"web": [3.0, 2.0], "code": [2.0, 3.0], "math": [2.0, 2.0]}, index=[0, 65])
     assert item.reference_answer(losses).weights.to_dict() == {"web": 0.0, "code": 0.0, "math": 1.0}
+
+
+# ---------------------------------------------------------------- A.1
+def test_a_1_references_from_the_notebook_s_build_equal_a_fresh_build(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from mixlab.build import build, recipes_dir
+    from mixlab.manifest import read_manifest, read_records
+
+    out = Path(str(tmp_path)) / "tiny-demo"
+    build(recipes_dir() / "tiny-demo.toml", out, executor="serial", progress=False)
+    records, manifest = read_records(out), read_manifest(out)
+    for eid, given in (("A.1/wiki-repeat-share", records), ("A.1/largest-budget", manifest)):
+        item = get_exercise(eid)
+        assert isinstance(item, ComputeExercise)
+        assert math.isclose(item.reference_answer(given), item.reference_answer(), rel_tol=1e-12)
+
+
+def test_a_1_largest_budget_is_accepted_and_one_token_more_is_not() -> None:
+    import copy
+
+    from mixlab.build import load_recipe, plan_build, recipes_dir
+
+    budget = int(get_exercise("A.1/largest-budget").reference_answer())
+    data = copy.deepcopy(load_recipe(recipes_dir() / "tiny-demo.toml").data)
+    data["budget"]["tokens"] = budget
+    assert plan_build(data).n_shards > 0
+    data["budget"]["tokens"] = budget + 1
+    with pytest.raises(ValueError, match="epoch cap"):
+        plan_build(data)
