@@ -192,7 +192,7 @@ def _excess_rows(ref: pd.Series) -> Callable[[pd.DataFrame], np.ndarray]:
 
 
 def uniform_objective() -> Objective:
-    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: no lesson directly (the objective named "uniform")."""
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4 (the objective named "uniform")."""
     return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()),
                      rows=lambda t: t.to_numpy(dtype=np.float64).mean(axis=1))
 
@@ -277,7 +277,7 @@ def standard_objectives(
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
-    Used in: 2.4, 3.6.
+    Used in: 3.6.
     """
     out = {"uniform": uniform_objective(), "worst-case": worst_case()}
     if target_weights is not None:
@@ -305,7 +305,7 @@ def evaluate_objectives(losses: LossesLike, objectives: Mapping[str, Objective])
     ValueError
         Non-finite or missing losses.
 
-    Used in: 2.4.
+    Used in: no lesson now (2.4 scores every run with :func:`objective_table`).
     """
     s = as_losses(losses)
     return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)

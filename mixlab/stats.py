@@ -405,7 +405,7 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     TypeError, ValueError
         Not a DataFrame, an empty one, missing columns, a bad ``alpha`` or ``correction``.
 
-    Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 2.4 (mixtures compared per domain and per objective); :func:`mixlab.verdicts.contest_verdicts`.
     """
     from scipy.stats import t as student_t
 
@@ -482,7 +482,7 @@ def compare_mixtures(
         As :func:`seed_table`; an unknown reference or correction, neither or both of
         ``reference`` / ``all_pairs``, bad ``alpha`` or ``labels``.
 
-    Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 2.4 (mixtures compared per domain and per objective); :func:`mixlab.verdicts.contest_verdicts`.
     """
     from scipy.stats import t as student_t
 

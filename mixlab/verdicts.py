@@ -55,7 +55,7 @@ def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
         If it is empty, lacks a column, repeats a (mixture, seed, domain) row, gives the runs
         different domains, or holds non-finite losses or floors.
 
-    Used in: no lesson yet (one definition of "worst" across lessons).
+    Used in: 2.4 (where "worst" is defined: the worst domain of each run, raw loss beside it).
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a DataFrame from mixlab.proxy.sweep (got {type(sweep_table).__name__})")

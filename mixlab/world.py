@@ -652,7 +652,7 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 def worlds_dir() -> Path:
     """The directory of the preset specs, ``<repo>/data_synth/worlds`` (next to the mixlab package).
 
-    Used in: 00 (where the world comes from).
+    Used in: 00 (where the world comes from), A.1 (a spec file copied next to a recipe).
     """
     return Path(__file__).resolve().parent.parent / "data_synth" / "worlds"
 
