@@ -84,7 +84,7 @@ def test_2_3_expected_share_is_what_many_draws_deliver() -> None:
 
 # ---------------------------------------------------------------- 2.4
 def test_2_4_prediction_letter_is_the_grid_s() -> None:
-    """The raw worst case's grid optimum (330 proxy runs, as in the notebook) leans to web."""
+    """The raw worst case's grid optimum (140 proxy runs, as in the notebook) leans to web."""
     from mixlab.exercises.catalog import s2_4
 
     assert get_exercise("2.4/raw-worst-pulls").reference_answer() == s2_4.raw_worst_option()
@@ -100,11 +100,11 @@ def test_2_4_leak_reference_from_the_notebook_s_split_equals_the_rebuilt_one() -
     assert not item.check(float(s2_4._leaked(val_split, train_rest).mean())).ok  # the document share is a slip
 
 
-def test_2_4_chat_optimum_follows_the_losses_it_is_given() -> None:
+def test_2_4_tutor_optimum_follows_the_losses_it_is_given() -> None:
     import pandas as pd
 
-    item = get_exercise("2.4/chat-target-optimum")
-    losses = pd.DataFrame({"web": [3.0, 2.0], "code": [2.0, 3.0], "math": [2.0, 2.0]}, index=[0, 65])
+    item = get_exercise("2.4/tutor-target-optimum")
+    losses = pd.DataFrame({"web": [3.0, 2.0], "code": [2.0, 3.0], "math": [2.0, 2.0]}, index=[0, 27])
     assert item.reference_answer(losses).weights.to_dict() == {"web": 0.0, "code": 0.0, "math": 1.0}
 
 
