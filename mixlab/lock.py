@@ -76,7 +76,7 @@ class BuildLock:
     OSError
         If the folder cannot be created or written (the message names it).
 
-    Used in: :func:`mixlab.build.build`.
+    Used in: :func:`mixlab.build.build`; A.1 (the notebook holds a folder to show the refusal).
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:

@@ -478,7 +478,7 @@ def manifest_hash(manifest: Mapping[str, Any]) -> str:
     ValueError, TypeError
         If the manifest holds values JSON cannot represent.
 
-    Used in: :func:`write_manifest`, :func:`verify`.
+    Used in: :func:`write_manifest`, :func:`verify`; A.1 (a forged manifest with a recomputed hash).
     """
     return json_sha256({k: v for k, v in manifest.items() if k != "manifest_sha256"})
 

@@ -42,9 +42,12 @@ __all__ = [
     "worst_case",
     "excess_loss",
     "worst_excess",
-    "worst_excess_over_floor",
     "standard_objectives",
     "evaluate_objectives",
+    "worst_excess_over_floor",
+    "run_losses",
+    "objective_table",
+    "seed_optima",
 ]
 
 
@@ -117,6 +120,10 @@ class Objective:
         LaTeX for notebooks.
     fn : callable
         ``fn(losses: pandas.Series) -> float``.
+    rows : callable, optional
+        The same function applied to every row of a losses table at once,
+        ``rows(table: pandas.DataFrame) -> numpy.ndarray`` (rows = runs or mixtures, columns =
+        domains); :meth:`values` uses it when given. The course's objectives all have one.
 
     Used in: no lesson by name (every objective a lesson builds is one).
     """
@@ -124,18 +131,70 @@ class Objective:
     name: str
     formula: str
     fn: Callable[[pd.Series], float]
+    rows: Callable[[pd.DataFrame], np.ndarray] | None = None
 
     def __call__(self, losses: LossesLike) -> float:
         """The objective's value at ``losses`` (checked finite by :func:`as_losses`)."""
         return float(self.fn(as_losses(losses)))
 
+    def values(self, table: pd.DataFrame) -> pd.Series:
+        """The objective on every row of a losses table (one row per run or mixture, one column per domain).
+
+        The same numbers as ``table.apply(objective, axis=1)``, computed in one vectorized pass
+        when the objective has ``rows``.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            Per-domain losses, e.g. :func:`mixlab.proxy.mean_losses` or :func:`run_losses`.
+
+        Returns
+        -------
+        pandas.Series
+            float64, indexed like ``table``, named after the objective.
+
+        Raises
+        ------
+        TypeError
+            If ``table`` is not a DataFrame.
+        ValueError
+            Non-finite losses, or columns that are not the domains the objective needs.
+
+        Used in: 2.4 (every objective over a grid of mixtures).
+        """
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"table must be a DataFrame of per-domain losses (got {type(table).__name__})")
+        if self.rows is None:
+            out = table.apply(self, axis=1).to_numpy(dtype=np.float64) if len(table) else np.zeros(0)
+        else:
+            check_finite_array(table.to_numpy(dtype=np.float64).ravel(), "losses")
+            out = np.asarray(self.rows(table), dtype=np.float64)
+        return pd.Series(out, index=table.index, name=self.name)
+
     def __repr__(self) -> str:
         return f"Objective({self.name}: {self.formula})"
 
 
+def _columns(table: pd.DataFrame, domains: list[str]) -> np.ndarray:
+    """The table's losses in ``domains`` order, refusing missing or unknown domains (as :func:`as_losses`)."""
+    cols = [str(c) for c in table.columns]
+    missing = [d for d in domains if d not in cols]
+    unknown = [c for c in cols if c not in domains]
+    if missing or unknown:
+        raise ValueError(f"losses must cover exactly the domains {domains} (missing: {missing}, unknown: {unknown})")
+    return table.set_axis(cols, axis=1)[domains].to_numpy(dtype=np.float64)
+
+
+def _excess_rows(ref: pd.Series) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Vectorized ``max_j (L_j − ref_j)`` over the rows of a losses table."""
+    domains = list(map(str, ref.index))
+    return lambda table: (_columns(table, domains) - ref.to_numpy()).max(axis=1)
+
+
 def uniform_objective() -> Objective:
-    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: no lesson directly (the objective named "uniform")."""
-    return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()))
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4 (the objective named "uniform")."""
+    return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()),
+                     rows=lambda t: t.to_numpy(dtype=np.float64).mean(axis=1))
 
 
 def _simplex_weights(weights: WeightsLike, name: str) -> pd.Series:
@@ -170,13 +229,17 @@ def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> O
         aligned = as_losses(losses, list(map(str, s.index)))
         return float((aligned * s.to_numpy()).sum())
 
+    def rows(table: pd.DataFrame) -> np.ndarray:
+        return _columns(table, list(map(str, s.index))) @ s.to_numpy()
+
     terms = " + ".join(f"{v:.2g}\\,L_{{\\mathrm{{{d}}}}}" for d, v in s.items() if v > 0)
-    return Objective(name, terms, fn)
+    return Objective(name, terms, fn, rows)
 
 
 def worst_case() -> Objective:
     """Worst domain's loss, ``max_j L_j``. Used in: 1.3, 2.4."""
-    return Objective("worst-case", r"\max_j L_j", lambda s: float(s.max()))
+    return Objective("worst-case", r"\max_j L_j", lambda s: float(s.max()),
+                     rows=lambda t: t.to_numpy(dtype=np.float64).max(axis=1))
 
 
 def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
@@ -205,38 +268,7 @@ def worst_excess(reference: LossesLike) -> Objective:
     """
     ref = as_losses(reference)
     formula = r"\max_j \left(L_j - L_j^{\mathrm{ref}}\right)"
-    return Objective("worst-excess", formula, lambda s: float(excess_loss(s, ref).max()))
-
-
-def worst_excess_over_floor(floor: LossesLike) -> Objective:
-    """The course's "worst": the largest excess over the floor, ``max_j (L_j − L_j^*)``.
-
-    ``L_j^*`` is domain j's irreducible loss, the entropy rate of its generating process
-    (``world.process.entropy_rate()``, or a run's ``floor``). The raw worst loss ``max_j L_j``
-    mostly names the domain with the highest floor whatever the mixture; the excess over the
-    floor names the domain a mixture serves worst relative to what is learnable there. Unlike
-    :func:`worst_excess` (DoReMi's excess over a *reference model*), the floor favours no mixture.
-
-    Parameters
-    ----------
-    floor : per-domain floors (Series, mapping or an object with ``losses``)
-        The irreducible loss of every domain, nats/token.
-
-    Returns
-    -------
-    Objective
-        Named ``"worst excess"``; at evaluation the losses must cover the floor's domains.
-
-    Raises
-    ------
-    ValueError
-        If the floor is empty or not finite, or (at evaluation) the domains do not match.
-
-    Used in: 3.6 (the capstone's "worst" objective, searched and scored).
-    """
-    ref = as_losses(floor)
-    formula = r"\max_j \left(L_j - L_j^{*}\right)"
-    return Objective("worst excess", formula, lambda s: float(excess_loss(s, ref).max()))
+    return Objective("worst-excess", formula, lambda s: float(excess_loss(s, ref).max()), _excess_rows(ref))
 
 
 def standard_objectives(
@@ -245,7 +277,7 @@ def standard_objectives(
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
-    Used in: 2.4.
+    Used in: 2.4, 3.6.
     """
     out = {"uniform": uniform_objective(), "worst-case": worst_case()}
     if target_weights is not None:
@@ -273,10 +305,159 @@ def evaluate_objectives(losses: LossesLike, objectives: Mapping[str, Objective])
     ValueError
         Non-finite or missing losses.
 
-    Used in: 2.4.
+    Used in: no lesson now (2.4 scores every run with :func:`objective_table`).
     """
     s = as_losses(losses)
     return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)
+
+
+def worst_excess_over_floor(floor: LossesLike) -> Objective:
+    """The course's "worst": the worst excess over the floor, ``max_j (L_j − L_j^*)``.
+
+    ``L_j^*`` is domain j's irreducible loss (the entropy rate of its generating process,
+    ``world.process.entropy_rate()``), so the objective names the domain a mixture serves worst
+    *relative to what is learnable there*. It is :func:`worst_excess` with the floor as the
+    reference, named ``"worst excess"`` and written with ``L_j^*``.
+
+    Parameters
+    ----------
+    floor : per-domain floors (Series, mapping or ProxyRun-like)
+
+    Returns
+    -------
+    Objective
+
+    Raises
+    ------
+    ValueError
+        Non-finite or empty floors.
+
+    Used in: 2.4 (where the course defines "worst"; 2.5–3.6 link back), 3.6 (the capstone's "worst"
+    objective, searched and scored).
+    """
+    ref = as_losses(floor)
+    return Objective("worst excess", r"\max_j \left(L_j - L_j^{*}\right)", lambda s: float(excess_loss(s, ref).max()),
+                     _excess_rows(ref))
+
+
+def run_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
+    """Per-domain losses of every proxy run of a sweep: one row per (mixture, seed), one column per domain.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        Columns ``mixture``, ``seed``, ``domain`` and ``loss`` (as :func:`mixlab.proxy.sweep` returns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``(mixture, seed)`` in table order, columns the domains in table order.
+
+    Raises
+    ------
+    TypeError
+        If ``sweep_table`` is not a DataFrame.
+    ValueError
+        Missing columns, no rows, a repeated (mixture, seed, domain), or a run without every domain.
+
+    Used in: 2.4 (through :func:`objective_table` and :func:`seed_optima`).
+    """
+    if not isinstance(sweep_table, pd.DataFrame):
+        raise TypeError(f"sweep_table must be a DataFrame from mixlab.proxy.sweep (got {type(sweep_table).__name__})")
+    need = ["mixture", "seed", "domain", "loss"]
+    missing = [c for c in need if c not in sweep_table.columns]
+    if missing or sweep_table.empty:
+        raise ValueError(f"sweep_table needs rows and the columns {', '.join(need)} (missing: {missing})")
+    if sweep_table.duplicated(["mixture", "seed", "domain"]).any():
+        raise ValueError("sweep_table repeats a (mixture, seed, domain) row")
+    table = sweep_table.assign(domain=sweep_table["domain"].astype(str))
+    domains = list(dict.fromkeys(table["domain"]))
+    runs = list(dict.fromkeys(zip(table["mixture"], table["seed"], strict=True)))
+    wide = table.set_index(["mixture", "seed", "domain"])["loss"].unstack("domain")
+    wide = wide.reindex(index=pd.MultiIndex.from_tuples(runs, names=["mixture", "seed"]), columns=domains)
+    if wide.isna().to_numpy().any():
+        raise ValueError("every run in sweep_table must have a loss for every domain")
+    wide.columns.name = "domain"
+    return wide.astype(np.float64)
+
+
+def objective_table(sweep_table: pd.DataFrame, objectives: Mapping[str, Objective]) -> pd.DataFrame:
+    """Every objective's value on every proxy run of a sweep, as a long table ready for :mod:`mixlab.stats`.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        As :func:`run_losses` reads it.
+    objectives : mapping name → Objective
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``mixture``, ``objective``, ``seed``, ``value`` (mixtures in table order, then
+        objectives in the given order, then seeds), the shape of
+        :func:`mixlab.methods.score_mixtures`; pass ``objective=`` to
+        :func:`mixlab.stats.compare_mixtures` to compare mixtures under one of them.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`run_losses`; no objectives.
+
+    Used in: 2.4 (three mixtures under four objectives, with intervals).
+    """
+    if not objectives:
+        raise ValueError("objectives must name at least one objective")
+    wide = run_losses(sweep_table)
+    values = {name: obj.values(wide) for name, obj in objectives.items()}
+    rows = [{"mixture": m, "objective": name, "seed": s, "value": float(values[name].loc[(m, s)])}
+            for m in dict.fromkeys(wide.index.get_level_values("mixture"))
+            for name in objectives
+            for s in wide.loc[m].index]
+    return pd.DataFrame(rows, columns=["mixture", "objective", "seed", "value"])
+
+
+def seed_optima(sweep_table: pd.DataFrame, objectives: Mapping[str, Objective]) -> pd.DataFrame:
+    """The mixture each objective picks from a sweep using one seed's runs alone, seed by seed.
+
+    How far these per-seed choices scatter says how well a search with one seed knows its
+    optimum; the choice from the mean over seeds (``objective.values(mean_losses(...)).idxmin()``)
+    is steadier but is itself only known to about that scatter. Ties go to the first mixture in
+    table order.
+
+    Parameters
+    ----------
+    sweep_table : pandas.DataFrame
+        As :func:`run_losses` reads it (e.g. a grid of mixtures, several seeds).
+    objectives : mapping name → Objective
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``seed`` (sorted), one column per objective: the name of the mixture with the lowest
+        value on that seed's runs (the first in table order on a tie).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`run_losses`; no objectives; a seed missing some mixture.
+
+    Used in: 2.4 (how well the grid optimum is known).
+    """
+    if not objectives:
+        raise ValueError("objectives must name at least one objective")
+    wide = run_losses(sweep_table)
+    mixtures = list(dict.fromkeys(wide.index.get_level_values("mixture")))
+    out: dict[object, dict[str, object]] = {}
+    for seed in sorted(set(wide.index.get_level_values("seed"))):
+        losses = pd.DataFrame(wide.xs(seed, level="seed"))
+        if len(losses) != len(mixtures):
+            raise ValueError(f"seed {seed} lacks runs of some mixtures ({len(losses)} of {len(mixtures)})")
+        losses = losses.reindex(mixtures)
+        out[seed] = {name: obj.values(losses).idxmin() for name, obj in objectives.items()}
+    frame = pd.DataFrame.from_dict(out, orient="index")
+    frame.index.name = "seed"
+    return frame
+
 
 
 def resolve_objective(objective: Objective | str) -> Objective:

@@ -406,7 +406,8 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     TypeError, ValueError
         Not a DataFrame, an empty one, missing columns, a bad ``alpha`` or ``correction``.
 
-    Used in: 3.6 (one Holm family for the robustness table; also :func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 2.4 (mixtures compared per domain and per objective); 3.6 (one Holm family for the
+    robustness table; also :func:`mixlab.verdicts.contest_verdicts`).
     """
     from scipy.special import stdtrit
 
@@ -483,7 +484,8 @@ def compare_mixtures(
         As :func:`seed_table`; an unknown reference or correction, neither or both of
         ``reference`` / ``all_pairs``, bad ``alpha`` or ``labels``.
 
-    Used in: 3.6 (the robustness table; also :func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 2.4 (mixtures compared per domain and per objective); 3.6 (the robustness table; also
+    :func:`mixlab.verdicts.contest_verdicts`).
     """
     from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf calls at -|t|), a lighter import
 

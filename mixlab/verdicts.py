@@ -104,7 +104,8 @@ def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
         If it is empty, lacks a column, repeats a (mixture, seed, domain) row, gives the runs
         different domains, or holds non-finite losses or floors.
 
-    Used in: 3.4 (the worst excess next to the raw worst loss, per run).
+    Used in: 2.4 (where "worst" is defined: the worst domain of each run, raw loss beside it), 3.4 (the
+    worst excess next to the raw worst loss, per run).
     """
     check_sweep_table(sweep_table)
     num = sweep_table[["loss", "floor"]].to_numpy(dtype=np.float64)

@@ -18,8 +18,4 @@ UNCONVERTED: frozenset[str] = frozenset({
     "1.3-constrained-optimization.ipynb",
     "1.4-proxy-models.ipynb",
     "1.5-methods-context.ipynb",
-    "2.1-domains.ipynb",
-    "2.3-sampling-distribution.ipynb",
-    "2.4-validation-objective.ipynb",
-    "A.1-reproducible-dataset.ipynb",
 })

@@ -20,8 +20,4 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "1.3-constrained-optimization.ipynb",
     "1.4-proxy-models.ipynb",
     "1.5-methods-context.ipynb",
-    "2.1-domains.ipynb",
-    "2.2-mixture-vector.ipynb",
-    "2.3-sampling-distribution.ipynb",
-    "2.4-validation-objective.ipynb",
 })

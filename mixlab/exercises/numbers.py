@@ -12,13 +12,13 @@ Used in: compute exercises of every notebook (rates, budgets, epochs, distances,
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mixlab.exercises.answers import Unreadable, read_number, unreadable
 from mixlab.exercises.verdicts import Verdict, right, wrong
 
-__all__ = ["compare_number", "number_diagnosis"]
+__all__ = ["compare_number", "compare_number_lazy", "number_diagnosis"]
 
 _SCALE_SLIPS: tuple[tuple[float, str], ...] = (
     (100.0, "Your answer is 100× too large: a percentage where a fraction was asked?"),
@@ -154,3 +154,40 @@ def compare_number(
     tol = f"{rtol * 100:.3g}%" if rtol * abs(e) >= atol else f"±{atol:.3g}"
     return wrong(f"{subject} = {a:.6g}{u} is not within {tol} of the expected value.",
                  number_diagnosis(a, e, max(rtol, 1e-9), factors, slips), hints)
+
+
+def compare_number_lazy(
+    answer: Any,
+    expected: float,
+    *,
+    slips: Callable[[], Mapping[str, float]],
+    **options: Any,
+) -> Verdict:
+    """:func:`compare_number`, computing the exercise's ``slips`` only for a wrong answer.
+
+    A slip value can be as costly as the reference (another world, another proxy run); the
+    placeholder ``...`` and a right answer never need them, so a notebook whose check cells
+    hold stubs and whose solutions are right never computes them.
+
+    Parameters
+    ----------
+    answer : number
+    expected : float
+    slips : callable
+        ``slips()`` returns the mapping hint → value of :func:`compare_number`; called at most once,
+        and only when the answer is read and wrong.
+    **options
+        The other keyword arguments of :func:`compare_number` (``rtol``, ``atol``, ``what``,
+        ``unit``, ``factors``, ``hints``).
+
+    Returns
+    -------
+    Verdict
+        The same verdict :func:`compare_number` gives with the slips.
+
+    Used in: the compute exercises of 2.1, 2.3, 2.4 and A.1.
+    """
+    first = compare_number(answer, expected, **options)
+    if first.ok or not first.answered or first.message.startswith("could not read"):
+        return first
+    return compare_number(answer, expected, slips=slips(), **options)

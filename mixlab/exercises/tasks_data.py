@@ -13,7 +13,7 @@ task                    the learner writes                                    re
 ``MANIFEST_ENTRY``      ``manifest_entry(path)``                              ``manifest.file_sha256`` + Parquet
 ======================  ====================================================  ==============================
 
-Used in: ready for the implement-it exercises of 1.2 and A.1.
+Used in: A.1 (``MANIFEST_ENTRY``); ready for the implement-it exercises of 1.2.
 """
 
 from __future__ import annotations

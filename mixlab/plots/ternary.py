@@ -242,7 +242,8 @@ def ternary_scatter(
         Points that are not 3-domain weights on the simplex, labels, markers or colours that do
         not match the points, an unknown marker, or ``label`` together with ``legend``.
 
-    Used in: 1.3 (baselines and the optimum marked), 1.5 (chosen mixtures, RegMix's runs), 2.2, 2.5.
+    Used in: 1.3 (baselines and the optimum marked), 1.5 (chosen mixtures, RegMix's runs), 2.2, 2.4 (each seed's
+    optimum), 2.5.
     """
     if label is not None and not isinstance(label, str):
         raise TypeError(f"label must be a string (got {type(label).__name__})")

@@ -115,8 +115,8 @@ EXERCISES: list[Exercise] = [
         answer=_largest_token_share,
         explanation="Each document drawn brings its length with it, so with equal document shares the token "
                     "shares are proportional to the mean lengths t̄_i. Books has by far the longest documents "
-                    "(the mean_len column of the first table), so it takes the largest token share; the worked "
-                    "example below computes it.",
+                    "(the mean_len column of 2.1's statistics table), so it takes the largest token share; the "
+                    "worked example below computes it.",
     ),
     ImplementExercise(
         id="2.2/implement-doc-to-token",
