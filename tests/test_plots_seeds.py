@@ -44,7 +44,8 @@ def test_bands_are_coloured_by_domain_and_contain_the_means() -> None:
 def test_points_style_adds_error_bars_to_an_existing_axes() -> None:
     ax = interval_plot(_summary(), x="budget", legend=False)
     same = interval_plot(_summary().iloc[[0, 2]], x="budget", style="points", label="{group}, more capacity", ax=ax)
-    assert same is ax
+    assert same is ax and ax.get_xlabel() == "budget"  # a second call keeps the first call's labels
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["300,000", "1,000,000"]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "web, more capacity" in labels and "web" in labels
 

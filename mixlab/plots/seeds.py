@@ -51,7 +51,7 @@ def interval_plot(
     ax: Axes | None = None,
     title: str | None = None,
     xlabel: str | None = None,
-    ylabel: str = "mean over seeds, with its 95% t interval",
+    ylabel: str | None = None,
 ) -> Axes:
     """Means over seeds against ``x``, one curve per group, each with its t interval.
 
@@ -76,6 +76,9 @@ def interval_plot(
     ax : matplotlib Axes, optional
         Draw here (e.g. a second call on the Axes the first returned).
     title, xlabel, ylabel : str, optional
+        On a new Axes the labels default to ``x`` and "mean over seeds, with its 95% t
+        interval"; on a given ``ax`` only the labels passed are set. With a few distinct ``x``
+        values (at most 8) the ticks are those values, written in full.
 
     Returns
     -------
@@ -105,6 +108,7 @@ def interval_plot(
         if lacking:
             raise ValueError(f"floor has no entry for {lacking}")
     colors = domain_colors(names)
+    fresh = ax is None
     ax = _axes(ax, figsize=(7.0, 3.8))
     keys = summary[group].astype(str).to_numpy()
     for name in names:
@@ -122,8 +126,14 @@ def interval_plot(
             ax.axhline(float(floor[name]), color=colors[name], ls=":", lw=1)
     if logx:
         ax.set_xscale("log")
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel(ylabel)
+    ticks = np.unique(xs)
+    if fresh and len(ticks) <= 8:
+        ax.set_xticks(ticks, [f"{t:,.0f}" if t >= 1000 else f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+    if fresh or xlabel is not None:
+        ax.set_xlabel(xlabel or x)
+    if fresh or ylabel is not None:
+        ax.set_ylabel(ylabel or "mean over seeds, with its 95% t interval")
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
