@@ -110,8 +110,8 @@ def marginal_curve(world: Any) -> pd.DataFrame:
 
 def _ratio(curve: pd.DataFrame | None = None) -> float:
     table = curve if curve is not None else cached("1.2:curve", lambda: marginal_curve(canonical_world()))
-    drop = table.loc["code", DROP]
-    return float(drop[0.1] / drop[0.4])
+    drop = table.xs("code", level="upweighted")[DROP]
+    return float(drop.loc[0.1] / drop.loc[0.4])
 
 
 def _compare_ratio(answer: Any, expected: float) -> Verdict:
