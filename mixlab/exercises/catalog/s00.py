@@ -51,17 +51,18 @@ def _compare_web_after_junk(answer: Any, expected: float) -> Verdict:
     plain = compare_number(answer, expected, rtol=1e-3, what="web's share of the clean tokens")
     if plain.ok or not plain.answered:  # the slips below need the world's table: only for a wrong answer
         return plain
-    s = _summary(None)
+    s = _summary(None).astype({"tokens": float, "docs": float, "junk_docs": float})
     clean = _clean_tokens(None)
+    clean_docs = s["docs"] - s["junk_docs"]
     return compare_number(answer, expected, rtol=1e-3, what="web's share of the clean tokens", slips={
         "That is web's share before the filter; remove the junk tokens of every domain first.":
-            float(s.at["web", "token_share"]),
+            float(s["token_share"]["web"]),
         "You divided by all the tokens; after the filter only the clean tokens are left, so divide by their "
         "total.": float(clean["web"] / s["tokens"].sum()),
         "That is the share of web's own tokens that survive; the question asks for web's share of everything "
-        "that survives.": float(1 - s.at["web", "junk_token_share"]),
+        "that survives.": float(1 - s["junk_token_share"]["web"]),
         "That is web's share of the clean *documents*; the question asks for tokens.":
-            float((s.at["web", "docs"] - s.at["web", "junk_docs"]) / (s["docs"] - s["junk_docs"]).sum()),
+            float(clean_docs["web"] / clean_docs.sum()),
     }, hints=["Clean tokens of a domain = tokens × (1 − junk_token_share); then web's clean tokens over the total."])
 
 
