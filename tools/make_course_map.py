@@ -94,7 +94,7 @@ Three habits come back in every notebook:
 1. **Count and rate.** Every step reports what went in and what came out, for documents *and*
    for tokens: the document acceptance rate $a_{doc} = n_{out}/n_{in}$ and the token acceptance rate
    $a_{tok} = \sum_{x \in out} t_x / \sum_{x \in in} t_x$. A rate that moves between two runs is a
-   warning, even when nothing crashes.
+   warning, even when nothing crashes (lesson 1.2 tests for such drift).
 2. **Two views.** Document-weighted and token-weighted numbers side by side. Dropping a few long
    documents can remove a large share of the tokens.
 3. **Checked, not assumed.** Mixtures are validated, budgets are checked for feasibility, and

@@ -125,7 +125,7 @@ EXERCISES: list[Exercise] = [
         id="1.2/tokens-a-filter-drops",
         title="What share of the tokens does the filter drop?",
         minutes=2,
-        statement="The quality filter of the next section drops every document that scores below the dashed "
+        statement="The quality filter below drops every document that scores below the dashed "
                   "threshold. It drops only a small share of the **documents**. Before running it, predict what "
                   "share of the training **tokens** it drops.",
         options={"a": "about the same small share: a dropped document is one document in either view",
