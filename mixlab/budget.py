@@ -231,7 +231,7 @@ def split_budget(mixture: Weights, budget: int) -> pd.Series:
     >>> split_budget({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, 100).tolist()
     [34, 33, 33]
 
-    Used in: 1.1 (count and rate: what each proxy read).
+    Used in: 1.1 (the reference answer of its token-split exercise; the proxy runs use the same rule).
     """
     w = _weights(mixture)
     b = check_int(budget, "budget", minimum=1)
