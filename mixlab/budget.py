@@ -8,7 +8,8 @@ Compute to tokens: ``C ≈ 6 N D`` (Kaplan et al. 2020, arXiv 2001.08361).
 Sizes may be in any consistent unit (tokens, bytes, characters). Functions that mix sizes with a
 token budget take ``bytes_per_token`` (a scalar or one value per domain) to convert sizes to tokens.
 
-Used in: 1.1 (the integer token split), 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1, 3.2 (epochs explode), 3.3–3.6.
+Used in: 1.1 (the integer token split), 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1,
+3.2 (epochs explode), 3.3–3.6.
 """
 
 from __future__ import annotations
