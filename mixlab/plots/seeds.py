@@ -21,7 +21,7 @@ from mixlab.plots.style import _axes, _finite_1d, domain_colors, place_legend
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
 
-__all__ = ["interval_plot", "INTERVAL_STYLES"]
+__all__ = ["interval_plot"]
 
 #: How :func:`interval_plot` draws a group: a line with a shaded band, or open markers with error bars.
 INTERVAL_STYLES: tuple[str, ...] = ("band", "points")
