@@ -8,7 +8,8 @@ Compute to tokens: ``C ≈ 6 N D`` (Kaplan et al. 2020, arXiv 2001.08361).
 Sizes may be in any consistent unit (tokens, bytes, characters). Functions that mix sizes with a
 token budget take ``bytes_per_token`` (a scalar or one value per domain) to convert sizes to tokens.
 
-Used in: 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1, 3.2 (epochs explode), 3.3–3.6.
+Used in: 1.1 (the integer token split), 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1,
+3.2 (epochs explode), 3.3–3.6.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mixlab.validation import (
     InvariantError,
     check_counts,
     check_finite_array,
+    check_int,
     check_named_values,
     check_names,
     check_positive,
@@ -36,6 +38,8 @@ from mixlab.validation import (
 
 __all__ = [
     "tokens_per_domain",
+    "split_budget",
+    "integer_split",
     "epochs_from_weights",
     "ImpliedMixture",
     "caps_from_epochs",
@@ -168,6 +172,72 @@ def tokens_per_domain(mixture: Mixture | pd.Series | Mapping[str, float], budget
     """
     B = check_positive(budget, "budget")
     return (_weights(mixture) * B).rename("tokens")
+
+
+def integer_split(weights: npt.ArrayLike, total: int) -> np.ndarray:
+    """Whole counts in proportion to ``weights`` that sum exactly to ``total`` (largest remainder).
+
+    Floor every ``w_i · total``; then give the tokens still missing one each to the entries with
+    the largest fractional parts, ties going to the earlier entry. Rounding each share on its own
+    would not do: three shares of 1/3 of 100 round to 33 + 33 + 33 = 99.
+
+    Parameters
+    ----------
+    weights : array_like of float
+        Non-negative weights summing to 1 (trusted: validate with :func:`split_budget`).
+    total : int
+        The integer to split.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 counts, same order as ``weights``, summing to ``total``.
+
+    Used in: 1.1 (through :func:`split_budget` and every proxy run's integer share of ``B``).
+    """
+    raw = np.asarray(weights, dtype=np.float64) * total
+    out = np.floor(raw).astype(np.int64)
+    short = total - int(out.sum())
+    if short > 0:
+        order = np.argsort(-(raw - out), kind="stable")  # stable: ties broken by domain order
+        out[order[:short]] += 1
+    return out
+
+
+def split_budget(mixture: Weights, budget: int) -> pd.Series:
+    """Whole training tokens per domain, ``w_i B`` rounded by largest remainder so they sum to ``B``.
+
+    This is the split every proxy run uses (:func:`mixlab.proxy.train_proxy` reads exactly these
+    many tokens of each domain), and what lesson 1.1 asks the learner to write.
+
+    Parameters
+    ----------
+    mixture : token-kind Mixture, or weights Series/mapping on the simplex
+    budget : int
+        Token budget B >= 1 (a whole number of tokens).
+
+    Returns
+    -------
+    pandas.Series
+        int64, named ``tokens``, index = domains; sums to ``budget``.
+
+    Raises
+    ------
+    TypeError
+        If ``budget`` is not an integer.
+    ValueError
+        ``budget < 1``, a document-kind mixture, or weights off the simplex.
+
+    Examples
+    --------
+    >>> split_budget({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, 100).tolist()
+    [34, 33, 33]
+
+    Used in: 1.1 (the reference answer of its token-split exercise; the proxy runs use the same rule).
+    """
+    w = _weights(mixture)
+    b = check_int(budget, "budget", minimum=1)
+    return pd.Series(integer_split(w.to_numpy(), b), index=w.index.copy(), name="tokens")
 
 
 def epochs_from_weights(

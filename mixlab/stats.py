@@ -26,7 +26,9 @@ into every output row.
 difference counts when it exceeds ``z`` standard errors, no correction); they compute on the same
 paired differences and stay for the lessons that still call them.
 
-scipy is imported inside the functions that need it, so ``import mixlab`` stays light.
+scipy is imported inside the functions that need it, so ``import mixlab`` stays light; they use
+``scipy.special`` (Student's t distribution function and its inverse, exactly what
+:data:`scipy.stats.t` computes with), not ``scipy.stats``, whose import alone takes most of a second.
 
 Used in: 1.5 (paired_comparison); 3.6 (t_critical, compare_mixtures, correct_family; and through
 :mod:`mixlab.verdicts`, 3.4–3.6).
@@ -49,6 +51,8 @@ __all__ = [
     "seed_summary",
     "compare_mixtures",
     "correct_family",
+    "compare_groups",
+    "interval_text",
     "paired_comparison",
     "winners",
 ]
@@ -507,6 +511,100 @@ def compare_mixtures(
     out = correct_family(out, a, correction)
     out.attrs.update(n_seeds=n, labels=extra)
     return out
+
+
+def compare_groups(
+    values: pd.DataFrame,
+    by: str,
+    reference: str | None = None,
+    *,
+    all_pairs: bool = False,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    value: str = "value",
+) -> pd.DataFrame:
+    """:func:`compare_mixtures` within each group of a long table (e.g. each domain), corrected as one family.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Long table with the columns ``mixture``, ``seed``, ``value`` and ``by`` (e.g. the table of
+        :func:`mixlab.proxy.sweep`, ``by="domain"``, ``value="loss"``).
+    by : str
+        The column whose groups are compared separately (one label column in the output).
+    reference, all_pairs : optional
+        As in :func:`compare_mixtures`, within every group.
+    alpha : float
+        Family-wise error rate over all the comparisons of all groups.
+    correction : {"holm", "bonferroni", "none"}
+    value : str
+        The value column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`compare_mixtures` for every group, in group order (first appearance),
+        with the column ``by``; p-values, intervals and verdicts corrected over the whole table.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a DataFrame, no column ``by``, and as :func:`compare_mixtures` within a group.
+
+    Used in: 1.1 (each domain's loss, each budget's excess), 1.2 (marginal value and repetition per domain).
+    """
+    if not isinstance(values, pd.DataFrame):
+        raise TypeError(f"values must be a long DataFrame (got {type(values).__name__})")
+    if by not in values.columns:
+        raise ValueError(f"by={by!r} is not a column of values (has: {', '.join(map(str, values.columns))})")
+    keys = values[by].astype(str)
+    parts = [compare_mixtures(values[keys == g], reference, all_pairs=all_pairs, alpha=alpha, correction="none",
+                              value=value, labels={by: g}) for g in dict.fromkeys(keys)]
+    return correct_family(pd.concat(parts), alpha, correction)
+
+
+def interval_text(comparisons: pd.DataFrame, decimals: int = 3, *, verdict: bool = True) -> pd.Series:
+    """Each comparison as one short string: the mean difference, its interval and the verdict.
+
+    Parameters
+    ----------
+    comparisons : pandas.DataFrame
+        Rows of :func:`compare_mixtures`, :func:`compare_groups` or :func:`correct_family`
+        (columns ``mean_diff``, ``ci_low``, ``ci_high`` and ``verdict``).
+    decimals : int
+        Decimals of the numbers.
+    verdict : bool
+        Append the verdict ("lower", "higher", "within noise").
+
+    Returns
+    -------
+    pandas.Series
+        Same index, e.g. ``"-0.051 [-0.090, -0.012] lower"``.
+
+    Raises
+    ------
+    ValueError
+        On a missing column or a negative ``decimals``.
+
+    Examples
+    --------
+    >>> row = pd.DataFrame({"mean_diff": [-0.05], "ci_low": [-0.09], "ci_high": [-0.012], "verdict": ["lower"]})
+    >>> interval_text(row).tolist()
+    ['-0.050 [-0.090, -0.012] lower']
+
+    Used in: 1.1, 1.2 (compact tables of paired comparisons).
+    """
+    need = ["mean_diff", "ci_low", "ci_high"] + (["verdict"] if verdict else [])
+    if not isinstance(comparisons, pd.DataFrame) or any(c not in comparisons.columns for c in need):
+        raise ValueError(f"comparisons must be a DataFrame with the columns {', '.join(need)}")
+    if isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals must be a non-negative integer (got {decimals!r})")
+    f = f"{{:+.{decimals}f}}"
+    text = [f"{f.format(m)} [{f.format(lo)}, {f.format(hi)}]" for m, lo, hi in
+            comparisons[["mean_diff", "ci_low", "ci_high"]].to_numpy(dtype=np.float64)]
+    if verdict:
+        text = [f"{t} {v}" for t, v in zip(text, comparisons["verdict"].astype(str), strict=True)]
+    return pd.Series(text, index=comparisons.index, name="difference [interval]")
 
 
 # ---------------------------------------------------------------------------- fixed-multiplier helpers

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 #: Notebooks whose exercises still use check_number & co. (2.2 is the worked example, converted).
 UNCONVERTED: frozenset[str] = frozenset({
-    "00-course-map.ipynb",
-    "1.1-mixture-weights-skill-profile.ipynb",
-    "1.2-token-value.ipynb",
     "1.3-constrained-optimization.ipynb",
     "1.4-proxy-models.ipynb",
     "1.5-methods-context.ipynb",

@@ -14,9 +14,6 @@ REPEATS_OUTPUT: frozenset[str] = frozenset()
 
 #: Notebooks whose deliberate errors print more than 3 lines of traceback.
 LONG_TRACEBACKS: frozenset[str] = frozenset({
-    "00-course-map.ipynb",
-    "1.1-mixture-weights-skill-profile.ipynb",
-    "1.2-token-value.ipynb",
     "1.3-constrained-optimization.ipynb",
     "1.4-proxy-models.ipynb",
     "1.5-methods-context.ipynb",

@@ -14,6 +14,7 @@ Used in: 00 (maintainers regenerate the course map after editing its text here).
 from __future__ import annotations
 
 import copy
+import hashlib
 import sys
 from pathlib import Path
 
@@ -33,7 +34,7 @@ CELL_KINDS: dict[str, dict[str, object]] = {
     "code:ignore-output": {"tags": ["nbval-ignore-output"]},
     "code:exercise": {"tags": ["exercise"]},
     "code:check": {"tags": ["check"]},
-    "code:solution": {"tags": ["solution"], "jupyter": {"source_hidden": True}},
+    "code:solution": {"tags": ["solution"], "jupyter": {"source_hidden": True, "outputs_hidden": True}},
 }
 
 CELLS: list[tuple[str, str]] = [
@@ -62,13 +63,14 @@ that runs offline on a laptop in seconds.
     (
         "code",
         r"""%matplotlib inline
+%xmode Minimal
 import matplotlib.pyplot as plt
 import pandas as pd
 
 import mixlab
 from mixlab.course import course_table
 from mixlab.domains import domain_stats
-from mixlab.exercises import check_number, check_ranking
+from mixlab.exercises import check, exercise, exercise_overview, predict
 from mixlab.mixers import proportional
 from mixlab.plots import mixture_bars
 from mixlab.widgets import MixtureEditor
@@ -92,7 +94,7 @@ Three habits come back in every notebook:
 1. **Count and rate.** Every step reports what went in and what came out, for documents *and*
    for tokens: the document acceptance rate $a_{doc} = n_{out}/n_{in}$ and the token acceptance rate
    $a_{tok} = \sum_{x \in out} t_x / \sum_{x \in in} t_x$. A rate that moves between two runs is a
-   warning, even when nothing crashes.
+   warning, even when nothing crashes (lesson 1.2 tests for such drift).
 2. **Two views.** Document-weighted and token-weighted numbers side by side. Dropping a few long
    documents can remove a large share of the tokens.
 3. **Checked, not assumed.** Mixtures are validated, budgets are checked for feasibility, and
@@ -105,7 +107,8 @@ Three habits come back in every notebook:
 **Chapter 1: Why the mixture matters.** With the same model and the same token budget, changing
 only the mixture changes which domains the model is good at (1.1). Tokens differ in value:
 junk, quality filtering, diminishing returns and repetition (1.2). Choosing a mixture is an
-optimization over the probability simplex with caps from the budget (1.3). Small *proxy* models
+optimization over the probability simplex (the set of weight vectors whose entries are
+non-negative and sum to 1) with caps from the budget (1.3). Small *proxy* models
 stand in for the expensive target model, and we measure when their rankings can be trusted (1.4).
 Published methods (DataComp, DoReMi, data mixing laws, RegMix) are run in miniature (1.5).
 
@@ -153,15 +156,39 @@ random process over a shared vocabulary, partly shared between domains and partl
 domain-specific, so training on one domain helps another a little. The same seed gives the same
 world on every machine; the lessons use `generate_world("default", seed=0)`.
 
-`World.summary()` describes each domain in both views: documents and tokens, lengths, shares,
-how much of it is junk, the held-out validation set, and the **entropy rate**.""",
+First the document view alone: how many training documents each domain has.""",
     ),
     (
         "code",
         r"""world = generate_world("default", seed=0)
-summary = world.summary()
-print(f"{len(world.domains)} domains: {int(summary['docs'].sum()):,} training documents, "
-      f"{int(summary['tokens'].sum()):,} tokens; {int(summary['val_docs'].sum()):,} validation documents")
+doc_counts = world.train.doc_counts()
+print(f"{len(world.domains)} domains, {int(doc_counts.sum()):,} training documents:", doc_counts.to_dict())""",
+    ),
+    (
+        "md",
+        r"""**Predict, then run.** Commit to a prediction before the next cells show the token view:""",
+    ),
+    ("code", r"""exercise("00/books-token-share")"""),
+    ("code:exercise", r'''prediction = ...  # one letter: "a", "b", "c" or "d"'''),
+    ("code:check", r"""predict("00/books-token-share", prediction)"""),
+    (
+        "code:solution",
+        r"""prediction = "b"  # long documents: a token share many times the document share, still a small one
+
+predict("00/books-token-share", prediction)""",
+    ),
+    (
+        "md",
+        r"""`World.summary()` describes each domain in both views: documents and tokens, lengths, shares,
+how much of it is junk, the held-out validation set, and the **entropy rate**: the average
+uncertainty of the true generating process about the next token, in **nats per token** (the
+natural-log unit of information; divide by $\ln 2$ for bits). It is the lowest loss any model could
+reach on that domain.""",
+    ),
+    (
+        "code",
+        r"""summary = world.summary()
+print(f"{int(summary['tokens'].sum()):,} training tokens; {int(summary['val_docs'].sum()):,} validation documents")
 summary[["docs", "tokens", "mean_length", "median_length", "doc_share", "token_share", "junk_docs",
          "junk_token_share", "val_docs", "entropy_rate"]]""",
     ),
@@ -174,10 +201,13 @@ summary[["docs", "tokens", "mean_length", "median_length", "doc_share", "token_s
   a small share of the tokens. Compare `doc_share` with `token_share`, and look at `mean_length`.
 - **Junk is rare by documents and common by tokens.** Only a small minority of web documents are
   junk, but junk documents are long, so they hold a far larger share of web's tokens
-  (`junk_docs` against `junk_token_share`; lesson 1.2, and Exercise 3 below).
+  (`junk_docs` against `junk_token_share`; lesson 1.2, and the last exercise below).
 - **Every domain has a floor.** Because the generating process is known, its entropy rate
-  $H_j$ (nats/token) is the lowest validation loss any model could reach on domain $j$. Every proxy
-  loss in the course sits above it, and only the gap above it can be bought with data.
+  $L_j^*$ is the lowest validation loss any model could reach on domain $j$. Every proxy loss in
+  the course sits above it. The gap, the *excess* $L_j - L_j^*$, has three parts: too few tokens
+  (estimation), too small a model (capacity) and domains competing for the same parameters
+  (interference). Only the first shrinks with more data; lesson 1.1 (section 6) measures how much
+  of the gap ten times the tokens buy at the course's proxy capacity, and what buys more.
 
 The same table in a picture: each domain's share of the documents and of the tokens. They are
 the two readings of the "natural" mixture, proportional by documents and by tokens (3.3).""",
@@ -191,13 +221,46 @@ plt.show()""",
     ),
     (
         "md",
+        r"""## Notation
+
+Every lesson uses the same symbols, each with one meaning:
+
+| symbol | meaning |
+| --- | --- |
+| $i, j$ | domain indices; $k$ = number of domains (6 here), never anything else |
+| $N_i$, $T_i$ | documents and tokens in domain $i$; $t_x$ tokens in document $x$; $\bar t_i = T_i / N_i$ mean length |
+| $w$, $w^{doc}$ | token weights (the mixture) and document weights, on the simplex $\Delta^{k-1}$ |
+| $p_i$ | natural (source-proportional) share, the input of temperature sampling |
+| $T$, $\alpha = 1/T$ | sampling temperature and its exponent, $w_i \propto p_i^{\alpha}$; $\alpha$ means nothing else |
+| $B$, $e_i$ | token budget; epochs $e_i = w_i B / T_i$ of domain $i$ |
+| $E_{\max}$, $u_i$ | epoch cap; $u_i = \min(1, E_{\max} T_i / B)$, the cap it puts on $w_i$ |
+| $C$, $N_{params}$, $D$ | compute $\approx 6 N_{params} D$, with $D$ training tokens |
+| $L_j$ | validation loss on domain $j$, in nats per token |
+| $L_j^*$ | domain $j$'s irreducible loss, the entropy rate of its generating process: the floor |
+| $L_j - L_j^*$ | excess loss over the floor; "worst" always means $\max_j (L_j - L_j^*)$ |
+| $L_j^{ref}$, $\lambda_j$ | DoReMi's reference-model loss and per-domain excess weight |
+| $\eta$, $\varepsilon$ | DoReMi's step size and smoothing |
+| $s_j$ | weights of a target-weighted objective |
+| $H(w)$ | entropy $-\sum_i w_i \ln w_i$ (nats); $e^{H}$ the effective number of domains; $H$ means nothing else |
+| $\kappa$ | the proxy's additive smoothing constant |
+| $\beta$ | a Dirichlet concentration (RegMix's mixture sampler) |
+| $\rho$ | Spearman rank correlation |
+| mixing law | $L_i(w) = c_i + b_i \exp(\sum_j \theta_{ij} w_j)$ (Ye et al. write $k_i$ and $t_{ij}$; 1.5 says so) |
+
+Two terms recur: a **nat** is the unit of a loss measured with the natural logarithm, and a
+**proxy** is a small model trained on a mixture to stand in for the expensive target model (1.1
+introduces it, 1.4 asks when it can be trusted).""",
+    ),
+    (
+        "md",
         r"""## Checks fail fast, and say why
 
 Every public `mixlab` function checks its arguments at the boundary and raises an error that
 names the argument, the broken condition and the offending value. The cell below asks for a
 negative random seed on purpose; it is tagged `raises-exception`, so the course tests expect the
-error rather than treat it as a failure. Every lesson has at least one such cell next to the
-same check passing.""",
+error rather than treat it as a failure. The setup cell's `%xmode Minimal` keeps the error to its
+message: the library's internal frames are not part of the lesson. Every lesson has at least one
+such cell next to the same check passing.""",
     ),
     ("code:raises", r"""from mixlab.validation import check_seed
 
@@ -238,8 +301,12 @@ pd.DataFrame({"raw": state["raw"], "normalized": state["normalized"], "cap": sta
     (
         "md",
         r"""Raising books to twice the others asks for more books than the run may read four times over,
-so books stop at their cap. Math and wiki, also small, are held at theirs even with equal raw
-values; the editor names every binding cap, and web, code and forum share the rest equally.""",
+and math, a small domain, is over its cap even at an equal share. The editor then uses the closest
+mixture that respects every cap (the projection onto the capped simplex, taught in 2.5): books and
+math drop to their caps, and the weight they free is added in equal amounts to the domains still
+below theirs. That would lift wiki past its own cap, so wiki stops at its cap: it is raised to it,
+where books and math were pushed down to theirs. Web, code and forum share the rest equally, and
+the editor names every binding cap.""",
     ),
     (
         "md",
@@ -305,90 +372,111 @@ refresh it last: `mixlab course run --report notebooks/runtimes.csv`, then
   adds one object and one check that fails fast.
 - Every step is counted twice, by documents and by tokens, and the two views can disagree by a wide
   margin: a few long documents (books, web junk) weigh far more in tokens than in documents.
-- Each domain has an entropy floor, the loss no model can beat; the course measures what data can
-  buy above it.
-- Widgets come with a cell that drives them from code; exercises come with a checker and a
-  collapsed solution.
+- Each domain has a floor $L_j^*$ (its entropy rate) that no model can beat. The excess above it
+  is estimation, capacity and interference, and more data buys only the first (1.1 measures it).
+- Widgets come with a cell that drives them from code; exercises are registered in `mixlab`, and
+  each comes with a one-call check and a collapsed solution.
 - `mixlab doctor` checks the environment, `mixlab course run` runs every notebook (and reports wall
   times), and `pytest` holds every notebook to its stored outputs.""",
     ),
     (
         "md",
-        r"""## Exercises: edit, check, reveal
+        r"""## Exercises: predict, implement, compute
 
-Every lesson ends with exercises, each in the same four parts:
+Every lesson has exercises. Each is registered in `mixlab.exercises` with its reference answer, its
+tolerance and hints that name the usual mistakes, and appears as four cells:
 
-1. a Markdown cell with the task;
-2. an **exercise** cell holding a stub, `answer = ...`, which you replace with your answer;
-3. a **check** cell that calls a checker from `mixlab.exercises` on `answer`. It returns a
-   *Verdict*: ✅ with a confirmation, or ❌ with what looks wrong (a percentage where a fraction
-   belongs, document weights where token weights were asked, a factor of 100 …) and hints,
-   without giving the expected value away. On the untouched stub it says it could not read an answer;
-4. a collapsed **solution** cell: click it to reveal a worked answer that passes the same check.
-   Prose answers use `reveal(...)`, which shows a collapsed "Show solution" block.
+1. a **header** cell, `exercise("…")`, showing the task, its kind and an estimated time;
+2. an **exercise** cell with a stub for your work: `answer = ...`, `prediction = ...`, or a function
+   whose body raises `NotImplementedError` until you write it;
+3. a **check** cell, one call such as `check("…", answer)`, that says ✓ with a confirmation, or ✗
+   with what looks wrong (a percentage where a fraction belongs, document weights where token
+   weights were asked, a reciprocal, …) without giving the expected value away; on an untouched
+   stub it just says "not yet";
+4. a collapsed **solution** cell: open it to see a worked answer that passes the same check.
 
-Teachers can hand out copies without the solutions: `mixlab course student OUT` writes every
-notebook with the solution cells removed and the exercise and check outputs cleared. Try it here.""",
+The kinds: *predict* (commit to one lettered option before the cells that reveal the answer),
+*implement* (write a function from the lesson; the check runs it on hidden random cases against
+mixlab's own implementation and reports the first case it gets wrong) and *compute* (a value that is
+printed nowhere in the notebook). Teachers can hand out copies without the solutions:
+`mixlab course student OUT` writes every notebook with the solution cells removed and the exercise
+and check outputs cleared. This notebook has one exercise of each kind: the prediction about books
+above, and the two below.""",
+    ),
+    ("code", r"""exercise("00/implement-two-views")"""),
+    (
+        "code:exercise",
+        r'''def two_views(domain, n_tokens):
+    """Each domain's share of the documents and of the tokens (inputs: one entry per document)."""
+    # your code here
+    raise NotImplementedError("write two_views")''',
+    ),
+    ("code:check", r"""check("00/implement-two-views", two_views)"""),
+    (
+        "code:solution",
+        r'''def two_views(domain, n_tokens):
+    """Each domain's share of the documents and of the tokens (inputs: one entry per document)."""
+    docs = domain.value_counts(sort=False)  # documents per domain
+    tokens = n_tokens.groupby(domain).sum()  # tokens per domain: each document counts with its length
+    return pd.DataFrame({"doc_share": docs / docs.sum(), "token_share": tokens / tokens.sum()})
+
+
+check("00/implement-two-views", two_views)''',
+    ),
+    ("code", r"""exercise("00/web-share-after-junk")"""),
+    ("code:exercise", r"""answer = ..."""),
+    ("code:check", r"""check("00/web-share-after-junk", answer, summary)"""),
+    (
+        "code:solution",
+        r"""clean_tokens = summary["tokens"] * (1 - summary["junk_token_share"])  # every domain loses its junk
+answer = clean_tokens["web"] / clean_tokens.sum()
+
+check("00/web-share-after-junk", answer, summary)""",
     ),
     (
         "md",
-        r"""**Exercise 1: two views of books.** What fraction of the training *tokens* of the default world
-are books? Use `stats` (or `summary`) and give a number between 0 and 1.""",
+        r"""### Closing note
+
+The exercises of this notebook with their kind and estimated time. None of them asks for a value
+printed in the notebook: the prediction comes before the cells that answer it, and the course tests
+check that no reference answer appears in the student copy.""",
     ),
-    ("code:exercise", r"""answer = ...  # books' share of the training tokens"""),
-    (
-        "code:check",
-        r"""check_number(answer, stats.loc["books", "tokens"] / stats["tokens"].sum(), what="books' token share")""",
-    ),
-    (
-        "code:solution",
-        r"""answer = stats.loc["books", "tokens"] / stats["tokens"].sum()
-print(f"books: {answer:.4f} of the tokens, {stats.loc['books', 'docs'] / stats['docs'].sum():.4f} of the documents")
-check_number(answer, stats.loc["books", "tokens"] / stats["tokens"].sum(), what="books' token share")""",
-    ),
-    (
-        "md",
-        r"""**Exercise 2: lengths.** Rank the six domains by their *mean* document length, longest first.
-Give a list of domain names.""",
-    ),
-    ("code:exercise", r"""answer = ...  # e.g. ["books", ...], longest mean length first"""),
-    (
-        "code:check",
-        r"""check_ranking(answer, summary["mean_length"].sort_values(ascending=False).index, what="domains")""",
-    ),
-    (
-        "code:solution",
-        r"""answer = list(summary["mean_length"].sort_values(ascending=False).index)
-print(answer)
-check_ranking(answer, summary["mean_length"].sort_values(ascending=False).index, what="domains")""",
-    ),
-    (
-        "md",
-        r"""**Exercise 3: junk in two views.** What fraction of web's training *tokens* sit in junk
-documents? Use `summary` and give a number between 0 and 1. Then compare it with the fraction of
-web *documents* that are junk: lesson 1.2 (*Not all tokens have equal value*) explains why a filter
-that removes few documents can remove many tokens.""",
-    ),
-    ("code:exercise", r"""answer = ...  # junk's share of web's training tokens"""),
-    (
-        "code:check",
-        r"""check_number(answer, summary.loc["web", "junk_token_share"], what="junk share of web's tokens")""",
-    ),
-    (
-        "code:solution",
-        r"""answer = summary.loc["web", "junk_token_share"]
-junk_doc_share = summary.loc["web", "junk_docs"] / summary.loc["web", "docs"]
-print(f"web junk: {junk_doc_share:.4f} of the documents, {answer:.4f} of the tokens")
-check_number(answer, summary.loc["web", "junk_token_share"], what="junk share of web's tokens")""",
-    ),
+    ("code", r"""exercise_overview("00")"""),
 ]
 
 
-def build() -> nbformat.NotebookNode:
+def _kept_ids(cells: list[nbformat.NotebookNode], previous: Path) -> None:
+    """Give each cell the id of the previous notebook's cell with the same type and source, else a stable one.
+
+    Unchanged cells keep their ids (a review diff shows only what changed); a new or edited cell
+    gets an id derived from its type and source, so running the script twice gives the same file.
+    """
+    old: dict[tuple[str, str], list[str]] = {}
+    if previous.is_file():
+        for cell in nbformat.read(str(previous), as_version=4).cells:
+            old.setdefault((cell.cell_type, cell.source), []).append(cell["id"])
+    taken: set[str] = set()
+    for cell in cells:
+        same = [i for i in old.get((cell.cell_type, cell.source), []) if i not in taken]
+        cid = same[0] if same else hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        while cid in taken:
+            cid = hashlib.sha1(cid.encode()).hexdigest()[:8]
+        cell["id"] = cid
+        taken.add(cid)
+
+
+def build(previous: Path | None = None) -> nbformat.NotebookNode:
     """Build the course-map notebook (unexecuted) from :data:`CELLS`.
+
+    Parameters
+    ----------
+    previous : pathlib.Path, optional
+        The notebook being replaced: cells whose source did not change keep their ids.
 
     Used in: 00 (this script's only job).
     """
+    from mixlab.exercises.cells import collapse_solutions
+
     cells = []
     for kind, text in CELLS:
         if kind == "md":
@@ -397,9 +485,11 @@ def build() -> nbformat.NotebookNode:
             cells.append(new_code_cell(text, metadata=copy.deepcopy(CELL_KINDS[kind])))
         else:
             raise ValueError(f"cell kind must be 'md' or one of {', '.join(CELL_KINDS)} (got {kind!r})")
+    _kept_ids(cells, previous or TARGET)
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    collapse_solutions(nb)
     return nb
 
 

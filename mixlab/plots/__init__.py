@@ -15,6 +15,7 @@ The figures live in topic modules; import them from here (``from mixlab.plots im
 - :mod:`mixlab.plots.budget`: epochs, temperature, the value of tokens;
 - :mod:`mixlab.plots.convergence`: realized vs target mixture;
 - :mod:`mixlab.plots.data`: document lengths, filter scores, the ledger;
+- :mod:`mixlab.plots.seeds`: means over seeds with their t intervals;
 - :mod:`mixlab.plots.methods`: rank agreement, method traces and fits, scores vs cost, objective tables.
 
 matplotlib is imported inside the functions, so ``import mixlab`` (and ``import mixlab.plots``)
@@ -36,6 +37,7 @@ from mixlab.plots.methods import (
     weight_trace,
 )
 from mixlab.plots.profiles import excess_profile_plot, mixture_bars, skill_profile_plot
+from mixlab.plots.seeds import interval_plot
 from mixlab.plots.style import (
     DOMAIN_COLORS,
     LEGEND_PLACES,
@@ -71,6 +73,7 @@ __all__ = [
     "series_colors",
     "skill_profile_plot",
     "excess_profile_plot",
+    "interval_plot",
     "mixture_bars",
     "barycentric_to_xy",
     "ternary_axes",

@@ -47,14 +47,9 @@ __all__ = [
 
 def _integer_budget(weights: np.ndarray, budget: int) -> np.ndarray:
     """Split an integer budget in proportion to ``weights`` (largest-remainder rounding, sums exactly)."""
-    raw = weights * budget
-    out = np.floor(raw).astype(np.int64)
-    short = budget - int(out.sum())
-    if short > 0:
-        # ties broken by domain order (stable), so the split is deterministic
-        order = np.argsort(-(raw - out), kind="stable")
-        out[order[:short]] += 1
-    return out
+    from mixlab.budget import integer_split
+
+    return integer_split(weights, budget)
 
 
 def training_rows(corpus: Corpus, mixture: Mixture, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
