@@ -35,6 +35,46 @@ def _columns(summary: pd.DataFrame, needed: list[str]) -> None:
         raise ValueError(f"summary is missing columns {missing} (got {list(summary.columns)})")
 
 
+def _interval_data(
+    summary: pd.DataFrame, x: str, group: str, mean: str, low: str, high: str, logx: bool,
+    floor: Mapping[str, float] | pd.Series | None, style: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The checked columns of an interval table (x, mean, low, high) and its group names in order."""
+    if style not in INTERVAL_STYLES:
+        raise ValueError(f"style must be one of {', '.join(INTERVAL_STYLES)} (got {style!r})")
+    _columns(summary, [group, x, mean, low, high])
+    xs, m = _finite_1d(summary[x], x), _finite_1d(summary[mean], mean)
+    lo, hi = _finite_1d(summary[low], low), _finite_1d(summary[high], high)
+    if np.any(lo > m) or np.any(hi < m):
+        raise ValueError(f"every interval [{low}, {high}] must contain its {mean}")
+    if logx and np.any(xs <= 0):
+        raise ValueError(f"{x} must be > 0 on a log axis")
+    names = [str(g) for g in dict.fromkeys(summary[group].astype(str))]
+    if floor is not None:
+        lacking = [g for g in names if g not in floor]
+        if lacking:
+            raise ValueError(f"floor has no entry for {lacking}")
+    return xs, m, lo, hi, names
+
+
+def _label_interval_axes(ax: Axes, xs: np.ndarray, fresh: bool, logx: bool, x: str, xlabel: str | None,
+                         ylabel: str | None, title: str | None) -> None:
+    """Scale, ticks, labels and grid of an interval plot (labels only where given, on a reused Axes)."""
+    if logx:
+        ax.set_xscale("log")
+    ticks = np.unique(xs)
+    if fresh and len(ticks) <= 8:
+        ax.set_xticks(ticks, [f"{t:,.0f}" if t >= 1000 else f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+    if fresh or xlabel is not None:
+        ax.set_xlabel(xlabel or x)
+    if fresh or ylabel is not None:
+        ax.set_ylabel(ylabel or "mean over seeds, with its 95% t interval")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+
+
 def interval_plot(
     summary: pd.DataFrame,
     *,
@@ -93,22 +133,8 @@ def interval_plot(
 
     Used in: 1.1 (excess vs budget), 1.2 (loss vs a domain's tokens).
     """
-    _columns(summary, [group, x, mean, low, high])
-    if style not in INTERVAL_STYLES:
-        raise ValueError(f"style must be one of {', '.join(INTERVAL_STYLES)} (got {style!r})")
-    xs, m = _finite_1d(summary[x], x), _finite_1d(summary[mean], mean)
-    lo, hi = _finite_1d(summary[low], low), _finite_1d(summary[high], high)
-    if np.any(lo > m) or np.any(hi < m):
-        raise ValueError(f"every interval [{low}, {high}] must contain its {mean}")
-    if logx and np.any(xs <= 0):
-        raise ValueError(f"{x} must be > 0 on a log axis")
-    names = [str(g) for g in dict.fromkeys(summary[group].astype(str))]
-    if floor is not None:
-        lacking = [g for g in names if g not in floor]
-        if lacking:
-            raise ValueError(f"floor has no entry for {lacking}")
-    colors = domain_colors(names)
-    fresh = ax is None
+    xs, m, lo, hi, names = _interval_data(summary, x, group, mean, low, high, logx, floor, style)
+    colors, fresh = domain_colors(names), ax is None
     ax = _axes(ax, figsize=(7.0, 3.8))
     keys = summary[group].astype(str).to_numpy()
     for name in names:
@@ -124,19 +150,7 @@ def interval_plot(
                         ms=6, capsize=3, label=text)
         if floor is not None:
             ax.axhline(float(floor[name]), color=colors[name], ls=":", lw=1)
-    if logx:
-        ax.set_xscale("log")
-    ticks = np.unique(xs)
-    if fresh and len(ticks) <= 8:
-        ax.set_xticks(ticks, [f"{t:,.0f}" if t >= 1000 else f"{t:g}" for t in ticks])
-        ax.minorticks_off()
-    if fresh or xlabel is not None:
-        ax.set_xlabel(xlabel or x)
-    if fresh or ylabel is not None:
-        ax.set_ylabel(ylabel or "mean over seeds, with its 95% t interval")
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
+    _label_interval_axes(ax, xs, fresh, logx, x, xlabel, ylabel, title)
     if legend:
         place_legend(ax, "outside")
     return ax
