@@ -1,4 +1,4 @@
-"""Wall time of every course notebook, against the per-notebook budget (default 10 s).
+"""Wall time of every course notebook, against the per-notebook budget (default 5 s).
 
 Question: does each lesson still run "in seconds on a laptop", as the course promises, and which
 notebooks come closest to the budget? This wraps ``mixlab course run --budget SECONDS --report
@@ -11,7 +11,7 @@ and read it as a maintainer's check. It is not part of ``pytest``.
 
 Run: ``.venv/bin/python benchmarks/bench_notebooks.py [--budget SECONDS] [--notebooks DIR] [--report PATH]``.
 
-Used in: the notebook guide's 10 s budget per notebook; maintainers before a release.
+Used in: the notebook guide's 5 s budget per notebook; maintainers before a release.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ REPORT = ROOT / "benchmarks" / "results" / "notebooks.md"
 def main(argv: list[str] | None = None) -> int:
     """Run every notebook with a wall-time budget, print and write the table; return the exit code."""
     parser = argparse.ArgumentParser(description="Wall time of every course notebook against a budget.")
-    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="seconds per notebook (default 10)")
+    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="seconds per notebook (default 5)")
     parser.add_argument("--notebooks", default=str(ROOT / "notebooks"), help="folder of notebooks")
     parser.add_argument("--report", default=str(REPORT), help="report file, .md or .csv (default: %(default)s)")
     args = parser.parse_args(argv)

@@ -45,7 +45,7 @@ DEFAULT_NOTEBOOKS = Path("notebooks")
 
 #: Per-notebook wall-time budget of ``course run --budget`` given without a value (seconds);
 #: the same number as :data:`mixlab.course.DEFAULT_BUDGET` (kept here so ``--help`` stays cheap).
-DEFAULT_BUDGET = 10.0
+DEFAULT_BUDGET = 5.0
 
 #: Exit codes: bad arguments or input (usage), and a failure of the work itself.
 EXIT_USAGE = 2
@@ -78,6 +78,17 @@ def _positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number of seconds (got {text!r})") from None
     if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds > 0 (got {text!r})")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (got {text!r})")
     return value
 
 
@@ -160,19 +171,24 @@ def _cmd_course_run(args: argparse.Namespace) -> int:
     if not paths:
         raise UsageError(f"course run: no .ipynb file in the notebooks folder {str(directory)!r}")
     _readable_notebooks(paths)
-    runs = run_course(directory, timeout=args.timeout, stop_on_failure=args.fail_fast, echo=_print_run)
+    from mixlab.course.runner import measure_floor
+
+    runs = run_course(directory, timeout=args.timeout, stop_on_failure=args.fail_fast, echo=_print_run,
+                      repeat=args.repeat)
     _print(describe_runs(runs))
-    return _report_runs(runs, budget=args.budget, report=args.report)
+    floor = measure_floor(repeat=args.repeat, timeout=args.timeout)
+    return _report_runs(runs, budget=args.budget, report=args.report, floor=floor)
 
 
-def _report_runs(runs: Sequence[NotebookRun], *, budget: float | None, report: str | None) -> int:
+def _report_runs(runs: Sequence[NotebookRun], *, budget: float | None, report: str | None,
+                 floor: NotebookRun | None = None) -> int:
     """Print the wall-time table, write ``report``, name failures and notebooks over ``budget``."""
     from mixlab.course import over_budget, runtime_table, write_runtime_report
 
     _print()
-    _print(runtime_table(runs, budget=budget), end="")
+    _print(runtime_table(runs, budget=budget, floor=floor), end="")
     if report is not None:
-        fmt = write_runtime_report(report, runs, budget=budget)
+        fmt = write_runtime_report(report, runs, budget=budget, floor=floor)
         _print(f"wall-time report ({fmt}) written to {report}")
     code = 0
     for r in runs:
@@ -227,6 +243,8 @@ def _add_course(subparsers: Any) -> Any:
     run.add_argument("--timeout", type=_positive_seconds, default=600.0,
                      help="seconds allowed per cell (default 600)")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failing notebook")
+    run.add_argument("--repeat", type=_positive_int, default=1, metavar="N",
+                     help="run the course N times, round after round, and report each notebook's median (default 1)")
     run.add_argument(
         "--report", metavar="PATH", default=None,
         help="also write the wall-time table to PATH (.md for Markdown, .csv for CSV)",

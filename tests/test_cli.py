@@ -265,6 +265,9 @@ def test_cli_course_student(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 # ============================================================================ wall-time report
+FAKE_FLOOR = NotebookRun(Path("one-cell notebook (the floor)"), 0.5)
+
+
 def _fake_runs() -> list[NotebookRun]:
     return [
         NotebookRun(Path("00-course-map.ipynb"), 1.25),
@@ -327,6 +330,7 @@ def fake_course(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
         return runs
 
     monkeypatch.setattr("mixlab.course.run_course", fake_run_course)
+    monkeypatch.setattr("mixlab.course.runner.measure_floor", lambda **kwargs: FAKE_FLOOR)
     return runs
 
 
@@ -334,12 +338,13 @@ def test_cli_budget_names_every_slow_notebook(
     fake_course: list[NotebookRun], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     report = tmp_path / "times.md"
-    assert cli.main(["course", "run", "--budget", "--report", str(report)]) == 1  # default 10 s
+    assert cli.main(["course", "run", "--budget", "--report", str(report)]) == 1  # default 5 s
     out = capsys.readouterr().out
-    assert "OVER BUDGET 1.1-skill-profile.ipynb: 12.50 s > 10 s" in out
-    assert "OVER BUDGET 2.2" not in out and "OVER BUDGET 00" not in out
-    assert "| notebook | section | seconds | status | budget 10 s |" in out
-    assert report.read_text(encoding="utf-8") == runtime_table(fake_course, budget=10.0)
+    assert "OVER BUDGET 1.1-skill-profile.ipynb: 12.50 s > 5 s" in out
+    assert "OVER BUDGET 2.2-mixture-vector.ipynb: 10.00 s > 5 s" in out and "OVER BUDGET 00" not in out
+    assert "| notebook | section | seconds | status | above floor | budget 5 s |" in out
+    assert "| one-cell notebook (the floor) | floor | 0.50 | ok |  |  |" in out
+    assert report.read_text(encoding="utf-8") == runtime_table(fake_course, budget=5.0, floor=FAKE_FLOOR)
 
     assert cli.main(["course", "run", "--budget", "1"]) == 1
     out = capsys.readouterr().out
@@ -351,7 +356,42 @@ def test_cli_budget_names_every_slow_notebook(
     assert cli.main(["course", "run", "--budget", "20"]) == 0
     assert "every notebook within the budget of 20 s" in capsys.readouterr().out
     assert cli.main(["course", "run"]) == 0  # no budget: the table only
-    assert "| notebook | section | seconds | status |" in capsys.readouterr().out
+    assert "| notebook | section | seconds | status | above floor |" in capsys.readouterr().out
+    assert cli.main(["course", "run", "--repeat", "0"]) == 2
+
+
+def test_runtime_table_reports_medians_and_the_floor() -> None:
+    runs = [NotebookRun(Path("00-course-map.ipynb"), 2.0, samples=(2.5, 2.0, 1.5)),
+            NotebookRun(Path("1.1-skill-profile.ipynb"), 4.0, samples=(4.0, 3.0, 6.0))]
+    floor = NotebookRun(Path("one-cell notebook (the floor)"), 0.6, samples=(0.6, 0.7, 0.5))
+    lines = runtime_table(runs, budget=5.0, floor=floor).splitlines()
+    assert lines[0] == "| notebook | section | seconds | status | runs | min | max | above floor | budget 5 s |"
+    assert "| 1.1-skill-profile.ipynb | 1.1 | 4.00 | ok | 3 | 3.00 | 6.00 | 3.40 | within |" in lines
+    assert "| one-cell notebook (the floor) | floor | 0.60 | ok | 3 | 0.50 | 0.70 |  |  |" in lines
+    assert lines[-1] == "| **total** |  | 6.00 | 2/2 ok |  |  |  |  | 0 over |"
+    csv_lines = runtime_table(runs, fmt="csv", floor=floor).splitlines()
+    assert csv_lines[-1] == "one-cell notebook (the floor),floor,0.60,ok,3,0.50,0.70,"
+
+
+def test_run_course_repeats_round_after_round_and_keeps_the_median(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mixlab.course import runner
+
+    _course_dir(tmp_path, ("good.ipynb", "00-a.ipynb"), ("good.ipynb", "1.1-b.ipynb"))
+    order: list[str] = []
+    times = iter([3.0, 1.0, 5.0, 2.0, 4.0, 9.0])
+
+    def fake_run(path: Any, **kwargs: Any) -> NotebookRun:
+        order.append(Path(path).name)
+        return NotebookRun(Path(path), next(times))
+
+    monkeypatch.setattr(runner, "run_notebook", fake_run)
+    out = runner.run_course(tmp_path / "notebooks", repeat=3)
+    assert order == ["00-a.ipynb", "1.1-b.ipynb"] * 3  # rounds, not one notebook three times in a row
+    assert [(r.path.name, r.seconds, r.samples) for r in out] == [
+        ("00-a.ipynb", 4.0, (3.0, 5.0, 4.0)), ("1.1-b.ipynb", 2.0, (1.0, 2.0, 9.0))]
+    with pytest.raises(ValueError, match="repeat"):
+        runner.run_course(tmp_path / "notebooks", repeat=0)
 
 
 def test_cli_budget_and_report_are_validated(
@@ -363,3 +403,11 @@ def test_cli_budget_and_report_are_validated(
     monkeypatch.setattr("mixlab.course.run_course", lambda *a, **k: calls.append(1) or [])
     assert cli.main(["course", "run", "--report", str(tmp_path / "times.txt")]) == 2
     assert calls == []  # refused before running anything
+
+
+def test_measure_floor_runs_a_one_cell_notebook() -> None:
+    from mixlab.course import FLOOR_NAME, measure_floor
+
+    floor = measure_floor(repeat=2)
+    assert floor.ok and floor.path.name == FLOOR_NAME and len(floor.samples) == 2
+    assert floor.seconds == sorted(floor.samples)[0] + (sorted(floor.samples)[1] - sorted(floor.samples)[0]) / 2

@@ -47,10 +47,12 @@ from mixlab.course.reports import (
     write_runtime_report,
 )
 from mixlab.course.runner import (
+    FLOOR_NAME,
     RUN_ENV,
     CellFailure,
     NotebookRun,
     kernel_manager_class,
+    measure_floor,
     refresh_notebook,
     run_course,
     run_environment,
@@ -69,6 +71,8 @@ __all__ = [
     "IGNORE_OUTPUT_TAG",
     "NBVAL_COMMENT_TAGS",
     "RUN_ENV",
+    "FLOOR_NAME",
+    "measure_floor",
     "CellFailure",
     "NotebookRun",
     "section_of",

@@ -39,7 +39,7 @@ def describe_runs(runs: Sequence[NotebookRun]) -> str:
 
 
 #: Default per-notebook wall-time budget in seconds (the notebook guide's hard limit).
-DEFAULT_BUDGET = 10.0
+DEFAULT_BUDGET = 5.0
 
 
 def over_budget(runs: Sequence[NotebookRun], budget: float) -> list[NotebookRun]:
@@ -70,36 +70,54 @@ def over_budget(runs: Sequence[NotebookRun], budget: float) -> list[NotebookRun]
     return [r for r in runs if r.seconds > limit]
 
 
-def _runtime_rows(runs: Sequence[NotebookRun], budget: float | None) -> tuple[list[str], list[list[str]]]:
+def _runtime_rows(runs: Sequence[NotebookRun], budget: float | None,
+                  floor: NotebookRun | None) -> tuple[list[str], list[list[str]]]:
     header = ["notebook", "section", "seconds", "status"]
+    repeated = any(r.samples for r in runs)
+    if repeated:
+        header += ["runs", "min", "max"]
+    if floor is not None:
+        header.append("above floor")
     if budget is not None:
         header.append(f"budget {budget:g} s")
     rows = []
-    for r in runs:
-        row = [r.path.name, section_of(r.path) or "", f"{r.seconds:.2f}", "ok" if r.ok else "FAILED"]
+    for r in [*runs, *([floor] if floor is not None else [])]:
+        is_floor = r is floor
+        row = [r.path.name, "floor" if is_floor else section_of(r.path) or "", f"{r.seconds:.2f}",
+               "ok" if r.ok else "FAILED"]
+        if repeated:
+            samples = r.samples or (r.seconds,)
+            row += [str(len(samples)), f"{min(samples):.2f}", f"{max(samples):.2f}"]
+        if floor is not None:
+            row.append("" if is_floor else f"{r.seconds - floor.seconds:.2f}")
         if budget is not None:
-            row.append("OVER" if r.seconds > budget else "within")
+            row.append("" if is_floor else ("OVER" if r.seconds > budget else "within"))
         rows.append(row)
     return header, rows
 
 
-def runtime_table(runs: Sequence[NotebookRun], *, budget: float | None = None, fmt: str = "markdown") -> str:
+def runtime_table(runs: Sequence[NotebookRun], *, budget: float | None = None, fmt: str = "markdown",
+                  floor: NotebookRun | None = None) -> str:
     """Format every notebook's wall time as a Markdown or CSV table, with a total.
 
     Parameters
     ----------
     runs : sequence of NotebookRun
-        Results of :func:`run_course`.
+        Results of :func:`run_course`; with several runs per notebook the table adds their
+        number, minimum and maximum (``seconds`` is the median).
     budget : float, optional
         Seconds allowed per notebook; adds a column saying ``within`` or ``OVER``.
     fmt : {"markdown", "csv"}
         Output format.
+    floor : NotebookRun, optional
+        The one-cell notebook (:func:`mixlab.course.runner.measure_floor`): printed as the last
+        row, and each notebook's time above it as a column.
 
     Returns
     -------
     str
-        The table, ending with a newline. Markdown gets a final *total* row; CSV has one row
-        per notebook (sum the column for the total).
+        The table, ending with a newline. Markdown gets a final *total* row (notebooks only);
+        CSV has one row per notebook (sum the column for the total) and the floor's row.
 
     Raises
     ------
@@ -115,7 +133,7 @@ def runtime_table(runs: Sequence[NotebookRun], *, budget: float | None = None, f
         raise ValueError(f"fmt must be 'markdown' or 'csv' (got {fmt!r})")
     if budget is not None:
         over_budget([], budget)  # validates the budget
-    header, rows = _runtime_rows(runs, budget)
+    header, rows = _runtime_rows(runs, budget, floor)
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -123,6 +141,7 @@ def runtime_table(runs: Sequence[NotebookRun], *, budget: float | None = None, f
         writer.writerows(rows)
         return buf.getvalue()
     total = ["**total**", "", f"{sum(r.seconds for r in runs):.2f}", f"{sum(r.ok for r in runs)}/{len(runs)} ok"]
+    total += [""] * (len(header) - len(total) - (budget is not None))
     if budget is not None:
         total.append(f"{len(over_budget(runs, budget))} over")
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
@@ -135,7 +154,8 @@ REPORT_FORMATS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".
 
 
 def write_runtime_report(
-    path: str | os.PathLike[str], runs: Sequence[NotebookRun], *, budget: float | None = None
+    path: str | os.PathLike[str], runs: Sequence[NotebookRun], *, budget: float | None = None,
+    floor: NotebookRun | None = None,
 ) -> str:
     """Write :func:`runtime_table` to ``path`` atomically, in the format its suffix names.
 
@@ -144,7 +164,7 @@ def write_runtime_report(
     path : str or path-like
         Target file ending in ``.md``/``.markdown`` (Markdown) or ``.csv``; its folder is created.
     runs : sequence of NotebookRun
-    budget : float, optional
+    budget, floor : optional
         As in :func:`runtime_table`.
 
     Returns
@@ -165,7 +185,7 @@ def write_runtime_report(
         raise ValueError(
             f"report path must end in one of {', '.join(REPORT_FORMATS)} (got {str(target)!r})"
         )
-    text = runtime_table(runs, budget=budget, fmt=fmt)
+    text = runtime_table(runs, budget=budget, fmt=fmt, floor=floor)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     return fmt

@@ -20,9 +20,10 @@ import contextlib
 import functools
 import math
 import os
+import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ __all__ = [
     "kernel_manager_class",
     "run_notebook",
     "run_course",
+    "measure_floor",
+    "FLOOR_NAME",
     "refresh_notebook",
     "write_atomic",
 ]
@@ -155,7 +158,7 @@ class CellFailure:
 
 @dataclass
 class NotebookRun:
-    """The result of executing one notebook: wall time and, if it failed, where.
+    """The result of executing one notebook: wall time (the median when it ran several times) and, if it failed, where.
 
     Used in: ``mixlab course run``, ``mixlab course refresh``.
     """
@@ -164,6 +167,8 @@ class NotebookRun:
     seconds: float
     failure: CellFailure | None = None
     notebook: Any = field(default=None, repr=False)
+    #: Every wall time measured for this notebook (``seconds`` is their median); empty for one run.
+    samples: tuple[float, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -284,10 +289,14 @@ def run_course(
     timeout: float = 600.0,
     stop_on_failure: bool = False,
     echo: Callable[[NotebookRun], None] | None = None,
+    repeat: int = 1,
 ) -> list[NotebookRun]:
     """Execute every notebook of ``directory`` in course order, headless, without modifying them.
 
-    One kernel at a time: each notebook's kernel is shut down before the next one starts.
+    One kernel at a time: each notebook's kernel is shut down before the next one starts. With
+    ``repeat > 1`` the whole course runs ``repeat`` times, round after round (so a slow moment of
+    the machine is spread over every notebook rather than landing on one), and each notebook's
+    ``seconds`` is the median of its wall times, all of them kept in ``samples``.
 
     Parameters
     ----------
@@ -298,34 +307,89 @@ def run_course(
     stop_on_failure : bool
         Stop at the first failing notebook instead of running them all.
     echo : callable, optional
-        Called with each :class:`NotebookRun` as soon as it finishes (the CLI prints it).
+        Called with each single run as soon as it finishes (the CLI prints it).
+    repeat : int
+        Rounds over the course (>= 1).
 
     Returns
     -------
     list of NotebookRun
-        One per notebook executed.
+        One per notebook executed, in course order.
 
     Raises
     ------
     NotADirectoryError
         If ``directory`` is not a directory.
     ValueError
-        If it holds no notebook, or one of them is not a readable notebook.
+        If it holds no notebook, one of them is not a readable notebook, or ``repeat`` < 1.
 
     Used in: ``mixlab course run``.
     """
+    from mixlab.validation import check_int
+
+    rounds = check_int(repeat, "repeat", minimum=1)
     paths = list_notebooks(directory)
     if not paths:
         raise ValueError(f"notebooks directory must contain at least one .ipynb file (got none in {str(directory)!r})")
-    runs: list[NotebookRun] = []
-    for p in paths:
-        result = run_notebook(p, timeout=timeout)
-        runs.append(result)
-        if echo is not None:
-            echo(result)
-        if stop_on_failure and not result.ok:
-            break
-    return runs
+    done: dict[Path, list[NotebookRun]] = {}
+    for _ in range(rounds):
+        for p in paths:
+            result = run_notebook(p, timeout=timeout)
+            done.setdefault(p, []).append(result)
+            if echo is not None:
+                echo(result)
+            if stop_on_failure and not result.ok:
+                return [_median_run(r) for r in done.values()]
+    return [_median_run(done[p]) for p in paths]
+
+
+def _median_run(runs: Sequence[NotebookRun]) -> NotebookRun:
+    """One notebook's runs as one: the median wall time, the first failure, every sample kept."""
+    seconds = [r.seconds for r in runs]
+    failure = next((r.failure for r in runs if r.failure is not None), None)
+    return NotebookRun(path=runs[0].path, seconds=statistics.median(seconds), failure=failure,
+                       notebook=runs[-1].notebook, samples=tuple(seconds) if len(runs) > 1 else ())
+
+
+#: The name the one-cell floor notebook is reported under.
+FLOOR_NAME = "one-cell notebook (the floor)"
+
+
+def measure_floor(*, repeat: int = 1, timeout: float = 600.0) -> NotebookRun:
+    """Wall time of a notebook with one trivial cell: what every notebook pays before it teaches anything.
+
+    Starting a kernel, connecting to it and shutting it down is the part of a notebook's wall
+    time that no lesson can remove; a runtime report prints it beside the lessons (issue 18:
+    "the one-cell-notebook floor printed beside it").
+
+    Parameters
+    ----------
+    repeat : int
+        Runs (>= 1); the result's ``seconds`` is their median.
+    timeout : float
+        Seconds allowed for the cell.
+
+    Returns
+    -------
+    NotebookRun
+        Named :data:`FLOOR_NAME`.
+
+    Used in: ``mixlab course run``.
+    """
+    import nbformat
+
+    from mixlab.validation import check_int
+
+    rounds = check_int(repeat, "repeat", minimum=1)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('print("floor")')]
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    with tempfile.TemporaryDirectory(prefix="mixlab-floor-") as tmp:
+        path = Path(tmp) / "floor.ipynb"
+        nbformat.write(nb, str(path))
+        runs = [run_notebook(path, timeout=timeout) for _ in range(rounds)]
+    floor = _median_run(runs)
+    return NotebookRun(path=Path(FLOOR_NAME), seconds=floor.seconds, failure=floor.failure, samples=floor.samples)
 
 
 def _file_mode(path: Path) -> int:
