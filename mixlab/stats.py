@@ -26,7 +26,9 @@ into every output row.
 difference counts when it exceeds ``z`` standard errors, no correction); they compute on the same
 paired differences and stay for the lessons that still call them.
 
-scipy is imported inside the functions that need it, so ``import mixlab`` stays light.
+scipy is imported inside the functions that need it (only :mod:`scipy.special`, whose ``stdtr`` and
+``stdtrit`` are what :data:`scipy.stats.t` computes with), so ``import mixlab`` stays light and a
+lesson that compares mixtures does not pay for importing :mod:`scipy.stats`.
 
 Used in: 1.5, 3.6 (paired_comparison, winners); the other names: no lesson yet.
 """
@@ -124,13 +126,13 @@ def t_critical(n_seeds: int, alpha: float = 0.05) -> float:
 
     Used in: no lesson yet (how many standard errors a difference must exceed).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit  # Student's t quantile (what scipy.stats.t.ppf computes), a lighter import
 
     if isinstance(n_seeds, bool) or not isinstance(n_seeds, int | np.integer):
         raise TypeError(f"n_seeds must be an integer (got {n_seeds!r})")
     if n_seeds < 2:
         raise ValueError(f"n_seeds must be >= 2: one seed has no spread to compare with (got {n_seeds})")
-    return float(student_t.ppf(1.0 - _check_alpha(alpha) / 2.0, int(n_seeds) - 1))
+    return float(stdtrit(int(n_seeds) - 1, 1.0 - _check_alpha(alpha) / 2.0))
 
 
 def holm(p_values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray | pd.Series:
@@ -407,7 +409,7 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
 
     Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit
 
     a = _check_alpha(alpha)
     if correction not in CORRECTIONS:
@@ -423,7 +425,7 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     p_adj = {"none": p, "bonferroni": np.minimum(1.0, p * m), "holm": holm(p) if m else p}[correction]
     level = _ci_alphas(p, a, correction)
     mean = out["mean_diff"].to_numpy(dtype=np.float64)
-    half = student_t.ppf(1.0 - level / 2.0, out["df"].to_numpy(dtype=np.float64)) * out["se"].to_numpy(dtype=np.float64)
+    half = stdtrit(out["df"].to_numpy(dtype=np.float64), 1.0 - level / 2.0) * out["se"].to_numpy(dtype=np.float64)
     reject = np.asarray(p_adj) <= a
     out["p_adjusted"] = p_adj
     out["ci_low"], out["ci_high"], out["ci_level"] = mean - half, mean + half, 1.0 - level
@@ -484,7 +486,7 @@ def compare_mixtures(
 
     Used in: no lesson yet directly (:func:`mixlab.verdicts.contest_verdicts`).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtr  # Student's t distribution function (scipy.stats.t.sf(x) = stdtr(df, -x))
 
     a = _check_alpha(alpha)  # checked first: a bad alpha is named before any table error
     if correction not in CORRECTIONS:
@@ -494,7 +496,7 @@ def compare_mixtures(
     extra = _check_labels({**({"objective": objective} if objective else {}), **dict(labels or {})}, _COMPARE_COLUMNS)
     st = _paired_arrays(np.column_stack([(tab[m] - tab[r]).to_numpy() for m, r in pairs]))
     n = len(tab)
-    p = np.where(np.isnan(st["t"]), 1.0, 2.0 * student_t.sf(np.abs(st["t"]), n - 1))
+    p = np.where(np.isnan(st["t"]), 1.0, 2.0 * stdtr(n - 1, -np.abs(st["t"])))
     out = pd.DataFrame({"reference": [r for _, r in pairs], **extra, "n_seeds": n, **st, "df": n - 1, "p_value": p})
     if all_pairs:
         out.index = pd.MultiIndex.from_tuples(pairs, names=["mixture", "reference"])

@@ -1,0 +1,18 @@
+"""Predict questions whose letter is stated in the catalog agree with the data they are about.
+
+Some predictions are about results that take a second or more to measure (many proxy runs);
+their catalogs state the letter instead of computing it in the lesson, and each catalog keeps
+the function that measures it. These tests run those functions.
+
+Used in: CI (1.3).
+"""
+
+from __future__ import annotations
+
+from mixlab.exercises.registry import get_exercise
+
+
+def test_five_times_the_tokens_letter_is_what_the_runs_show() -> None:
+    from mixlab.exercises.catalog import s1_3
+
+    assert get_exercise("1.3/five-times-the-tokens").reference_answer() == s1_3.budget_answer()
