@@ -4,7 +4,7 @@ Some predictions are about results that take a second or more to measure (many p
 their catalogs state the letter instead of computing it in the lesson, and each catalog keeps
 the function that measures it. These tests run those functions.
 
-Used in: CI (1.3).
+Used in: CI (1.3, 1.4).
 """
 
 from __future__ import annotations
@@ -16,3 +16,9 @@ def test_five_times_the_tokens_letter_is_what_the_runs_show() -> None:
     from mixlab.exercises.catalog import s1_3
 
     assert get_exercise("1.3/five-times-the-tokens").reference_answer() == s1_3.budget_answer()
+
+
+def test_averaging_a_cheap_proxy_letter_is_what_the_runs_show() -> None:
+    from mixlab.exercises.catalog import s1_4
+
+    assert get_exercise("1.4/averaging-a-cheap-proxy").reference_answer() == s1_4.averaging_answer()
