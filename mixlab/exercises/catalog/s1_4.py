@@ -85,9 +85,11 @@ def _compare_ratio(answer: Any, expected: float) -> Verdict:
 
 
 def _regret() -> float:
+    import pandas as pd
+
     from mixlab.agreement import rank_agreement
 
-    return float(rank_agreement(REGRET_PROXY, REGRET_TARGET).regret)
+    return float(rank_agreement(pd.Series(REGRET_PROXY), pd.Series(REGRET_TARGET)).regret)
 
 
 def _compare_regret(answer: Any, expected: float) -> Verdict:
