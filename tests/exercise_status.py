@@ -15,7 +15,6 @@ UNCONVERTED: frozenset[str] = frozenset({
     "00-course-map.ipynb",
     "1.1-mixture-weights-skill-profile.ipynb",
     "1.2-token-value.ipynb",
-    "1.5-methods-context.ipynb",
     "2.1-domains.ipynb",
     "2.3-sampling-distribution.ipynb",
     "2.4-validation-objective.ipynb",

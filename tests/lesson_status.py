@@ -25,7 +25,6 @@ LONG_TRACEBACKS: frozenset[str] = frozenset({
     "00-course-map.ipynb",
     "1.1-mixture-weights-skill-profile.ipynb",
     "1.2-token-value.ipynb",
-    "1.5-methods-context.ipynb",
     "2.1-domains.ipynb",
     "2.2-mixture-vector.ipynb",
     "2.3-sampling-distribution.ipynb",
