@@ -586,7 +586,7 @@ def _accuracy_row(measured: np.ndarray, predicted: np.ndarray) -> dict[str, floa
     n = len(measured)
     ranks = [pd.Series(x).rank(method="average").to_numpy() for x in (measured, predicted)]
     constant = any(np.ptp(r) == 0 for r in ranks)
-    rho = float("nan") if n < 3 or constant else float(np.corrcoef(*ranks)[0, 1])
+    rho = float("nan") if n < 3 or constant else float(np.corrcoef(ranks[0], ranks[1])[0, 1])
     return {"mixtures": n, "spearman": rho, "rmse": float(np.sqrt(np.mean((predicted - measured) ** 2))),
             "measured_range": float(np.ptp(measured))}
 
