@@ -75,13 +75,14 @@ def _compare_ratio(answer: Any, expected: float) -> Verdict:
     from mixlab.proxy import TARGET
 
     slips = {
-        "That is the token ratio D / D_target alone: compute is N · D, so the parameter ratio multiplies it.":
+        "That is the token ratio D / D_target alone: compute is N_params · D, so the parameter ratio multiplies it.":
             COLLEAGUE_BUDGET / TARGET.budget,
-        "That is the parameter ratio N / N_target alone: compute is N · D, so the token ratio multiplies it.":
+        "That is the parameter ratio alone: compute is N_params · D, so the token ratio D / D_target multiplies it.":
             _params(COLLEAGUE_BUCKETS) / _params(TARGET.buckets),
     }
     return compare_number(answer, expected, rtol=1e-3, what="the compute ratio", slips=slips,
-                          hints=["N = M (V − 1) free parameters for M context buckets; C ≈ 6 N D, and the 6 cancels."])
+                          hints=["N_params = M (V − 1) free parameters for M context buckets; C ≈ 6 N_params D, "
+                                 "and the 6 cancels."])
 
 
 def _regret() -> float:
@@ -146,7 +147,8 @@ EXERCISES: list[Exercise] = [
         minutes=4,
         statement=f"A colleague proposes a proxy with M = {COLLEAGUE_BUCKETS} context buckets trained on "
                   f"D = {COLLEAGUE_BUDGET:,} tokens, for the same vocabulary. What fraction of the target's "
-                  "compute $C \\approx 6 N D$ does one run of it cost? Give a fraction, not a percentage.",
+                  "compute $C \\approx 6 N_{\\text{params}} D$ does one run of it cost? Give a fraction, not a "
+                  "percentage.",
         reference=_colleague_ratio,
         compare=_compare_ratio,
         decimals=4,
