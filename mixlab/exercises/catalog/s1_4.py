@@ -20,7 +20,7 @@ from mixlab.exercises.verdicts import Verdict
 SECTION = "1.4"
 
 #: The notebook's candidate mixtures: how many, and the seed that draws them.
-N_CANDIDATES, CANDIDATE_SEED = 16, 0
+N_CANDIDATES, CANDIDATE_SEED = 12, 0
 #: The colleague's proxy of the compute exercise.
 COLLEAGUE_BUCKETS, COLLEAGUE_BUDGET = 48, 150_000
 #: The small study of the regret exercise: objective (nats/token) of five candidates under each model.
