@@ -1,4 +1,4 @@
-"""Predict questions whose letter is stated in the catalog agree with the data they are about.
+"""Predict questions whose letter is stated in the catalog (and numbers a statement quotes) agree with the data.
 
 Some predictions are about results that take a second or more to measure (many proxy runs);
 their catalogs state the letter instead of computing it in the lesson, and each catalog keeps
@@ -14,6 +14,12 @@ from __future__ import annotations
 import pytest
 
 from mixlab.exercises.registry import get_exercise
+
+
+def test_the_token_counts_stated_in_the_1_3_exercise_are_the_lesson_world_s() -> None:
+    from mixlab.exercises.catalog import s1_3
+
+    assert s1_3.lesson_tokens().to_dict() == s1_3.LESSON_TOKENS
 
 
 @pytest.mark.slow

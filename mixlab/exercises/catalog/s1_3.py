@@ -43,10 +43,21 @@ def lesson_world() -> Any:
     return cached("1.3:world", lambda: generate_world(spec, seed=0))
 
 
-def _tokens() -> pd.Series:
+#: Training tokens per domain of :func:`lesson_world` (the ``counts`` table of the notebook), stated in the
+#: second compute exercise so that checking it needs no second world; tests/test_predict_answers.py checks
+#: them against the world.
+LESSON_TOKENS = {"web": 683_919, "code": 219_428, "math": 86_821}
+
+
+def lesson_tokens() -> pd.Series:
+    """Training tokens per domain of :func:`lesson_world`, measured (what ``LESSON_TOKENS`` states)."""
     from mixlab.domains import domain_stats
 
     return cached("1.3:tokens", lambda: domain_stats(lesson_world().train)["tokens"])
+
+
+def _tokens() -> pd.Series:
+    return pd.Series(LESSON_TOKENS, name="tokens")
 
 
 def budget_answer() -> str:
@@ -166,10 +177,11 @@ EXERCISES: list[Exercise] = [
         id="1.3/second-binding-budget",
         title="When do two caps bind?",
         minutes=4,
-        statement="On this lesson's three domains with $E_{\\max} = 4$ (the `counts` table of the setup cell), "
-                  "every cap is 1 at small budgets, and the caps drop below 1 one after another as $B$ grows. "
-                  "Above which budget $B$ (in tokens) are at least **two** caps $u_i = \\min(1, E_{\\max} T_i / B)$ "
-                  "below 1?",
+        statement="On this lesson's three domains with $E_{\\max} = 4$ (the `counts` table of the setup cell: "
+                  + ", ".join(f"{d} {t:,}" for d, t in LESSON_TOKENS.items())
+                  + " tokens), every cap is 1 at small budgets, and the caps drop below 1 one after another as "
+                  "$B$ grows. Above which budget $B$ (in tokens) are at least **two** caps "
+                  "$u_i = \\min(1, E_{\\max} T_i / B)$ below 1?",
         reference=_second_binding_budget,
         compare=_compare_binding,
         decimals=0,
