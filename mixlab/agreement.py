@@ -15,13 +15,16 @@ trust on the synthetic world:
   :class:`ProxyStudy` compares seed-averaged values (``agreement``), single runs of one model
   (``seed_agreement``, the noise ceiling) and single runs across models (``single_run_agreement``).
 - :func:`candidate_mixtures` — named candidate mixtures drawn from a Dirichlet over the domains.
+- :func:`near_optimum_accuracy` — how well a predictor of the objective (a mixing law, a RegMix
+  regression) ranks and matches measured mixtures, over all of them and over those close to the
+  best one, where the choice is actually made.
 
 RegMix (Liu et al. 2024, arXiv 2407.01492) reports rank correlations of this kind between
 1M-parameter proxies and 1B-parameter models; Data Mixing Laws (Ye et al. 2024,
 arXiv 2403.16952) and DoReMi (Xie et al. 2023, arXiv 2305.10429) also rest on proxy rankings
 transferring.
 
-Used in: 1.4 (proxy models).
+Used in: 1.4 (proxy models), 1.5 (accuracy of a predictor near the optimum).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ __all__ = [
     "proxy_target_study",
     "candidate_mixtures",
     "n_parameters",
+    "near_optimum_accuracy",
 ]
 
 
@@ -575,3 +579,94 @@ def proxy_target_study(
     losses = pd.DataFrame.from_records(records, columns=["model", "mixture", "seed", "domain", "loss"])
     summary = _study_summary(table, configs, target_config, gap, world.vocab_size)
     return ProxyStudy(table, losses, summary, timings, per_seed, obj.name, gap)
+
+
+def _accuracy_row(measured: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """n, Spearman's ρ (average ranks for ties), RMSE and the spread of the measured values."""
+    n = len(measured)
+    ranks = [pd.Series(x).rank(method="average").to_numpy() for x in (measured, predicted)]
+    constant = any(np.ptp(r) == 0 for r in ranks)
+    rho = float("nan") if n < 3 or constant else float(np.corrcoef(ranks[0], ranks[1])[0, 1])
+    return {"mixtures": n, "spearman": rho, "rmse": float(np.sqrt(np.mean((predicted - measured) ** 2))),
+            "measured_range": float(np.ptp(measured))}
+
+
+def near_optimum_accuracy(
+    weights: pd.DataFrame,
+    measured: pd.Series | Sequence[float] | np.ndarray,
+    predicted: pd.Series | Sequence[float] | np.ndarray,
+    centre: Mixture,
+    radius: float,
+) -> pd.DataFrame:
+    """How well predictions rank and match measurements: over all mixtures, and near a centre.
+
+    A predictor of the objective (a fitted mixing law, a RegMix regression) is judged by its rank
+    correlation with measured values. Over the whole simplex that correlation is dominated by the
+    lopsided mixtures, whose losses differ by nats; the mixture method only needs it where it
+    chooses, near the best mixture, where losses differ by hundredths. The second row keeps the
+    mixtures within total variation distance ``radius`` of ``centre``,
+    ``TV(w, c) = ½ Σ_i |w_i − c_i|`` (the share of the weight that would have to move).
+
+    Parameters
+    ----------
+    weights : pandas.DataFrame
+        One row per held-out mixture, one column per domain of ``centre`` (e.g. a grid search's
+        ``history``; extra columns are ignored).
+    measured, predicted : Series or array-like
+        The measured objective and its prediction, one value per row of ``weights``.
+    centre : Mixture
+        The mixture the neighbourhood is centred on (e.g. the grid optimum).
+    radius : float
+        TV radius of the neighbourhood, in (0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``["all mixtures", "TV <= <radius>"]``; columns ``mixtures`` (count), ``spearman``
+        (NaN with fewer than 3 mixtures or constant values), ``rmse`` and ``measured_range``
+        (max − min of the measured values: the differences the predictor has to resolve).
+
+    Raises
+    ------
+    TypeError
+        If ``weights`` is not a DataFrame or ``centre`` not a Mixture.
+    ValueError
+        Missing domain columns, lengths that differ, non-finite values, ``radius`` outside
+        (0, 1], or no mixture within it.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"a": [1.0, 0.5, 0.4, 0.6, 0.0], "b": [0.0, 0.5, 0.6, 0.4, 1.0]})
+    >>> acc = near_optimum_accuracy(w, [3.0, 1.0, 1.1, 1.2, 2.5], [2.9, 1.2, 1.1, 1.0, 2.6],
+    ...                             Mixture({"a": 0.5, "b": 0.5}), 0.15)
+    >>> acc["spearman"].round(2).tolist(), acc["mixtures"].tolist()
+    ([0.6, -1.0], [5, 3])
+
+    Used in: 1.5 (the mixing law and RegMix judged on the grid's held-out mixtures).
+    """
+    if not isinstance(weights, pd.DataFrame):
+        raise TypeError(f"weights must be a DataFrame with one column per domain (got {type(weights).__name__})")
+    if not isinstance(centre, Mixture):
+        raise TypeError(f"centre must be a Mixture (got {type(centre).__name__})")
+    domains = list(centre.domains)
+    missing = [d for d in domains if d not in weights.columns]
+    if missing:
+        raise ValueError(f"weights has no column for domains {missing} (columns: {list(weights.columns)})")
+    m = np.asarray(measured, dtype=np.float64)
+    p = np.asarray(predicted, dtype=np.float64)
+    if m.shape != (len(weights),) or p.shape != (len(weights),):
+        raise ValueError(f"measured and predicted need one value per mixture ({len(weights)}; got shapes "
+                         f"{m.shape} and {p.shape})")
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(p))):
+        raise ValueError("measured and predicted must be finite")
+    r = check_positive(radius, "radius")
+    if r > 1.0:
+        raise ValueError(f"radius must lie in (0, 1]: TV distances never exceed 1 (got {radius!r})")
+    tv = 0.5 * np.abs(weights[domains].to_numpy(dtype=np.float64) - centre.as_array(domains)).sum(axis=1)
+    near = tv <= r + 1e-9
+    if not near.any():
+        raise ValueError(f"no mixture lies within TV {r:g} of the centre (nearest: {tv.min():.4g})")
+    rows = {"all mixtures": _accuracy_row(m, p), f"TV <= {r:g}": _accuracy_row(m[near], p[near])}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out["mixtures"] = out["mixtures"].astype(np.int64)
+    return out

@@ -11,8 +11,4 @@ Used in: tests/test_exercises_notebooks.py, tests/test_classroom.py.
 from __future__ import annotations
 
 #: Notebooks whose exercises still use check_number & co. (2.2 is the worked example, converted).
-UNCONVERTED: frozenset[str] = frozenset({
-    "1.3-constrained-optimization.ipynb",
-    "1.4-proxy-models.ipynb",
-    "1.5-methods-context.ipynb",
-})
+UNCONVERTED: frozenset[str] = frozenset()

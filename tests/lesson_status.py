@@ -13,8 +13,4 @@ from __future__ import annotations
 REPEATS_OUTPUT: frozenset[str] = frozenset()
 
 #: Notebooks whose deliberate errors print more than 3 lines of traceback.
-LONG_TRACEBACKS: frozenset[str] = frozenset({
-    "1.3-constrained-optimization.ipynb",
-    "1.4-proxy-models.ipynb",
-    "1.5-methods-context.ipynb",
-})
+LONG_TRACEBACKS: frozenset[str] = frozenset()

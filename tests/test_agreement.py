@@ -173,3 +173,49 @@ def test_proxy_target_study_on_the_tiny_world() -> None:
         proxy_target_study(world, list(mixes.values())[:2], configs, target, progress=False)
     with pytest.raises(ValueError, match="reserved"):
         proxy_target_study(world, mixes, {"target": target}, target, progress=False)
+
+
+def test_near_optimum_accuracy_matches_scipy_and_keeps_only_the_neighbourhood() -> None:
+    from scipy.stats import spearmanr
+
+    from mixlab.agreement import near_optimum_accuracy
+    from mixlab.mixture import Mixture
+
+    rng = np.random.default_rng(5)
+    w = pd.DataFrame(rng.dirichlet(np.ones(3), 60), columns=["web", "code", "math"])
+    centre = Mixture({"web": 0.4, "code": 0.3, "math": 0.3})
+    measured = 3.8 + ((w - centre.as_array()) ** 2).sum(axis=1) + rng.normal(0, 0.01, 60)
+    predicted = measured + rng.normal(0, 0.05, 60)
+    acc = near_optimum_accuracy(w.assign(extra=1.0), measured, predicted.to_numpy(), centre, 0.2)
+    near = 0.5 * (w - centre.as_array()).abs().sum(axis=1) <= 0.2
+    assert list(acc.index) == ["all mixtures", "TV <= 0.2"] and acc["mixtures"].tolist() == [60, int(near.sum())]
+    assert acc.loc["all mixtures", "spearman"] == pytest.approx(spearmanr(measured, predicted).statistic)
+    assert acc.loc["TV <= 0.2", "spearman"] == pytest.approx(spearmanr(measured[near], predicted[near]).statistic)
+    assert acc.loc["TV <= 0.2", "rmse"] == pytest.approx(float(np.sqrt(((predicted - measured)[near] ** 2).mean())))
+    assert acc.loc["TV <= 0.2", "measured_range"] < acc.loc["all mixtures", "measured_range"]
+    # the same noise ranks the whole simplex well and the flat neighbourhood of the optimum badly
+    assert acc.loc["all mixtures", "spearman"] > acc.loc["TV <= 0.2", "spearman"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "err", "pattern"),
+    [
+        ({"radius": 0.0}, ValueError, "radius"),
+        ({"radius": 1.5}, ValueError, "TV distances never exceed 1"),
+        ({"radius": 1e-6}, ValueError, "no mixture lies within"),
+        ({"predicted": [1.0, 2.0]}, ValueError, "one value per mixture"),
+        ({"measured": [1.0, float("nan"), 2.0]}, ValueError, "finite"),
+        ({"centre": {"a": 0.5, "b": 0.5}}, TypeError, "centre must be a Mixture"),
+        ({"weights": [[0.5, 0.5]]}, TypeError, "weights must be a DataFrame"),
+    ],
+)
+def test_near_optimum_accuracy_rejects_bad_inputs(kwargs: dict[str, object], err: type, pattern: str) -> None:
+    from mixlab.agreement import near_optimum_accuracy
+    from mixlab.mixture import Mixture
+
+    args: dict[str, object] = {"weights": pd.DataFrame({"a": [1.0, 0.6, 0.0], "b": [0.0, 0.4, 1.0]}),
+                               "measured": [3.0, 1.0, 2.0], "predicted": [2.9, 1.1, 2.1],
+                               "centre": Mixture({"a": 0.5, "b": 0.5}), "radius": 0.2}
+    args.update(kwargs)
+    with pytest.raises(err, match=pattern):
+        near_optimum_accuracy(**args)  # type: ignore[arg-type]

@@ -298,6 +298,23 @@ def test_rank_agreement_plot_reports_spearman() -> None:
         plots.rank_agreement_plot([1, 2], [1, 2, 3])
 
 
+def test_seed_averaging_plot_draws_a_line_per_proxy_and_the_ceiling() -> None:
+    curves = pd.DataFrame({"few tokens": [0.6, 0.7, 0.75, 0.78], "low capacity": [0.7, 0.65, 0.6, np.nan]},
+                          index=pd.Index([1, 2, 4, 8], name="runs"))
+    ax = plots.seed_averaging_plot(curves, ceiling=0.97)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["few tokens"].get_xdata()) == [1, 2, 4, 8]
+    assert list(lines["low capacity"].get_xdata()) == [1, 2, 4]  # the missing value is left out, not drawn
+    assert list(lines["noise ceiling (target vs itself)"].get_ydata()) == [0.97, 0.97]
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4", "8"]
+    plt.close("all")
+    with pytest.raises(ValueError, match="increasing integers"):
+        plots.seed_averaging_plot(curves.set_axis([1, 2, 2.5, 8]))
+    with pytest.raises(ValueError, match="no value: b"):
+        plots.seed_averaging_plot(pd.DataFrame({"a": [0.5], "b": [np.nan]}, index=[1]))
+    with pytest.raises(TypeError, match="DataFrame"):
+        plots.seed_averaging_plot(curves["few tokens"])  # type: ignore[arg-type]
+
 def test_figures_are_deterministic() -> None:
     import io
 

@@ -285,3 +285,15 @@ def test_methods_re_exports_the_one_implementation() -> None:
 def test_docstring_examples_hold() -> None:
     result = doctest.testmod(mixlab.stats, extraglobs={"pd": pd})
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_comparing_mixtures_does_not_import_scipy_stats() -> None:
+    """The helper uses scipy.special's t distribution, so a lesson does not pay for importing scipy.stats."""
+    import subprocess
+    import sys
+
+    code = ("import sys, pandas as pd; from mixlab.stats import compare_mixtures, t_critical; "
+            "v = pd.DataFrame({'a': [1.0, 2.0, 3.0], 'b': [1.1, 2.3, 3.2]}, index=[1, 2, 3]); "
+            "compare_mixtures(v, 'a'); t_critical(5); print('scipy.stats' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -33,6 +33,7 @@ from mixlab.plots.methods import (
     predicted_vs_measured,
     rank_agreement_plot,
     score_vs_cost,
+    seed_averaging_plot,
     spearman,  # noqa: F401  (not public: only while 3.3 and mixlab.exercises import it; use rank_agreement)
     weight_trace,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "marginal_value_plot",
     "repetition_value_plot",
     "agreement_vs_cost",
+    "seed_averaging_plot",
     "weight_trace",
     "predicted_vs_measured",
     "score_vs_cost",

@@ -28,6 +28,7 @@ __all__ = [
     "rank_agreement_plot",
     "objective_heatmap",
     "agreement_vs_cost",
+    "seed_averaging_plot",
     "weight_trace",
     "predicted_vs_measured",
     "score_vs_cost",
@@ -338,6 +339,75 @@ def agreement_vs_cost(
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.05)
     ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def seed_averaging_plot(
+    curves: pd.DataFrame,
+    ceiling: float | None = None,
+    *,
+    ax: Axes | None = None,
+    xlabel: str = "proxy runs averaged per candidate (seeds)",
+    ylabel: str = "Spearman ρ with one target run",
+    title: str | None = "What averaging more runs buys",
+) -> Axes:
+    """Rank agreement against the number of runs averaged, one line per proxy, with the noise ceiling.
+
+    Averaging runs removes a proxy's noise, not its bias: an unbiased proxy climbs towards (and,
+    with enough runs, past) the ceiling, a biased one levels off below it.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Index: numbers of runs averaged (integers >= 1, increasing); one column per proxy; values
+        the agreement (NaN where a proxy was not averaged that often).
+    ceiling : float, optional
+        The target's agreement with a rerun of itself, drawn as a dashed line.
+    ax : matplotlib Axes, optional
+    xlabel, ylabel, title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line with markers per proxy (log2 x axis, a tick at every number of runs), the ceiling.
+
+    Raises
+    ------
+    TypeError
+        If ``curves`` is not a DataFrame.
+    ValueError
+        An empty table, an index that is not increasing integers >= 1, or a column with no value.
+
+    Used in: 1.4 (the few-tokens proxy is noisy and biased).
+    """
+    if not isinstance(curves, pd.DataFrame):
+        raise TypeError(f"curves must be a DataFrame (index: runs averaged, one column per proxy) "
+                        f"(got {type(curves).__name__})")
+    if curves.empty or curves.shape[1] == 0:
+        raise ValueError("curves must hold at least one proxy and one number of runs")
+    runs = np.asarray(curves.index, dtype=np.float64)
+    if not (np.all(runs >= 1) and np.all(runs == np.round(runs)) and np.all(np.diff(runs) > 0)):
+        raise ValueError(f"curves must be indexed by increasing integers >= 1 (got {list(curves.index)})")
+    empty = [str(c) for c in curves.columns if curves[c].isna().all()]
+    if empty:
+        raise ValueError(f"curves has columns with no value: {', '.join(empty)}")
+    ax = _axes(ax, figsize=(6.0, 4.2))
+    colors = series_colors(list(curves.columns))
+    for name in curves.columns:
+        line = curves[name].dropna()
+        ax.plot(line.index.to_numpy(dtype=np.float64), line.to_numpy(dtype=np.float64), marker="o", lw=1.8,
+                color=colors[str(name)], label=str(name))
+    if ceiling is not None:
+        ax.axhline(float(ceiling), ls="--", color="grey", label="noise ceiling (target vs itself)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(runs, [str(int(r)) for r in runs])
+    ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")  # the emptiest corner: never over a curve
     if title:
         ax.set_title(title)
     return ax
