@@ -144,15 +144,24 @@ def test_doctor_names_a_missing_package(monkeypatch: pytest.MonkeyPatch, capsys:
     assert "Missing or broken: numpy." in out
 
 
+def _installed_except(name: str, version: str | None):  # noqa: ANN202 - a version_of for run_doctor
+    """The real installed versions, except ``name``, which reports ``version``.
+
+    (Not "999" for everything else: an editable install from hatchling also requires
+    ``editables~=0.3``, which "999" would not satisfy.)
+    """
+    return lambda n: version if n == name else doctor.installed_version(n)
+
+
 def test_doctor_names_a_too_old_package() -> None:
-    report = doctor.run_doctor(version_of=lambda name: "1.0" if name == "pandas" else "999", kernel=False)
+    report = doctor.run_doctor(version_of=_installed_except("pandas", "1.0"), kernel=False)
     assert not report.ok
     assert report.missing == ["pandas"]
     assert "1.0 is installed but pandas>=2.1 is required" in report.render()
 
 
 def test_doctor_missing_dev_package_only_warns() -> None:
-    report = doctor.run_doctor(version_of=lambda name: None if name == "hypothesis" else "999", kernel=False)
+    report = doctor.run_doctor(version_of=_installed_except("hypothesis", None), kernel=False)
     assert report.ok
     assert "[warn] hypothesis (dev): not installed" in report.render()
 
