@@ -396,7 +396,7 @@ def check(exercise_id: str, answer: Any, *given: Any) -> Verdict:
 class Overview:
     """A table of a lesson's exercises (title, kind, minutes, id), shown in the closing note.
 
-    Used in: 2.2 (closing note).
+    Used in: the closing note of every lesson, through :func:`exercise_overview`.
     """
 
     section: str

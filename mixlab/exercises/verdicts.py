@@ -161,7 +161,7 @@ class Reveal:
     summary : str
         The clickable line.
 
-    Used in: Exercises sections (prose solutions).
+    Used in: no lesson now (see :func:`reveal`).
     """
 
     text: str
@@ -194,7 +194,7 @@ def reveal(text: str, summary: str = "Show solution") -> Reveal:
     TypeError
         If ``text`` or ``summary`` is not a string.
 
-    Used in: 00, 1.3 (prose solutions).
+    Used in: no lesson now (solutions are collapsed ``solution`` cells); kept for prose answers.
     """
     if not isinstance(text, str) or not isinstance(summary, str):
         raise TypeError(f"reveal needs strings (got text: {type(text).__name__}, summary: {type(summary).__name__})")
