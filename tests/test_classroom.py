@@ -17,7 +17,6 @@ from typing import Any
 
 import nbformat
 import pytest
-from exercise_status import UNCONVERTED
 
 from mixlab.classroom import (
     STUDENT_MARKER,
@@ -38,8 +37,6 @@ FIXTURE_NAME = "exercises-fixture.ipynb"
 FIXTURE_SECRETS = ("quokka", "wombat", "platypus")
 COURSE = [p.name for p in list_notebooks(NOTEBOOKS)] if NOTEBOOKS.is_dir() else []
 ALL = [*COURSE, FIXTURE_NAME]
-#: Student copies executed here: the fixture and the notebooks not yet converted to the exercise registry.
-EXECUTED = [n for n in ALL if n in UNCONVERTED or n == FIXTURE_NAME]
 
 
 def _source(cell: Any) -> str:
@@ -144,18 +141,16 @@ def test_leak_search_finds_solutions_left_in_place() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", EXECUTED)
-def test_student_copy_executes(name: str, student_dir: Path) -> None:
-    """Converted notebooks are executed (with stricter checks) by tests/test_exercises_notebooks.py."""
-    run = run_student_notebook(student_dir / name, timeout=120)
-    assert run.ok, f"student copy of {name} failed: {run.failure}"
-    if name == FIXTURE_NAME:
-        cells = run.notebook.cells
-        outputs = [(c, o) for c in cells for o in c.get("outputs", [])]
-        errors = [(cell_tags(c), o["ename"]) for c, o in outputs if o["output_type"] == "error"]
-        assert errors == [(["raises-exception"], "ValueError"), (["exercise"], "NotImplementedError")]
-        printed = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
-        assert "could not read your answer" in printed and "normalize() is not written yet" in printed
+def test_fixture_student_copy_executes(student_dir: Path) -> None:
+    """The fixture's student copy runs; the course notebooks' copies are run by tests/test_exercises_notebooks.py."""
+    run = run_student_notebook(student_dir / FIXTURE_NAME, timeout=120)
+    assert run.ok, f"student copy of {FIXTURE_NAME} failed: {run.failure}"
+    cells = run.notebook.cells
+    outputs = [(c, o) for c in cells for o in c.get("outputs", [])]
+    errors = [(cell_tags(c), o["ename"]) for c, o in outputs if o["output_type"] == "error"]
+    assert errors == [(["raises-exception"], "ValueError"), (["exercise"], "NotImplementedError")]
+    printed = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
+    assert "could not read your answer" in printed and "normalize() is not written yet" in printed
 
 
 def test_allow_exercise_stub_policy() -> None:

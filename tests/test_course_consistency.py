@@ -7,8 +7,7 @@
   library's internals: at most ``MAX_TRACEBACK_LINES`` lines of its stored traceback are not the
   error message itself (``%xmode Minimal`` in the setup cell gives zero).
 
-Notebooks listed in ``lesson_status`` (one set per rule) are strict expected failures: they must
-fail while listed; delete a notebook's line once its lesson meets the rule.
+Every course notebook meets both rules.
 
 Used in: the test suite (issue "every claim in the lessons holds up").
 """
@@ -23,7 +22,6 @@ from typing import Any
 
 import nbformat
 import pytest
-from lesson_status import LONG_TRACEBACKS, REPEATS_OUTPUT
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 COURSE = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
@@ -34,11 +32,6 @@ MAX_TRACEBACK_LINES = 3
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Lines that say nothing about the lesson (figure placeholders, widget reprs) never form a block.
 _NEUTRAL = re.compile(r"^(<Figure size .*>|<.* at 0x[0-9a-f]+>|Exception reporting mode: \w+)$")
-
-
-def _params(pending: frozenset[str]) -> list[Any]:
-    return [pytest.param(n, marks=pytest.mark.xfail(reason="listed in tests/lesson_status.py", strict=True))
-            if n in pending else n for n in COURSE]
 
 
 def _output_texts(cell: Any) -> list[str]:
@@ -85,7 +78,7 @@ def shared_blocks(name: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("name", _params(REPEATS_OUTPUT))
+@pytest.mark.parametrize("name", COURSE)
 def test_no_output_block_is_shown_by_two_notebooks(name: str) -> None:
     problems = shared_blocks(name)
     assert not problems, f"{name} repeats {len(problems)} output block(s) of {BLOCK}+ lines:\n" + "\n\n".join(
@@ -100,7 +93,7 @@ def traceback_overhead(error: Any) -> int:
     return sum(1 for ln in lines if ln.strip() not in message)
 
 
-@pytest.mark.parametrize("name", _params(LONG_TRACEBACKS))
+@pytest.mark.parametrize("name", COURSE)
 def test_deliberate_errors_show_a_short_traceback(name: str) -> None:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     long = []
@@ -124,7 +117,3 @@ def test_traceback_overhead_counts_frames_not_the_message() -> None:
                "traceback": ["Traceback (most recent call last)", "Cell In[3], line 1", "----> 1 f()",
                              "File mixlab/x.py:10, in f()", "ValueError: bad"]}
     assert traceback_overhead(minimal) == 0 and traceback_overhead(verbose) == 4
-
-
-def test_status_lists_name_real_notebooks() -> None:
-    assert REPEATS_OUTPUT <= set(COURSE) and LONG_TRACEBACKS <= set(COURSE)

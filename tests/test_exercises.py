@@ -13,19 +13,14 @@ from mixlab.budget import epochs_from_weights
 from mixlab.exercises import (
     Reveal,
     Verdict,
-    check_epochs,
-    check_feasible_answer,
-    check_mixture,
-    check_number,
-    check_ranking,
-    check_temperature_weights,
     compare_epochs,
+    compare_feasible,
     compare_mixture,
     compare_number,
+    compare_ranking,
     compare_temperature_weights,
     reveal,
 )
-from mixlab.exercises.verdicts import LegacyVerdict
 from mixlab.mixture import Mixture
 
 COUNTS = pd.DataFrame(
@@ -59,19 +54,6 @@ def test_verdict_displays() -> None:
         assert not any(ord(ch) > 0x1F000 or ch in "✅❌" for ch in text)
 
 
-def test_legacy_verdict_keeps_the_old_rendering() -> None:
-    """check_* still render ✅/❌ as Markdown (no HTML), so unconverted notebooks keep their outputs."""
-    good = check_number(1.0, 1.0)
-    bad = check_number(2.0, 1.0, hints=["look here"])
-    assert repr(good).startswith("✅ Correct. ") and repr(bad).startswith("❌ Not yet. ")
-    assert "hint: look here" in repr(bad)
-    assert bad._repr_markdown_().startswith("❌ **Not yet.**")
-    assert "- *Hint:* look here" in bad._repr_markdown_()
-    assert bad._repr_html_() is None
-    md = LegacyVerdict(False, "e_i = w_i B / T_i * 2 <x>")._repr_markdown_()
-    assert "e\\_i = w\\_i B / T\\_i \\* 2 &lt;x&gt;" in md
-
-
 def test_reveal_is_collapsed_details() -> None:
     r = reveal("Divide by the **sum**.")
     assert isinstance(r, Reveal)
@@ -84,18 +66,18 @@ def test_reveal_is_collapsed_details() -> None:
         reveal(3)  # type: ignore[arg-type]
 
 
-# ---------------------------------------------------------------- check_mixture
+# ---------------------------------------------------------------- compare_mixture
 @pytest.mark.parametrize("answer", [EXPECTED, EXPECTED.weights, as_dict(EXPECTED), list(EXPECTED.as_array())])
-def test_check_mixture_accepts_right_answers_in_any_container(answer: object) -> None:
-    v = check_mixture(answer, EXPECTED)
+def test_compare_mixture_accepts_right_answers_in_any_container(answer: object) -> None:
+    v = compare_mixture(answer, EXPECTED)
     assert v.ok, v
     assert v.hints == []
 
 
-def test_check_mixture_tolerance() -> None:
+def test_compare_mixture_tolerance() -> None:
     near = {d: w + (0.0004 if d == "web" else -0.0004 if d == "books" else 0) for d, w in EXPECTED.items()}
-    assert check_mixture(near, EXPECTED).ok
-    assert not check_mixture(near, EXPECTED, atol=1e-5).ok
+    assert compare_mixture(near, EXPECTED).ok
+    assert not compare_mixture(near, EXPECTED, atol=1e-5).ok
 
 
 @pytest.mark.parametrize("answer,needle", [
@@ -107,138 +89,138 @@ def test_check_mixture_tolerance() -> None:
     ({"web": "0.5", "books": 0.5, "code": 0, "math": 0}, "is the text"),
     ({"web": float("nan"), "books": 0.5, "code": 0, "math": 0}, "nan"),
 ])
-def test_check_mixture_unreadable(answer: object, needle: str) -> None:
-    v = check_mixture(answer, EXPECTED)
+def test_compare_mixture_unreadable(answer: object, needle: str) -> None:
+    v = compare_mixture(answer, EXPECTED)
     assert not v.ok
     assert v.message.startswith("could not read your answer:")
     assert needle in v.message.lower()
 
 
-def test_check_mixture_percent() -> None:
-    v = check_mixture(as_dict(EXPECTED, 100), EXPECTED)
+def test_compare_mixture_percent() -> None:
+    v = compare_mixture(as_dict(EXPECTED, 100), EXPECTED)
     assert not v.ok and "percentages" in v.message and "divide by 100" in text(v)
 
 
-def test_check_mixture_not_normalized_states_the_sum() -> None:
-    v = check_mixture(as_dict(EXPECTED, 2.5), EXPECTED)
+def test_compare_mixture_not_normalized_states_the_sum() -> None:
+    v = compare_mixture(as_dict(EXPECTED, 2.5), EXPECTED)
     assert not v.ok and "sum to 2.5" in v.message and "normalize" in text(v)
 
 
-def test_check_mixture_document_vs_token() -> None:
+def test_compare_mixture_document_vs_token() -> None:
     doc = mixers.uniform_by_document(COUNTS)
-    v = check_mixture(as_dict(doc), EXPECTED, mean_lengths=COUNTS)
+    v = compare_mixture(as_dict(doc), EXPECTED, mean_lengths=COUNTS)
     assert not v.ok and "document weights" in v.message and "multiply by the mean length" in text(v)
     # the reverse question: document weights asked, token weights given
-    v2 = check_mixture(as_dict(EXPECTED), doc, mean_lengths=COUNTS)
+    v2 = compare_mixture(as_dict(EXPECTED), doc, mean_lengths=COUNTS)
     assert not v2.ok and "token weights" in v2.message and "divide by the mean length" in text(v2)
     # a Mixture of the wrong kind also gets the kind hint
-    v3 = check_mixture(doc, EXPECTED, mean_lengths=COUNTS)
+    v3 = compare_mixture(doc, EXPECTED, mean_lengths=COUNTS)
     assert "kind='document'" in text(v3)
     # without mean lengths the checker cannot tell, but still says which domains are off
-    v4 = check_mixture(as_dict(doc), EXPECTED)
+    v4 = compare_mixture(as_dict(doc), EXPECTED)
     assert not v4.ok and "too" in v4.message
 
 
-def test_check_mixture_same_numbers_other_kind() -> None:
-    v = check_mixture(mixers.uniform_by_document(COUNTS), mixers.uniform_by_token(COUNTS))
+def test_compare_mixture_same_numbers_other_kind() -> None:
+    v = compare_mixture(mixers.uniform_by_document(COUNTS), mixers.uniform_by_token(COUNTS))
     assert not v.ok and "numbers match" in v.message and "kind='token'" in text(v)
-    assert check_mixture(mixers.uniform_by_document(COUNTS).weights, mixers.uniform_by_token(COUNTS)).ok
+    assert compare_mixture(mixers.uniform_by_document(COUNTS).weights, mixers.uniform_by_token(COUNTS)).ok
 
 
-def test_check_mixture_document_weights_also_unnormalized() -> None:
+def test_compare_mixture_document_weights_also_unnormalized() -> None:
     doc = mixers.uniform_by_document(COUNTS)
-    v = check_mixture(as_dict(doc, 4), EXPECTED, mean_lengths=COUNTS)
+    v = compare_mixture(as_dict(doc, 4), EXPECTED, mean_lengths=COUNTS)
     assert "document weights" in v.message and "sum to 4" in v.message
 
 
-def test_check_mixture_missing_unknown_and_case() -> None:
-    v = check_mixture({"web": 0.5, "books": 0.5}, EXPECTED)
+def test_compare_mixture_missing_unknown_and_case() -> None:
+    v = compare_mixture({"web": 0.5, "books": 0.5}, EXPECTED)
     assert not v.ok and "missing: code, math" in v.message and "even if it is 0" in text(v)
-    v2 = check_mixture({"Web": 0.25, "books": 0.25, "code": 0.25, "math": 0.25}, EXPECTED)
+    v2 = compare_mixture({"Web": 0.25, "books": 0.25, "code": 0.25, "math": 0.25}, EXPECTED)
     assert "unknown: web" in v2.message.lower() and "case" in text(v2)
-    v3 = check_mixture({**as_dict(EXPECTED), "forum": 0.0}, EXPECTED)
+    v3 = compare_mixture({**as_dict(EXPECTED), "forum": 0.0}, EXPECTED)
     assert "unknown: forum" in v3.message
 
 
-def test_check_mixture_swapped_domains() -> None:
+def test_compare_mixture_swapped_domains() -> None:
     d = as_dict(EXPECTED)
     d["web"], d["books"] = d["books"], d["web"]
-    v = check_mixture(d, EXPECTED)
+    v = compare_mixture(d, EXPECTED)
     assert not v.ok and "web and books look swapped" in v.message
     lst = list(EXPECTED.as_array()[[1, 0, 2, 3]])
-    v2 = check_mixture(lst, EXPECTED)
+    v2 = compare_mixture(lst, EXPECTED)
     assert "swapped" in v2.message and "plain list is read in the order" in text(v2)
     rot = dict(zip(DOMAINS, np.roll(EXPECTED.as_array(), 1), strict=True))
-    v3 = check_mixture(rot, EXPECTED)
+    v3 = compare_mixture(rot, EXPECTED)
     assert "right numbers on the wrong domains" in v3.message
 
 
-def test_check_mixture_negative_zero_and_generic() -> None:
-    v = check_mixture({"web": 1.2, "books": -0.2, "code": 0, "math": 0}, EXPECTED)
+def test_compare_mixture_negative_zero_and_generic() -> None:
+    v = compare_mixture({"web": 1.2, "books": -0.2, "code": 0, "math": 0}, EXPECTED)
     assert not v.ok and "negative" in v.message and "books=-0.2" in v.message
-    assert "every weight is 0" in check_mixture(dict.fromkeys(DOMAINS, 0.0), EXPECTED).message.lower()
-    v3 = check_mixture({"web": 0.7, "books": 0.1, "code": 0.1, "math": 0.1}, EXPECTED, hints=["Use domain_stats."])
+    assert "every weight is 0" in compare_mixture(dict.fromkeys(DOMAINS, 0.0), EXPECTED).message.lower()
+    v3 = compare_mixture({"web": 0.7, "books": 0.1, "code": 0.1, "math": 0.1}, EXPECTED, hints=["Use domain_stats."])
     assert not v3.ok and "off by more than" in v3.message
     assert "web (too high)" in v3.message and "books (too low)" in v3.message
     assert v3.hints[-1] == "Use domain_stats."
 
 
-def test_check_mixture_never_reveals_expected_values() -> None:
-    v = check_mixture({"web": 0.7, "books": 0.1, "code": 0.1, "math": 0.1}, EXPECTED)
+def test_compare_mixture_never_reveals_expected_values() -> None:
+    v = compare_mixture({"web": 0.7, "books": 0.1, "code": 0.1, "math": 0.1}, EXPECTED)
     for w in EXPECTED.as_array():
         assert f"{w:.3f}" not in text(v)
 
 
-# ---------------------------------------------------------------- check_temperature_weights
-def test_check_temperature_right_and_alpha_confusion() -> None:
+# ---------------------------------------------------------------- compare_temperature_weights
+def test_compare_temperature_right_and_alpha_confusion() -> None:
     right = mixers.temperature(COUNTS, T=3)
-    assert check_temperature_weights(right, COUNTS, 3).ok
-    assert check_temperature_weights(as_dict(right), COUNTS, 3).ok
+    assert compare_temperature_weights(right, COUNTS, 3).ok
+    assert compare_temperature_weights(as_dict(right), COUNTS, 3).ok
     wrong = mixers.temperature(COUNTS, alpha=3)  # used T as the exponent
-    v = check_temperature_weights(as_dict(wrong), COUNTS, 3)
+    v = compare_temperature_weights(as_dict(wrong), COUNTS, 3)
     assert not v.ok and "power t = 3" in v.message.lower() and "α = 0.333" in text(v)
 
 
-def test_check_temperature_other_mistakes() -> None:
+def test_compare_temperature_other_mistakes() -> None:
     prop = as_dict(mixers.proportional(COUNTS))
-    v = check_temperature_weights(prop, COUNTS, 3)
+    v = compare_temperature_weights(prop, COUNTS, 3)
     assert "natural" in v.message and "exponent 1/t" in text(v)
     uni = dict.fromkeys(DOMAINS, 0.25)
-    assert "t → ∞" in check_temperature_weights(uni, COUNTS, 3).message.lower()
+    assert "t → ∞" in compare_temperature_weights(uni, COUNTS, 3).message.lower()
     by_docs = as_dict(mixers.temperature(COUNTS, T=3, by="docs"))
-    v3 = check_temperature_weights(by_docs, COUNTS, 3)
+    v3 = compare_temperature_weights(by_docs, COUNTS, 3)
     assert "document counts" in v3.message
     p = COUNTS["tokens"] / COUNTS["tokens"].sum()
     raw = (p ** (1 / 3)).to_dict()  # right shape, not normalized
-    v4 = check_temperature_weights(raw, COUNTS, 3)
+    v4 = compare_temperature_weights(raw, COUNTS, 3)
     assert "right proportions" in v4.message.lower() and "sum to" in v4.message
-    assert check_temperature_weights(uni, COUNTS, math.inf).ok
+    assert compare_temperature_weights(uni, COUNTS, math.inf).ok
     with pytest.raises(ValueError, match="by"):
-        check_temperature_weights(uni, COUNTS, 3, by="bytes")
+        compare_temperature_weights(uni, COUNTS, 3, by="bytes")
 
 
-def test_check_temperature_alpha_form() -> None:
+def test_compare_temperature_alpha_form() -> None:
     right = mixers.temperature(COUNTS, alpha=0.3)
-    assert check_temperature_weights(right, COUNTS, alpha=0.3).ok
-    assert check_temperature_weights(as_dict(right), COUNTS, alpha=0.3).ok
+    assert compare_temperature_weights(right, COUNTS, alpha=0.3).ok
+    assert compare_temperature_weights(as_dict(right), COUNTS, alpha=0.3).ok
     # the same weights checked as T = 1/0.3: both forms agree
-    assert check_temperature_weights(right, COUNTS, T=1 / 0.3).ok
+    assert compare_temperature_weights(right, COUNTS, T=1 / 0.3).ok
     swapped = as_dict(mixers.temperature(COUNTS, T=0.3))  # used 1/α as the exponent
-    v = check_temperature_weights(swapped, COUNTS, alpha=0.3)
+    v = compare_temperature_weights(swapped, COUNTS, alpha=0.3)
     assert not v.ok and "power 1/α = 3.33" in v.message and "exponent is 0.3" in text(v)
-    v2 = check_temperature_weights(as_dict(mixers.proportional(COUNTS)), COUNTS, alpha=0.3)
+    v2 = compare_temperature_weights(as_dict(mixers.proportional(COUNTS)), COUNTS, alpha=0.3)
     assert "natural" in v2.message and "α = 1" in v2.message and "power α" in text(v2)
-    v3 = check_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, alpha=0.3)
+    v3 = compare_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, alpha=0.3)
     assert "α = 0 limit" in v3.message
-    v4 = check_temperature_weights(as_dict(mixers.temperature(COUNTS, alpha=0.3, by="docs")), COUNTS, alpha=0.3)
+    v4 = compare_temperature_weights(as_dict(mixers.temperature(COUNTS, alpha=0.3, by="docs")), COUNTS, alpha=0.3)
     assert "document counts" in v4.message
-    assert check_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, alpha=0).ok
-    assert check_temperature_weights(as_dict(mixers.proportional(COUNTS)), COUNTS, alpha=1).ok
+    assert compare_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, alpha=0).ok
+    assert compare_temperature_weights(as_dict(mixers.proportional(COUNTS)), COUNTS, alpha=1).ok
 
 
-def test_check_temperature_T_path_hints_unchanged() -> None:
+def test_compare_temperature_T_path_hints_unchanged() -> None:
     wrong = as_dict(mixers.temperature(COUNTS, alpha=3))
-    v = check_temperature_weights(wrong, COUNTS, T=3)
+    v = compare_temperature_weights(wrong, COUNTS, T=3)
     assert v.message == "You raised the shares to the power T = 3; temperature sampling uses the exponent α = 1/T."
     assert v.hints[0] == "w_i ∝ p_i^(1/T): with T = 3 the exponent is α = 0.333. Larger T flattens the mixture."
 
@@ -248,19 +230,19 @@ def test_check_temperature_T_path_hints_unchanged() -> None:
     [({}, "exactly one of T or alpha"), ({"T": 2.0, "alpha": 0.5}, "exactly one of T or alpha"),
      ({"alpha": -1.0}, "alpha must be >= 0"), ({"T": 0.0}, "T must be > 0")],
 )
-def test_check_temperature_exponent_errors(kw: dict[str, float], pattern: str) -> None:
+def test_compare_temperature_exponent_errors(kw: dict[str, float], pattern: str) -> None:
     with pytest.raises(ValueError, match=pattern):
-        check_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, **kw)
+        compare_temperature_weights(dict.fromkeys(DOMAINS, 0.25), COUNTS, **kw)
 
 
-def test_check_temperature_sizes_only_table() -> None:
+def test_compare_temperature_sizes_only_table() -> None:
     sizes = COUNTS[["tokens"]]
     right = mixers.temperature(COUNTS, alpha=0.5)
-    assert check_temperature_weights(right, sizes, alpha=0.5).ok
-    assert "natural" in check_temperature_weights(as_dict(mixers.proportional(COUNTS)), sizes, T=2).message
+    assert compare_temperature_weights(right, sizes, alpha=0.5).ok
+    assert "natural" in compare_temperature_weights(as_dict(mixers.proportional(COUNTS)), sizes, T=2).message
 
 
-# ---------------------------------------------------------------- check_number
+# ---------------------------------------------------------------- compare_number
 @pytest.mark.parametrize("answer,needle", [
     (250.0, "100× too large"),
     (0.025, "100× too small"),
@@ -274,22 +256,22 @@ def test_check_temperature_sizes_only_table() -> None:
     (1.25, "2× too small"),
     (2.8, "12% too high"),
 ])
-def test_check_number_hints(answer: float, needle: str) -> None:
-    v = check_number(answer, 2.5, what="epochs")
+def test_compare_number_hints(answer: float, needle: str) -> None:
+    v = compare_number(answer, 2.5, what="epochs")
     assert not v.ok
     assert v.message.startswith("Epochs = ")
     assert needle in text(v).replace("Your", "your"), v
 
 
-def test_check_number_right_and_named_factor() -> None:
-    assert check_number(2.51, 2.5).ok
-    assert check_number(np.float32(2.5), 2.5).ok
-    assert check_number(np.array([2.5]), 2.5).ok
-    assert check_number(3.0, 2.5, atol=0.6, rtol=0).ok
-    v = check_number(15.0, 2.5, factors={"k (number of domains)": 6}, hints=["Re-read the formula."])
+def test_compare_number_right_and_named_factor() -> None:
+    assert compare_number(2.51, 2.5).ok
+    assert compare_number(np.float32(2.5), 2.5).ok
+    assert compare_number(np.array([2.5]), 2.5).ok
+    assert compare_number(3.0, 2.5, atol=0.6, rtol=0).ok
+    v = compare_number(15.0, 2.5, factors={"k (number of domains)": 6}, hints=["Re-read the formula."])
     assert "k (number of domains) = 6 times too large" in text(v)
     assert v.hints[-1] == "Re-read the formula."
-    v2 = check_number(1.0, 6.0, factors={"k": 6})
+    v2 = compare_number(1.0, 6.0, factors={"k": 6})
     assert "k = 6 times too small" in text(v2)
 
 
@@ -300,26 +282,26 @@ def test_check_number_right_and_named_factor() -> None:
     ([2.5, 1.0], "expected a number"),
     (float("inf"), "infinite"),
 ])
-def test_check_number_unreadable(answer: object, needle: str) -> None:
-    v = check_number(answer, 2.5)
+def test_compare_number_unreadable(answer: object, needle: str) -> None:
+    v = compare_number(answer, 2.5)
     assert not v.ok and v.message.startswith("could not read your answer") and needle in v.message.lower()
 
 
-def test_check_number_bad_expected_raises() -> None:
+def test_compare_number_bad_expected_raises() -> None:
     with pytest.raises(ValueError, match="finite"):
-        check_number(1.0, float("nan"))
+        compare_number(1.0, float("nan"))
 
 
-# ---------------------------------------------------------------- check_epochs
+# ---------------------------------------------------------------- compare_epochs
 MIX = mixers.uniform_by_token(COUNTS)
 B = 200_000.0
 
 
-def test_check_epochs_right_per_domain_and_single() -> None:
+def test_compare_epochs_right_per_domain_and_single() -> None:
     e = epochs_from_weights(MIX, B, COUNTS)
-    assert check_epochs(e, MIX, B, COUNTS).ok
-    assert check_epochs(e.to_dict(), MIX, B, COUNTS).ok
-    assert check_epochs(float(e["math"]), MIX, B, COUNTS, domain="math").ok
+    assert compare_epochs(e, MIX, B, COUNTS).ok
+    assert compare_epochs(e.to_dict(), MIX, B, COUNTS).ok
+    assert compare_epochs(float(e["math"]), MIX, B, COUNTS, domain="math").ok
 
 
 @pytest.mark.parametrize("make,needle", [
@@ -328,93 +310,93 @@ def test_check_epochs_right_per_domain_and_single() -> None:
     (lambda w, T: w * B / T.sum(), "whole corpus"),
     (lambda w, T: T / (w * B), "reciprocal"),
 ])
-def test_check_epochs_slips(make: object, needle: str) -> None:
+def test_compare_epochs_slips(make: object, needle: str) -> None:
     w = MIX.weights
     T = COUNTS["tokens"].astype(float)
     vec = make(w, T)  # type: ignore[operator]
-    v = check_epochs(vec.to_dict(), MIX, B, COUNTS)
+    v = compare_epochs(vec.to_dict(), MIX, B, COUNTS)
     assert not v.ok and needle in text(v)
-    single = check_epochs(float(vec["books"]), MIX, B, COUNTS, domain="books")
+    single = compare_epochs(float(vec["books"]), MIX, B, COUNTS, domain="books")
     assert not single.ok and needle in text(single)
 
 
-def test_check_epochs_bytes_and_generic() -> None:
+def test_compare_epochs_bytes_and_generic() -> None:
     sizes_bytes = COUNTS["tokens"] * 4.0
     e_bytes = (MIX.weights * B / sizes_bytes).to_dict()
-    v = check_epochs(e_bytes, MIX, B, sizes_bytes, bytes_per_token=4.0)
+    v = compare_epochs(e_bytes, MIX, B, sizes_bytes, bytes_per_token=4.0)
     assert "bytes" in text(v)
     wrong = epochs_from_weights(MIX, B, COUNTS).to_dict()
     wrong["code"] *= 1.5
-    v2 = check_epochs(wrong, MIX, B, COUNTS)
+    v2 = compare_epochs(wrong, MIX, B, COUNTS)
     assert "code (too high)" in v2.message
-    assert "could not read" in check_epochs(None, MIX, B, COUNTS).message
-    assert "missing" in check_epochs({"web": 1.0}, MIX, B, COUNTS).message
+    assert "could not read" in compare_epochs(None, MIX, B, COUNTS).message
+    assert "missing" in compare_epochs({"web": 1.0}, MIX, B, COUNTS).message
     with pytest.raises(ValueError, match="domain must be one of .*got .forum."):
-        check_epochs(1.0, MIX, B, COUNTS, domain="forum")
+        compare_epochs(1.0, MIX, B, COUNTS, domain="forum")
 
 
-# ---------------------------------------------------------------- check_feasible_answer
-def test_check_feasible_yes_no() -> None:
+# ---------------------------------------------------------------- compare_feasible
+def test_compare_feasible_yes_no() -> None:
     # Σ T = 1e6 tokens; E_max = 4 → capacity 4e6
-    assert check_feasible_answer(True, COUNTS, 3e6, 4).ok
-    assert check_feasible_answer("no", COUNTS, 5e6, 4).ok
-    v = check_feasible_answer(True, COUNTS, 5e6, 4)
+    assert compare_feasible(True, COUNTS, 3e6, 4).ok
+    assert compare_feasible("no", COUNTS, 5e6, 4).ok
+    v = compare_feasible(True, COUNTS, 5e6, 4)
     assert not v.ok and "does not supply b tokens" in text(v) and "σ u_i ≥ 1" in text(v)
-    v2 = check_feasible_answer(False, COUNTS, 3e6, 4)
+    v2 = compare_feasible(False, COUNTS, 3e6, 4)
     assert not v2.ok and "one small domain" in text(v2)
-    v3 = check_feasible_answer("maybe", COUNTS, 3e6, 4)
+    v3 = compare_feasible("maybe", COUNTS, 3e6, 4)
     assert v3.message.startswith("could not read your answer")
 
 
-def test_check_feasible_mixture() -> None:
+def test_compare_feasible_mixture() -> None:
     # B = 1e6, E_max = 1: caps are the token shares → the proportional mixture sits exactly on the caps
     prop = mixers.proportional(COUNTS)
-    assert check_feasible_answer(prop, COUNTS, 1e6, 1).ok
-    v = check_feasible_answer(MIX, COUNTS, 1e6, 1)  # uniform: code and math over their caps
+    assert compare_feasible(prop, COUNTS, 1e6, 1).ok
+    v = compare_feasible(MIX, COUNTS, 1e6, 1)  # uniform: code and math over their caps
     assert not v.ok and "code" in v.message and "math" in v.message and "web" not in v.message
     assert "project_capped_simplex" in text(v)
-    v2 = check_feasible_answer(as_dict(prop, 2), COUNTS, 1e6, 1)
+    v2 = compare_feasible(as_dict(prop, 2), COUNTS, 1e6, 1)
     assert "sum to 2" in v2.message
-    v3 = check_feasible_answer(prop, COUNTS, 5e6, 1)
+    v3 = compare_feasible(prop, COUNTS, 5e6, 1)
     assert "no mixture can satisfy" in v3.message.lower()
-    v4 = check_feasible_answer(mixers.uniform_by_document(COUNTS), COUNTS, 1e6, 1)
+    v4 = compare_feasible(mixers.uniform_by_document(COUNTS), COUNTS, 1e6, 1)
     assert "document weights" in v4.message
 
 
-# ---------------------------------------------------------------- check_ranking
+# ---------------------------------------------------------------- compare_ranking
 ORDER = ["a", "b", "c", "d"]
 
 
-def test_check_ranking_cases() -> None:
-    assert check_ranking(ORDER, ORDER).ok
-    assert check_ranking(pd.Index(ORDER), ORDER).ok
-    rev = check_ranking(ORDER[::-1], ORDER)
+def test_compare_ranking_cases() -> None:
+    assert compare_ranking(ORDER, ORDER).ok
+    assert compare_ranking(pd.Index(ORDER), ORDER).ok
+    rev = compare_ranking(ORDER[::-1], ORDER)
     assert "reversed" in rev.message and "lowest loss" in text(rev)
-    sw = check_ranking(["a", "c", "b", "d"], ORDER)
+    sw = compare_ranking(["a", "c", "b", "d"], ORDER)
     assert "places 2 and 3" in sw.message
-    far = check_ranking(["a", "d", "b", "c"], ORDER)
+    far = compare_ranking(["a", "d", "b", "c"], ORDER)
     assert "first 1 place is right" in far.message and "spearman" in far.message.lower()
-    first = check_ranking(["b", "a", "d", "c"], ORDER)
+    first = compare_ranking(["b", "a", "d", "c"], ORDER)
     assert "from the first place" in first.message
-    assert "repeated: a" in check_ranking(["a", "a", "b", "c"], ORDER).message
-    missing = check_ranking(["a", "b", "c"], ORDER)
+    assert "repeated: a" in compare_ranking(["a", "a", "b", "c"], ORDER).message
+    missing = compare_ranking(["a", "b", "c"], ORDER)
     assert "missing: d" in missing.message and "mixtures" in missing.message
-    assert check_ranking("abcd", ORDER).message.startswith("could not read")
-    assert check_ranking([1, 2, 3, 4], ORDER).message.startswith("could not read")
+    assert compare_ranking("abcd", ORDER).message.startswith("could not read")
+    assert compare_ranking([1, 2, 3, 4], ORDER).message.startswith("could not read")
     with pytest.raises(ValueError):
-        check_ranking(ORDER, ["a", "a"])
+        compare_ranking(ORDER, ["a", "a"])
 
 
 def test_checkers_never_raise_on_odd_answers() -> None:
     odd: list[object] = [None, ..., "x", 3, [], {}, object(), {"web": None}, np.array([1.0, 2.0])]
     for ans in odd:
         for check in (
-            lambda a: check_mixture(a, EXPECTED),
-            lambda a: check_temperature_weights(a, COUNTS, 2),
-            lambda a: check_number(a, 1.0),
-            lambda a: check_epochs(a, MIX, B, COUNTS),
-            lambda a: check_feasible_answer(a, COUNTS, 1e6, 4),
-            lambda a: check_ranking(a, ORDER),
+            lambda a: compare_mixture(a, EXPECTED),
+            lambda a: compare_temperature_weights(a, COUNTS, 2),
+            lambda a: compare_number(a, 1.0),
+            lambda a: compare_epochs(a, MIX, B, COUNTS),
+            lambda a: compare_feasible(a, COUNTS, 1e6, 4),
+            lambda a: compare_ranking(a, ORDER),
         ):
             v = check(ans)
             assert isinstance(v, Verdict) and not v.ok
@@ -462,9 +444,9 @@ def test_family_repetitions_are_epochs_minus_one() -> None:
     slip = {"R = epochs instead of epochs − 1: four epochs are R = 3 repetitions.": effective_tokens(100e9, 4)}
     v = compare_number(effective_tokens(100e9, 4), right_value, rtol=1e-3, slips=slip)
     assert not v.ok and v.hints == [next(iter(slip))]
-    legacy = check_number(effective_tokens(100e9, 4), right_value, rtol=1e-3,
-                          factors={"R = epochs instead of epochs − 1": effective_tokens(100e9, 4) / right_value})
-    assert "r = epochs instead of epochs − 1" in text(legacy)  # the form 1.2's check cell uses today
+    named = compare_number(effective_tokens(100e9, 4), right_value, rtol=1e-3,
+                           factors={"R = epochs instead of epochs − 1": effective_tokens(100e9, 4) / right_value})
+    assert "r = epochs instead of epochs − 1" in text(named)  # a named factor works too
 
 
 def test_slips_never_fire_on_the_right_value_and_skip_non_finite() -> None:
@@ -477,3 +459,42 @@ def test_mixture_slips_name_the_mistake() -> None:
     wrong_way = {"web": 0.7, "books": 0.1, "code": 0.1, "math": 0.1}
     v = compare_mixture(wrong_way, EXPECTED, slips=[(wrong_way, "You divided where you should multiply.")])
     assert v.message == "You divided where you should multiply."
+
+
+# ---------------------------------------------------------------- the same hints through the registry's check(...)
+def _registry_hint(eid: str, answer: object) -> str:
+    """What ``check(eid, answer)`` tells a learner whose answer is not right (message and hints)."""
+    from mixlab.exercises import check
+
+    verdict = check(eid, answer)
+    assert not verdict.ok and verdict.answered, verdict
+    return text(verdict)
+
+
+def test_check_names_repetitions_for_epochs() -> None:
+    from mixlab.budget import effective_tokens
+    from mixlab.exercises.catalog import s1_2
+
+    four_repetitions = float(effective_tokens(s1_2.UNIQUE_TOKENS, s1_2.EPOCHS))  # R = epochs, not epochs − 1
+    assert "four epochs are r = 3, not 4" in _registry_hint("1.2/four-epochs-worth", four_repetitions)
+
+
+def test_check_names_the_missing_half() -> None:
+    from mixlab.exercises import get_exercise
+
+    right_value = get_exercise("2.2/tv-two-views").reference_answer()
+    assert "left out the ½" in _registry_hint("2.2/tv-two-views", 2 * right_value)
+
+
+def test_check_names_document_weights_given_for_token_weights() -> None:
+    from mixlab.exercises.catalog import s2_2
+
+    hint = _registry_hint("2.2/doc-to-token-weights", dict(s2_2.DOC_CONFIG))  # the config, not converted
+    assert "document weights" in hint and "multiply by the mean length" in hint
+
+
+def test_check_names_alpha_given_for_T() -> None:
+    from mixlab.exercises import get_exercise
+
+    right_value = get_exercise("3.5/temperature-at-the-cap").reference_answer()
+    assert "that is α = 1/t" in _registry_hint("3.5/temperature-at-the-cap", 1 / right_value)

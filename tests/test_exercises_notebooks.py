@@ -1,7 +1,6 @@
 """Exercises in the notebooks: answers out of sight, one-call check cells, graceful stubs, solutions that pass.
 
-Four tests per course notebook, strict expected failures for the notebooks listed in
-``exercise_status.UNCONVERTED`` (they still use check_number & co.):
+Four tests per course notebook (every one follows the registry pattern of docs/notebook-guide.md):
 
 1. every check cell, in the notebook and in its student copy, is one call of names and literals;
    the notebook follows the exercise cell pattern (header, stub, check, collapsed solution);
@@ -26,7 +25,6 @@ from typing import Any
 
 import nbformat
 import pytest
-from exercise_status import UNCONVERTED
 
 from mixlab.classroom import run_student_notebook, write_student_copies
 from mixlab.course import list_notebooks, run_notebook, section_of
@@ -47,12 +45,6 @@ NOTEBOOKS = ROOT / "notebooks"
 COURSE = [p.name for p in list_notebooks(NOTEBOOKS)] if NOTEBOOKS.is_dir() else []
 
 
-def _params() -> list[Any]:
-    return [pytest.param(name, marks=pytest.mark.xfail(reason="not converted to the exercise registry yet",
-                                                       strict=True)) if name in UNCONVERTED else name
-            for name in COURSE]
-
-
 @pytest.fixture(scope="module")
 def student_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("exercises") / "student"
@@ -64,7 +56,7 @@ def _read(path: Path) -> Any:
     return nbformat.read(str(path), as_version=4)
 
 
-def _converted(name: str) -> Any:
+def _following_the_pattern(name: str) -> Any:
     """The committed notebook, after asserting that it follows the exercise pattern."""
     nb = _read(NOTEBOOKS / name)
     problems = notebook_problems(nb, section_of(name))
@@ -98,7 +90,7 @@ def _check_texts(nb: Any) -> list[tuple[int, str, str]]:
 
 
 # ---------------------------------------------------------------- 1. check cells are one call
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", COURSE)
 def test_check_cells_are_single_calls_of_names_and_literals(name: str, student_dir: Path) -> None:
     for nb in (_read(NOTEBOOKS / name), _read(student_dir / name)):
         checks = [(i, c) for i, c in enumerate(nb.cells) if "check" in cell_tags(c) and c.get("cell_type") == "code"]
@@ -108,7 +100,7 @@ def test_check_cells_are_single_calls_of_names_and_literals(name: str, student_d
                 parse_check_cell(cell_source(cell))
             except ValueError as exc:
                 pytest.fail(f"{name} cell {i}: check cell is not a single registry call: {exc}\n{cell_source(cell)}")
-    _converted(name)
+    _following_the_pattern(name)
 
 
 # ---------------------------------------------------------------- 2. answers out of sight
@@ -117,9 +109,9 @@ def _leaked(forms: list[list[str]], text: str) -> bool:
     return bool(forms) and all(any(f in text for f in number) for number in forms)
 
 
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", COURSE)
 def test_no_reference_value_is_visible(name: str, student_dir: Path) -> None:
-    teacher = _converted(name)
+    teacher = _following_the_pattern(name)
     texts = {p.name: _visible_text(_read(p), skip_solutions=False) for p in sorted(student_dir.glob("*.ipynb"))}
     texts[f"{name} (committed, outside the solutions)"] = _visible_text(teacher, skip_solutions=True)
     searched = 0
@@ -134,17 +126,18 @@ def test_no_reference_value_is_visible(name: str, student_dir: Path) -> None:
 
 
 def test_committed_check_cells_show_the_stub_verdict() -> None:
-    """In converted committed notebooks the check cells store "not yet", never the solution's ✓."""
-    for name in sorted(set(COURSE) - UNCONVERTED):
+    """In the committed notebooks the check cells store "not yet", never the solution's ✓."""
+    assert COURSE, "no course notebook found"
+    for name in COURSE:
         for i, plain, page in _check_texts(_read(NOTEBOOKS / name)):
             assert plain.startswith("✗ Not yet.") and 'data-verdict="unanswered"' in page, f"{name} cell {i}"
 
 
 # ---------------------------------------------------------------- 3. student copies run, stubs unfinished
 @pytest.mark.slow
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", COURSE)
 def test_student_copy_runs_and_shows_only_not_yet(name: str, student_dir: Path) -> None:
-    _converted(name)
+    _following_the_pattern(name)
     run = run_student_notebook(student_dir / name, timeout=120)
     assert run.ok, f"student copy of {name} failed: {run.failure}"
     verdicts = _check_texts(run.notebook)
@@ -156,9 +149,9 @@ def test_student_copy_runs_and_shows_only_not_yet(name: str, student_dir: Path) 
 
 # ---------------------------------------------------------------- 4. solutions substituted: every check passes
 @pytest.mark.slow
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", COURSE)
 def test_solutions_in_the_student_copy_pass_every_check(name: str, student_dir: Path, tmp_path: Path) -> None:
-    teacher = _converted(name)
+    teacher = _following_the_pattern(name)
     solved = solved_copy(_read(student_dir / name), teacher)
     path = tmp_path / name
     nbformat.write(solved, str(path))
@@ -168,7 +161,3 @@ def test_solutions_in_the_student_copy_pass_every_check(name: str, student_dir: 
     assert len(verdicts) == len(exercise_cells(teacher)[0])
     for i, plain, _ in verdicts:
         assert plain.startswith("✓ Correct."), f"cell {i}: {plain}"
-
-
-def test_unconverted_list_names_real_notebooks() -> None:
-    assert UNCONVERTED <= set(COURSE)

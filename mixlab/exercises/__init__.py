@@ -17,11 +17,12 @@ Modules, one concept each:
   α for T, R = epochs for epochs − 1, swapped domains, …);
 - :mod:`~mixlab.exercises.registry` — exercises, the registry, :func:`check`, :func:`exercise`;
 - :mod:`~mixlab.exercises.implement` — implement-it exercises and their runner;
-- :mod:`~mixlab.exercises.tasks_mixtures`, :mod:`~mixlab.exercises.tasks_data` — ready-made
-  implement-it tasks (hidden cases and reference adapters);
+- :mod:`~mixlab.exercises.given` — compute exercises whose check cell passes notebook objects by name;
+- ``mixlab/exercises/tasks_*.py`` (:mod:`~mixlab.exercises.tasks_mixtures`,
+  :mod:`~mixlab.exercises.tasks_data`, …) — ready-made implement-it tasks (hidden cases and
+  reference adapters);
 - :mod:`~mixlab.exercises.predict` — predict-then-run questions;
 - :mod:`~mixlab.exercises.cells` — how exercises sit in notebook cells (used by the tests);
-- :mod:`~mixlab.exercises.legacy` — ``check_number`` and friends for notebooks not yet converted;
 - ``mixlab/exercises/catalog/s<section>.py`` — one catalog per lesson.
 
 Used in: the Exercises section of every notebook (1.1–3.6, A.1, 00).
@@ -29,14 +30,6 @@ Used in: the Exercises section of every notebook (1.1–3.6, A.1, 00).
 
 from mixlab.exercises.budgets import compare_epochs, compare_feasible
 from mixlab.exercises.implement import FunctionTask, ImplementExercise
-from mixlab.exercises.legacy import (
-    check_epochs,
-    check_feasible_answer,
-    check_mixture,
-    check_number,
-    check_ranking,
-    check_temperature_weights,
-)
 from mixlab.exercises.mixtures import compare_mixture, compare_temperature_weights
 from mixlab.exercises.numbers import compare_number
 from mixlab.exercises.predict import PredictExercise, predict
@@ -75,10 +68,4 @@ __all__ = [
     "compare_epochs",
     "compare_feasible",
     "compare_ranking",
-    "check_mixture",
-    "check_number",
-    "check_epochs",
-    "check_feasible_answer",
-    "check_temperature_weights",
-    "check_ranking",
 ]

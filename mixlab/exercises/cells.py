@@ -7,8 +7,8 @@ An exercise occupies four cells, in order (docs/notebook-guide.md, "Exercises"):
     check("2.2/doc-to-token-weights", answer)      # tag `check`: one call, names and literals only
     <solution code>; check("2.2/…", answer)        # tag `solution`, source and outputs collapsed
 
-This module parses those cells (:func:`parse_check_cell`, :func:`exercise_cells`), lists what a
-converted notebook gets wrong (:func:`notebook_problems`), gives the strings a number is
+This module parses those cells (:func:`parse_check_cell`, :func:`exercise_cells`), lists what keeps a
+notebook from the pattern (:func:`notebook_problems`), gives the strings a number is
 displayed as (:func:`shown_forms`, for the leak test), and builds the "solved" student copy in
 which every stub is replaced by its solution (:func:`solved_copy`). It works on nbformat
 notebooks and imports nothing heavy.
@@ -267,7 +267,7 @@ def _exercise_problems(nb: Any, item: ExerciseCells, exercise: Any) -> list[str]
 
 
 def notebook_problems(nb: Any, section: str) -> list[str]:
-    """Everything that keeps a notebook from following the exercise cell pattern; empty when converted.
+    """Everything that keeps a notebook from following the exercise cell pattern; empty when it follows it.
 
     Checked: every ``check`` cell is one registry call of names and literals, for a registered
     exercise of ``section``, calling ``predict`` for predictions and ``check`` otherwise; each
@@ -286,7 +286,7 @@ def notebook_problems(nb: Any, section: str) -> list[str]:
     -------
     list of str
 
-    Used in: the notebook tests (a notebook with problems is "not converted yet").
+    Used in: the notebook tests (a notebook with problems fails them).
     """
     from mixlab.exercises.registry import all_exercises
 

@@ -225,7 +225,7 @@ def compare_mixture(
     ValueError, TypeError
         If ``expected``, ``mean_lengths`` or a slip is invalid (an error in the exercise).
 
-    Used in: exercises of 2.2 (doc ↔ token conversion), 3.1–3.3 (baselines).
+    Used in: exercises of 1.1, 2.2 (doc ↔ token conversion), 2.4, 3.3 (baselines).
     """
     exp = _as_mixture(expected)
     domains = list(exp.domains)

@@ -17,7 +17,7 @@ A notebook uses three calls, each one line with no formula, data access or expec
 ``exercise("2.2/…")`` shows the statement and the estimated time, ``check("2.2/…", answer)``
 judges the learner's answer (or function), ``predict("2.2/…", prediction)`` judges a prediction.
 
-Used in: the Exercises sections of converted notebooks (2.2; the others as they convert).
+Used in: the Exercises section of every notebook (1.1–3.6, A.1, 00).
 """
 
 from __future__ import annotations
@@ -396,7 +396,7 @@ def check(exercise_id: str, answer: Any, *given: Any) -> Verdict:
 class Overview:
     """A table of a lesson's exercises (title, kind, minutes, id), shown in the closing note.
 
-    Used in: 2.2 (closing note).
+    Used in: the closing note of every lesson, through :func:`exercise_overview`.
     """
 
     section: str

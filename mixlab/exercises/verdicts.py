@@ -6,10 +6,6 @@ are the check mark U+2713 and the ballot X U+2717, which the common fonts have (
 Liberation, Noto, Segoe UI Symbol), unlike the emoji ✅/❌ that render as empty boxes without an
 emoji font.
 
-:class:`LegacyVerdict` keeps the emoji marks and the Markdown rendering of the first checkers
-(``check_number`` and friends) so that notebooks not yet converted to the exercise registry keep
-their stored outputs; it goes away when the last notebook is converted.
-
 :func:`reveal` wraps a prose solution in a collapsible ``<details>`` block.
 
 Used in: every "check yourself" cell (1.1–3.6, A.1, 00).
@@ -21,7 +17,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["MARK_RIGHT", "MARK_WRONG", "Verdict", "LegacyVerdict", "Reveal", "reveal", "right", "wrong", "unanswered"]
+__all__ = ["MARK_RIGHT", "MARK_WRONG", "Verdict", "Reveal", "reveal", "right", "wrong", "unanswered"]
 
 #: The mark of a right answer (U+2713 CHECK MARK).
 MARK_RIGHT = "✓"
@@ -92,44 +88,6 @@ class Verdict:
             out.append(f"<p><em>Why:</em> {html.escape(self.why)}</p>")
         out.append("</div>")
         return "".join(out)
-
-
-class LegacyVerdict(Verdict):
-    """A :class:`Verdict` shown with the first checkers' emoji marks and Markdown (no HTML).
-
-    Only the ``check_*`` functions return it, so that the stored outputs of notebooks not yet
-    converted to :func:`mixlab.exercises.check` stay identical. Remove it (and let ``check_*``
-    return :class:`Verdict`) when no notebook calls ``check_*`` any more.
-
-    Used in: every notebook but 2.2, through ``check_*`` (until they are converted).
-    """
-
-    def __repr__(self) -> str:
-        head = "✅ Correct. " if self.ok else "❌ Not yet. "
-        lines = [head + self.message]
-        lines += [f"  hint: {h}" for h in self.hints]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str | None:  # type: ignore[override]
-        return None  # IPython then shows the Markdown, as before
-
-    def _repr_markdown_(self) -> str:
-        head = "✅ **Correct.** " if self.ok else "❌ **Not yet.** "
-        text = head + _md(self.message)
-        if self.hints:
-            text += "\n\n" + "\n".join(f"- *Hint:* {_md(h)}" for h in self.hints)
-        return text
-
-    @classmethod
-    def of(cls, verdict: Verdict) -> LegacyVerdict:
-        """The same verdict with the legacy rendering."""
-        return cls(verdict.ok, verdict.message, list(verdict.hints), list(verdict.details), verdict.answered,
-                   verdict.why)
-
-
-def _md(text: str) -> str:
-    """Escape HTML and the Markdown emphasis characters (``*``, ``_``) of a plain-text message."""
-    return html.escape(text, quote=False).replace("*", "\\*").replace("_", "\\_")
 
 
 def right(message: str) -> Verdict:
@@ -203,7 +161,7 @@ class Reveal:
     summary : str
         The clickable line.
 
-    Used in: Exercises sections (prose solutions).
+    Used in: no lesson now (see :func:`reveal`).
     """
 
     text: str
@@ -236,7 +194,7 @@ def reveal(text: str, summary: str = "Show solution") -> Reveal:
     TypeError
         If ``text`` or ``summary`` is not a string.
 
-    Used in: 00, 1.3 (prose solutions).
+    Used in: no lesson now (solutions are collapsed ``solution`` cells); kept for prose answers.
     """
     if not isinstance(text, str) or not isinstance(summary, str):
         raise TypeError(f"reveal needs strings (got text: {type(text).__name__}, summary: {type(summary).__name__})")
