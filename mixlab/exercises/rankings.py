@@ -4,7 +4,7 @@ Recognized: missing, unknown or repeated names, the order reversed (worst first)
 pair swapped; otherwise how many leading places are right and Spearman's ρ between the orders
 (computed with :func:`mixlab.agreement.rank_agreement`).
 
-Used in: exercises of 00, 1.1, 1.3, 1.4, 1.5, 2.1, 2.4, 3.1, 3.3, 3.6.
+Used in: no lesson's exercise at present; docs/notebook-guide.md describes it for catalog authors.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def compare_ranking(
     ValueError
         If ``expected_order`` is empty or repeats a name.
 
-    Used in: exercises of 1.3, 1.4 (rank agreement).
+    Used in: no lesson's exercise at present; ready for a "rank these mixtures" question.
     """
     exp = [str(x) for x in expected_order]
     if not exp or len(set(exp)) != len(exp):

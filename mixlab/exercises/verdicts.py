@@ -12,7 +12,7 @@ their stored outputs; it goes away when the last notebook is converted.
 
 :func:`reveal` wraps a prose solution in a collapsible ``<details>`` block.
 
-Used in: every "check yourself" cell (1.1–3.6, A.1, 00).
+Used in: every "check yourself" cell of every lesson.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class LegacyVerdict(Verdict):
     converted to :func:`mixlab.exercises.check` stay identical. Remove it (and let ``check_*``
     return :class:`Verdict`) when no notebook calls ``check_*`` any more.
 
-    Used in: every notebook but 2.2, through ``check_*`` (until they are converted).
+    Used in: no lesson; no notebook calls the ``check_*`` checkers any more.
     """
 
     def __repr__(self) -> str:
@@ -166,7 +166,7 @@ def wrong(message: str, hints: Sequence[str] = (), extra: Sequence[str] | None =
     -------
     Verdict
 
-    Used in: the comparison modules of this package.
+    Used in: the comparison modules of this package; the exercise catalogs of 3.1 and 3.4.
     """
     out = [h for h in hints if h]
     out += [h for h in (extra or ()) if h and h not in out]
@@ -203,7 +203,7 @@ class Reveal:
     summary : str
         The clickable line.
 
-    Used in: Exercises sections (prose solutions).
+    Used in: no lesson at present (what :func:`reveal` returns).
     """
 
     text: str
@@ -236,7 +236,7 @@ def reveal(text: str, summary: str = "Show solution") -> Reveal:
     TypeError
         If ``text`` or ``summary`` is not a string.
 
-    Used in: 00, 1.3 (prose solutions).
+    Used in: no lesson at present; ready for prose solutions in an Exercises section.
     """
     if not isinstance(text, str) or not isinstance(summary, str):
         raise TypeError(f"reveal needs strings (got text: {type(text).__name__}, summary: {type(summary).__name__})")
