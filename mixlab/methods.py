@@ -220,7 +220,8 @@ def score_mixtures(
     ValueError
         No mixtures, no objectives, no seeds, or repeated seeds.
 
-    Used in: 1.5, 2.4 (optima re-measured on fresh seeds), 3.6 (four objectives scored on the same runs).
+    Used in: 1.3 (baselines, grid and exponentiated gradient on fresh seeds), 1.5, 2.4 (optima
+    re-measured on fresh seeds), 3.6 (four objectives scored on the same runs).
     """
     from mixlab.proxy import train_proxy
 

@@ -192,7 +192,7 @@ def _excess_rows(ref: pd.Series) -> Callable[[pd.DataFrame], np.ndarray]:
 
 
 def uniform_objective() -> Objective:
-    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4 (the objective named "uniform")."""
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4 (the objective named "uniform"), 3.6."""
     return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()),
                      rows=lambda t: t.to_numpy(dtype=np.float64).mean(axis=1))
 
@@ -221,7 +221,7 @@ def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> O
     ValueError
         If ``s`` is not on the simplex, or (at evaluation) the domains do not match.
 
-    Used in: 2.4.
+    Used in: 2.4, 3.6.
     """
     s = _simplex_weights(weights, "weights")
 
@@ -264,7 +264,7 @@ def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
 def worst_excess(reference: LossesLike) -> Objective:
     """Worst-case excess loss ``max_j (L_j − L_j^ref)`` (the Group DRO objective of DoReMi).
 
-    Used in: 2.4.
+    Used in: 1.3 (the grid rescored), 2.4, 3.6 (worst excess over a reference mixture).
     """
     ref = as_losses(reference)
     formula = r"\max_j \left(L_j - L_j^{\mathrm{ref}}\right)"
