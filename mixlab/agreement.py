@@ -24,7 +24,8 @@ RegMix (Liu et al. 2024, arXiv 2407.01492) reports rank correlations of this kin
 arXiv 2403.16952) and DoReMi (Xie et al. 2023, arXiv 2305.10429) also rest on proxy rankings
 transferring.
 
-Used in: 1.4 (proxy models), 1.5 (accuracy of a predictor near the optimum).
+Used in: 1.4 (proxy models), 1.5 (accuracy of a predictor near the optimum), 3.3 (rank agreement of
+tokens and excess loss).
 """
 
 from __future__ import annotations
@@ -177,8 +178,7 @@ def rank_agreement(proxy_values: Values, target_values: Values) -> RankAgreement
     --------
     >>> round(rank_agreement([1.0, 2.0, 3.0, 4.0], [1.1, 2.5, 2.4, 4.0]).spearman, 6)
     0.8
-
-    Used in: 1.4.
+    Used in: 1.4, 3.3 (does proportional's share of tokens rank the domains' excess loss?).
     """
     from scipy.stats import kendalltau, rankdata, spearmanr
 
@@ -235,7 +235,8 @@ def misleading_pairs(proxy_values: Values, target_values: Values, min_gap: float
     ValueError, TypeError
         As for :func:`rank_agreement`, or a negative ``min_gap``.
 
-    Used in: 1.4 (a case where the proxy misleads).
+    Used in: 1.4, through :meth:`ProxyTargetStudy.misleading` (a case where the proxy misleads) and
+    the study's ``misleading_pairs`` counts.
     """
     gap = check_positive(min_gap, "min_gap", allow_zero=True)
     p, t = _paired(proxy_values, target_values)

@@ -8,8 +8,8 @@ Compute to tokens: ``C ≈ 6 N D`` (Kaplan et al. 2020, arXiv 2001.08361).
 Sizes may be in any consistent unit (tokens, bytes, characters). Functions that mix sizes with a
 token budget take ``bytes_per_token`` (a scalar or one value per domain) to convert sizes to tokens.
 
-Used in: 1.1 (the integer token split), 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1,
-3.2 (epochs explode), 3.3–3.6.
+Used in: 1.2, 1.3 (caps), 2.2, 2.3, 2.5 (token budget constraint), 3.1, 3.2 (epochs explode), 3.3,
+3.4, 3.5, 3.6; 1.1's token-split exercise is checked against :func:`split_budget`.
 """
 
 from __future__ import annotations
@@ -193,7 +193,8 @@ def integer_split(weights: npt.ArrayLike, total: int) -> np.ndarray:
     numpy.ndarray
         int64 counts, same order as ``weights``, summing to ``total``.
 
-    Used in: 1.1 (through :func:`split_budget` and every proxy run's integer share of ``B``).
+    Used in: no lesson by name; :func:`split_budget` and every proxy run's integer share of ``B``
+    call it.
     """
     raw = np.asarray(weights, dtype=np.float64) * total
     out = np.floor(raw).astype(np.int64)
@@ -233,7 +234,8 @@ def split_budget(mixture: Weights, budget: int) -> pd.Series:
     >>> split_budget({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, 100).tolist()
     [34, 33, 33]
 
-    Used in: 1.1 (the reference answer of its token-split exercise; the proxy runs use the same rule).
+    Used in: no lesson by name; it is the reference answer of the token-split implement-it exercise
+    (:data:`mixlab.exercises.tasks_counts.TOKEN_SPLIT`), and the proxy runs split ``B`` the same way.
     """
     w = _weights(mixture)
     b = check_int(budget, "budget", minimum=1)
@@ -276,7 +278,7 @@ def epochs_from_weights(
         positive weight on an empty domain (with ``on_empty="raise"``).
 
     Used in: 1.3, 2.3, 2.5 (epochs per domain; the LLaMA-1 table), 3.1, 3.2 (epochs explode on
-    small domains), 3.5.
+    small domains), 3.3, 3.5.
     """
     if on_empty not in ("raise", "inf"):
         raise ValueError(f"on_empty must be 'raise' or 'inf' (got {on_empty!r})")
@@ -393,7 +395,7 @@ def llama1_table() -> pd.DataFrame:
         Index = source; columns ``share`` (sampling proportion), ``epochs``, ``size_bytes``
         (disk size; 1 GB = 1e9 bytes, 1 TB = 1e12 bytes). Attribute ``attrs["budget"] = 1.4e12``.
 
-    Used in: 2.5 (the LLaMA-1 table reproduced from shares and sizes).
+    Used in: 2.2, 2.5 (the LLaMA-1 table reproduced from shares and sizes), 3.3, 3.4.
     """
     df = pd.DataFrame(
         {
@@ -425,7 +427,8 @@ def caps_from_epochs(
     ValueError
         ``budget <= 0``, ``max_epochs <= 0`` or bad sizes.
 
-    Used in: 1.3 (caps become binding), 2.5, 3.2.
+    Used in: 2.5, 3.6 (an exercise's caps). The other lessons get their caps from
+    :func:`check_feasible`, which calls it.
     """
     B = check_positive(budget, "budget")
     E = check_positive(max_epochs, "max_epochs", allow_inf=True)
@@ -458,7 +461,7 @@ def check_feasible(
         ``"infeasible: at E_max=… the domains hold at most X tokens, budget B needs Y more"``, or
         that the domains hold no tokens at all; bad sizes, budget or ``max_epochs``.
 
-    Used in: 1.3, 2.5, 3.2, 3.5, 3.6.
+    Used in: 1.3 (caps become binding), 2.5, 3.5, 3.6.
     """
     caps = caps_from_epochs(sizes, budget, max_epochs, bytes_per_token=bytes_per_token)
     B = float(budget)
@@ -492,7 +495,7 @@ def check_within_caps(
     InvariantError
         Naming each domain over its cap with its epochs and the cap.
 
-    Used in: 2.5, 3.4 (hand-tuned weights must respect caps), 3.2.
+    Used in: 1.3, 2.5, 3.2, 3.3, 3.4 (hand-tuned weights must respect caps), 3.5, 3.6.
     """
     E = check_positive(max_epochs, "max_epochs")
     e = epochs_from_weights(mixture, budget, sizes, bytes_per_token=bytes_per_token, on_empty="inf")
@@ -723,7 +726,7 @@ def budget_table(
         ``max_epochs``), ``binding`` (weight within 1e-9 of its cap) and ``over_cap`` (weight above
         its cap: the mixture breaks the repetition limit; :func:`check_within_caps` raises on it).
 
-    Used in: 2.5, 3.2, 3.5, 3.6.
+    Used in: 1.3, 2.5, 3.5, 3.6.
     """
     B = check_positive(budget, "budget")
     w = _weights(mixture)

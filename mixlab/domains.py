@@ -7,7 +7,8 @@ lengths, shares in both views) that mixers, budgets and plots take as their "cou
 For the lesson on source labels vs derived labels, :func:`relabel`, :func:`mislabel` and
 :func:`confusion` show how labels can disagree and what that does to the token shares.
 
-Used in: 2.1 (domains), 3.1–3.6 (counts tables), 1.2.
+Used in: 2.1 (domains, labels, bytes per token); every lesson but A.1 builds its counts table with
+:func:`domain_stats`.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def domain_stats(corpus: Corpus) -> pd.DataFrame:
         (tokens per document), ``share_docs``, ``share_tokens`` (NaN for an empty corpus).
         This is the "counts table" mixers and budget functions accept.
 
-    Used in: 2.1, 3.1–3.6, 2.5.
+    Used in: 00, 1.1, 1.2, 1.3, 1.4, 1.5, 2.1 (the counts table itself), 2.2, 2.3, 2.4, 2.5, 3.1, 3.2,
+    3.3, 3.4, 3.5, 3.6.
     """
     if not isinstance(corpus, Corpus):
         raise TypeError(f"corpus must be a mixlab Corpus (got {type(corpus).__name__})")

@@ -149,7 +149,7 @@ def quality_filter(corpus: Corpus, threshold: float, *, stage: str = "quality") 
     TypeError, ValueError
         If ``corpus`` is not a Corpus or ``threshold`` is not in [0, 1].
 
-    Used in: 1.2.
+    Used in: 1.2, A.1 (a stricter threshold than the recipe's, run by hand).
     """
     corpus = _check_corpus(corpus)
     threshold = check_probability(threshold, "threshold")

@@ -24,7 +24,7 @@ from mixlab.objectives import Objective, resolve_objective
 from mixlab.progress import progress_bar
 from mixlab.proxy import PROXY, ProxyConfig
 from mixlab.search import EVAL_SEED, OptimizationResult, measure
-from mixlab.stats import paired_comparison, winners  # moved to mixlab.stats; 1.5 and 3.6 import them from here
+from mixlab.stats import paired_comparison, winners  # moved to mixlab.stats; re-exported, no lesson uses them
 from mixlab.validation import check_seed
 
 if TYPE_CHECKING:
@@ -220,7 +220,8 @@ def score_mixtures(
     ValueError
         No mixtures, no objectives, no seeds, or repeated seeds.
 
-    Used in: 1.5, 2.4 (optima re-measured on fresh seeds), 3.6 (four objectives scored on the same runs).
+    Used in: 1.3 (baselines, grid and exponentiated gradient on fresh seeds), 1.5, 2.4 (optima
+    re-measured on fresh seeds), 3.6 (four objectives scored on the same runs).
     """
     from mixlab.proxy import train_proxy
 

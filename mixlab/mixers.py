@@ -139,7 +139,7 @@ def uniform_by_document(counts: CountsLike) -> Mixture:
     Mixture
         kind ``"document"``, provenance mixer ``"uniform_by_document"``.
 
-    Used in: 3.1.
+    Used in: 3.1 (the baseline itself), 1.3, 1.5, 2.2, 2.3, 3.2, 3.3, 3.6.
     """
     return _uniform(counts, "docs")
 
@@ -152,7 +152,7 @@ def uniform_by_token(counts: CountsLike) -> Mixture:
     (``tokens`` required, or a Series/mapping ``{domain: tokens}``); the result is token-kind with
     provenance mixer ``"uniform_by_token"``.
 
-    Used in: 3.2.
+    Used in: 3.2 (the baseline itself), 1.1, 1.3, 1.4, 1.5, 2.2, 2.3, 2.5, 3.1, 3.3, 3.5, 3.6.
     """
     return _uniform(counts, "tokens")
 
@@ -180,7 +180,8 @@ def proportional(counts: CountsLike, by: By = "tokens") -> Mixture:
     -------
     Mixture
 
-    Used in: 3.3.
+    Used in: 3.3 (the baseline itself), 00, 1.1, 1.2, 1.3, 1.5, 2.1, 2.2, 2.3, 2.4, 2.5, 3.1, 3.2,
+    3.4, 3.5, 3.6.
     """
     col, kind = _by_column(by)
     c = _check_sizes(counts, col)
@@ -323,7 +324,7 @@ def hand_tuned(
     FileNotFoundError, IsADirectoryError, PermissionError
         If the config file cannot be read (the message names it).
 
-    Used in: 3.4.
+    Used in: 3.4 (the baseline itself), 1.1, 2.2, 3.6.
     """
     weights: Mapping[str, float] | pd.Series
     if isinstance(weights_or_path, str | os.PathLike):
@@ -441,7 +442,7 @@ def temperature(counts: CountsLike, T: float | None = None, alpha: float | None 
     ValueError
         Both or neither of T/alpha, ``T <= 0``, ``alpha < 0``, NaN.
 
-    Used in: 3.5.
+    Used in: 3.5 (the baseline itself), 1.3, 2.2, 3.6.
     """
     a, t_json = _exponent(T, alpha)
     col, kind = _by_column(by)
@@ -481,7 +482,7 @@ def unimax(counts: CountsLike, budget: float, max_epochs: float, by: By = "token
         ``budget <= 0``, ``max_epochs <= 0``, or an infeasible budget ``B > E_max Σ size``
         (the message states how many tokens are missing).
 
-    Used in: 3.5 (UniMax as the capped alternative), 2.5.
+    Used in: 2.5, 3.5 (UniMax as the capped alternative), 3.6.
     """
     B = check_positive(budget, "budget")
     E = check_positive(max_epochs, "max_epochs")

@@ -8,7 +8,8 @@ scores is an explicit call, :meth:`Mixture.normalized`; nothing is rescaled behi
 Notation (COURSE.md): ``w ∈ Δ^{k-1}``; token weights unless ``kind="document"``; conversion
 ``w_i ∝ w^doc_i · t̄_i`` and ``w^doc_i ∝ w_i / t̄_i`` with mean lengths ``t̄_i = T_i / N_i``.
 
-Used in: 1.1, 1.3–1.5, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.2–3.4 (and every mixer returns a Mixture).
+Used in: 1.1, 1.3, 1.4, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.3, 3.4, 3.6 (and every mixer returns a
+Mixture).
 """
 
 from __future__ import annotations
@@ -174,7 +175,8 @@ class Mixture:
     >>> Mixture({"web": 0.7, "code": 0.3})["web"]
     0.7
 
-    Used in: 1.1, 1.3–1.5, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.2–3.4 (and every mixer returns one).
+    Used in: 1.1, 1.3, 1.4, 2.1, 2.2 (mixture vector), 2.4, 2.5, 3.3, 3.4, 3.6 (and every mixer
+    returns one).
     """
 
     __slots__ = ("_domains", "_w", "_kind", "_provenance", "_atol")
@@ -455,7 +457,7 @@ class Mixture:
     def allclose(self, other: Mixture, atol: float = 1e-9) -> bool:
         """True when both mixtures have the same domains and kind and every weight differs by at most ``atol``.
 
-        Provenance is ignored. Used in: 2.2.
+        Provenance is ignored. Used in: 2.2, 3.3, 3.4, 3.5 (temperature's limits), 3.6.
         """
         q = self._aligned(other, "allclose")
         return bool(np.max(np.abs(self._w - q)) <= check_positive(atol, "atol", allow_zero=True))
@@ -497,13 +499,13 @@ class Mixture:
     def entropy(self) -> float:
         """Shannon entropy ``H = −Σ w_i log w_i`` in nats (0 for a point mass, log k for uniform).
 
-        Used in: 2.2, 3.5 (entropy vs temperature).
+        Used in: 2.2, 3.2, 3.5 (entropy vs temperature).
         """
         p = self._w[self._w > 0]
         return float(max(0.0, -np.sum(p * np.log(p))))
 
     def effective_domains(self) -> float:
-        """Effective number of domains ``exp(H)`` (between 1 and k). Used in: 2.2, 3.5."""
+        """Effective number of domains ``exp(H)`` (between 1 and k). Used in: 1.4, 2.2, 3.3, 3.5."""
         return float(math.exp(self.entropy()))
 
     # ------------------------------------------------------------ doc <-> token
@@ -543,7 +545,7 @@ class Mixture:
         ValueError
             If the mixture is already token-weighted or a mean length is missing, zero, negative or NaN.
 
-        Used in: 2.2, 3.1 (implied token shares of uniform-by-document).
+        Used in: 1.3, 1.5, 2.2, 3.1 (implied token shares of uniform-by-document), 3.2, 3.3, 3.5, 3.6.
         """
         if self._kind != "document":
             raise ValueError("to_tokens needs a document-kind mixture (this one is already token-weighted)")
@@ -554,7 +556,7 @@ class Mixture:
 
         Parameters and errors mirror :meth:`to_tokens` (this one needs a token-kind mixture).
 
-        Used in: 2.2, 3.2 (implied document shares of uniform-by-token).
+        Used in: 1.3, 2.2, 2.3, 3.2 (implied document shares of uniform-by-token), 3.6.
         """
         if self._kind != "token":
             raise ValueError("to_documents needs a token-kind mixture (this one is already document-weighted)")

@@ -192,7 +192,7 @@ def _excess_rows(ref: pd.Series) -> Callable[[pd.DataFrame], np.ndarray]:
 
 
 def uniform_objective() -> Objective:
-    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4 (the objective named "uniform")."""
+    """Average loss over domains, ``(1/k) Σ_j L_j``. Used in: 2.4 (the objective named "uniform"), 3.6."""
     return Objective("uniform", r"\frac{1}{k}\sum_j L_j", lambda s: float(s.mean()),
                      rows=lambda t: t.to_numpy(dtype=np.float64).mean(axis=1))
 
@@ -221,7 +221,7 @@ def weighted_objective(weights: WeightsLike, name: str = "target-weighted") -> O
     ValueError
         If ``s`` is not on the simplex, or (at evaluation) the domains do not match.
 
-    Used in: 2.4.
+    Used in: 2.4, 3.6.
     """
     s = _simplex_weights(weights, "weights")
 
@@ -264,7 +264,7 @@ def excess_loss(losses: LossesLike, reference: LossesLike) -> pd.Series:
 def worst_excess(reference: LossesLike) -> Objective:
     """Worst-case excess loss ``max_j (L_j − L_j^ref)`` (the Group DRO objective of DoReMi).
 
-    Used in: 2.4.
+    Used in: 1.3 (the grid rescored), 2.4, 3.6 (worst excess over a reference mixture).
     """
     ref = as_losses(reference)
     formula = r"\max_j \left(L_j - L_j^{\mathrm{ref}}\right)"
@@ -277,7 +277,8 @@ def standard_objectives(
     """The course's objectives keyed by name: uniform, worst-case, and — when given — target-weighted
     (``target_weights``) and worst-excess (``reference`` losses).
 
-    Used in: 2.4, 3.6.
+    Used in: no lesson by name (the lessons build each objective themselves); :func:`resolve_objective`
+    looks objective names up in it.
     """
     out = {"uniform": uniform_objective(), "worst-case": worst_case()}
     if target_weights is not None:
@@ -305,7 +306,7 @@ def evaluate_objectives(losses: LossesLike, objectives: Mapping[str, Objective])
     ValueError
         Non-finite or missing losses.
 
-    Used in: no lesson now (2.4 scores every run with :func:`objective_table`).
+    Used in: no lesson now (the lessons score whole sweeps with :func:`objective_table`).
     """
     s = as_losses(losses)
     return pd.Series({name: obj(s) for name, obj in objectives.items()}, name="objective", dtype=np.float64)
@@ -332,8 +333,8 @@ def worst_excess_over_floor(floor: LossesLike) -> Objective:
     ValueError
         Non-finite or empty floors.
 
-    Used in: 2.4 (where the course defines "worst"; 2.5–3.6 link back), 3.6 (the capstone's "worst"
-    objective, searched and scored).
+    Used in: 2.4 (where the course defines "worst"; later lessons link back to it), 3.6 (the
+    capstone's "worst" objective, searched and scored).
     """
     ref = as_losses(floor)
     return Objective("worst excess", r"\max_j \left(L_j - L_j^{*}\right)", lambda s: float(excess_loss(s, ref).max()),
@@ -360,7 +361,7 @@ def run_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
     ValueError
         Missing columns, no rows, a repeated (mixture, seed, domain), or a run without every domain.
 
-    Used in: 2.4 (through :func:`objective_table` and :func:`seed_optima`).
+    Used in: no lesson by name; :func:`objective_table` and :func:`seed_optima` call it.
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a DataFrame from mixlab.proxy.sweep (got {type(sweep_table).__name__})")

@@ -157,7 +157,8 @@ class BuildPlan:
     def audit_frames(self) -> list[tuple[str, pd.DataFrame, int, float]]:
         """Per filter stage: (stage, audit sample, documents per side, threshold); empty without filters.
 
-        Used in: A.1 (audit samples written next to the shards).
+        Used in: no lesson by name; :func:`mixlab.build.build` writes these audit samples next to the
+        shards.
         """
         import pandas as pd
 

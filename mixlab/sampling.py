@@ -135,7 +135,7 @@ def document_probabilities(corpus_or_counts: Corpus | pd.DataFrame, mixture: Mix
     ValueError
         Domain mismatch, or a domain with positive weight and no documents (or no tokens).
 
-    Used in: 2.3.
+    Used in: 2.3, 3.1 (each document's probability under uniform by document).
     """
     if isinstance(corpus_or_counts, Corpus):
         corpus = corpus_or_counts

@@ -32,8 +32,9 @@ solved on ``v_i − p``, numbers smaller than 1. The result sums to 1 within a f
 place for any finite ``v``. The KL projection is scale-free; ``v`` is divided by its largest
 entry only when its sum would overflow.
 
-Used in: 1.3, 2.4, 2.5, 3.2, 3.4, 3.6 (the grid and the projection); RegMix and the mixing-law fit
-sample with :func:`dirichlet_mixtures`.
+Used in: 1.3 (the grid; exponentiated gradient's KL projection), 2.4 (the grid), 2.5 (the grid and
+the projection), 3.4 (an exercise checked against the projection), 3.6 (the projection); RegMix and
+the mixing-law fit sample with :func:`dirichlet_mixtures`.
 """
 
 from __future__ import annotations
@@ -257,7 +258,8 @@ def project_capped_simplex(
     >>> project_capped_simplex([0.7, 0.2, 0.1], [0.5, 1.0, 1.0], divergence="kl").round(3).tolist()
     [0.5, 0.333, 0.167]
 
-    Used in: 1.3, 2.5, 3.2, 3.4, 3.6 (repairing a mixture that breaks its caps).
+    Used in: 2.5, 3.6 (repairing a mixture that breaks its caps), 3.4 (the reference of the
+    renormalize-within-caps exercise); the DoReMi and mixing-law searches project with it too.
     """
     vv, uu = _projection_inputs(v, caps)
     u = np.minimum(uu, 1.0)
@@ -294,7 +296,8 @@ def kl_project_capped(v: ArrayLike, caps: ArrayLike) -> np.ndarray:
     ValueError
         As :func:`project_capped_simplex`.
 
-    Used in: no lesson directly; :func:`mixlab.optimizers.exponentiated_gradient` projects with it.
+    Used in: 1.3 (the reference of the EG-step exercise; :func:`mixlab.optimizers.exponentiated_gradient`,
+    which the lesson runs, projects with it).
     """
     return np.asarray(project_capped_simplex(np.asarray(v, dtype=np.float64), caps, divergence="kl"))
 

@@ -24,14 +24,14 @@ into every output row.
 
 :func:`paired_comparison` and :func:`winners` are the earlier fixed-multiplier helpers (a
 difference counts when it exceeds ``z`` standard errors, no correction); they compute on the same
-paired differences and stay for the lessons that still call them.
+paired differences. No lesson calls them any more.
 
 scipy is imported inside the functions that need it, so ``import mixlab`` stays light; they use
 ``scipy.special`` (Student's t distribution function and its inverse, exactly what
 :data:`scipy.stats.t` computes with), not ``scipy.stats``, whose import alone takes most of a second.
 
-Used in: 1.5 (paired_comparison); 3.6 (t_critical, compare_mixtures, correct_family; and through
-:mod:`mixlab.verdicts`, 3.4–3.6).
+Used in: 1.1, 1.2, 1.3, 1.5, 2.4, 3.1, 3.2, 3.3, 3.6 (seed_summary, compare_mixtures, correct_family,
+t_critical, compare_groups, interval_text); through :mod:`mixlab.verdicts` also 3.4 and 3.5.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def t_critical(n_seeds: int, alpha: float = 0.05) -> float:
     >>> round(t_critical(5), 3)
     2.776
 
-    Used in: 3.6 (how many standard errors a difference over five seeds must exceed).
+    Used in: 1.1, 1.5, 3.6 (how many standard errors a difference over a few paired seeds must exceed).
     """
     from scipy.special import stdtrit  # Student's t quantile (what scipy.stats.t.ppf calls), a lighter import
 
@@ -316,7 +316,7 @@ def seed_summary(
     TypeError, ValueError
         As :func:`seed_table`, and on a bad ``alpha`` or ``labels``.
 
-    Used in: no lesson yet (mean ± interval per mixture).
+    Used in: 1.1, 1.2, 1.3, 1.5, 3.1, 3.2, 3.3 (mean ± interval per mixture over seeds).
     """
     tab = seed_table(values, value=value, objective=objective)
     cols = ["n_seeds", "mean", "sd", "se", "ci_low", "ci_high"]
@@ -410,8 +410,9 @@ def correct_family(comparisons: pd.DataFrame, alpha: float = 0.05, correction: s
     TypeError, ValueError
         Not a DataFrame, an empty one, missing columns, a bad ``alpha`` or ``correction``.
 
-    Used in: 2.4 (mixtures compared per domain and per objective); 3.6 (one Holm family for the
-    robustness table; also :func:`mixlab.verdicts.contest_verdicts`).
+    Used in: 2.4 (mixtures compared per domain and per objective); 3.1 (the baselines' pairs, one
+    family); 3.6 (one Holm family for the robustness table; also
+    :func:`mixlab.verdicts.contest_verdicts`).
     """
     from scipy.special import stdtrit
 
@@ -488,7 +489,8 @@ def compare_mixtures(
         As :func:`seed_table`; an unknown reference or correction, neither or both of
         ``reference`` / ``all_pairs``, bad ``alpha`` or ``labels``.
 
-    Used in: 2.4 (mixtures compared per domain and per objective); 3.6 (the robustness table; also
+    Used in: 1.1, 1.2, 1.3, 1.5 (paired seeds against a reference), 2.4 (mixtures compared per domain
+    and per objective), 3.1, 3.2, 3.6 (the robustness table; also
     :func:`mixlab.verdicts.contest_verdicts`).
     """
     from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf calls at -|t|), a lighter import
@@ -648,7 +650,7 @@ def paired_comparison(values: pd.DataFrame, reference: str, z: float = 2.0) -> p
     >>> cmp.loc["b", ["mean_diff", "se"]].astype(float).round(4).tolist(), bool(cmp.loc["b", "within_noise"])
     ([0.1333, 0.0333], False)
 
-    Used in: 1.5 (methods vs uniform by token).
+    Used in: no lesson now (the lessons compare with :func:`compare_mixtures`); :func:`winners` calls it.
     """
     from mixlab.validation import check_positive
 

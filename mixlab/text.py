@@ -17,7 +17,8 @@ Because pieces have different lengths, domains whose token process favours short
 words (books, wiki). A fixed "characters per token" rule (:func:`estimate_tokens`) is therefore
 biased differently per domain, which :func:`estimator_error` measures.
 
-Used in: 1.2 (not all tokens are equal), 2.1 (domains), 2.5 (bytes versus tokens, LLaMA-1 table).
+Used in: 2.1 (:func:`render_document`); indirectly 1.2 (the audit samples' text previews) and 2.1 and
+2.5 (every document's byte length, hence bytes per token, comes from :func:`byte_lengths`).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def check_seed(seed: object, name: str = "seed") -> int:
     ValueError
         If ``seed`` is negative.
 
-    Used in: internal (argument checks at the library boundary).
+    Used in: 00 (what a refused argument looks like); internal (argument checks at the library boundary).
     """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"{name} must be a non-negative integer (got {seed!r} of type {type(seed).__name__})")

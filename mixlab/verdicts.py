@@ -12,7 +12,8 @@ that margin is beyond the noise, the best mixture within the repetition cap, and
 optimized for that objective fares. Every "better", "worse" or "within noise" in it comes from
 paired t tests (:mod:`mixlab.stats`), Holm-corrected over all the comparisons the table makes.
 
-Used in: 3.4, 3.5 (per-run and per-domain comparisons), 3.6 (the contest's verdict table).
+Used in: 1.1, 2.4 (the worst excess of each run), 3.1, 3.3 (which domains a baseline starves), 3.4, 3.5
+(per-run and per-domain comparisons), 3.6 (the contest's verdict table).
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ def worst_excess_runs(sweep_table: pd.DataFrame) -> pd.DataFrame:
         If it is empty, lacks a column, repeats a (mixture, seed, domain) row, gives the runs
         different domains, or holds non-finite losses or floors.
 
-    Used in: 2.4 (where "worst" is defined: the worst domain of each run, raw loss beside it), 3.4 (the
-    worst excess next to the raw worst loss, per run).
+    Used in: 1.1, 2.4 (where "worst" is defined: the worst domain of each run, raw loss beside it),
+    3.1, 3.3, 3.4 (the worst excess next to the raw worst loss, per run), 3.5.
     """
     check_sweep_table(sweep_table)
     num = sweep_table[["loss", "floor"]].to_numpy(dtype=np.float64)

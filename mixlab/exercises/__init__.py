@@ -25,7 +25,7 @@ Modules, one concept each:
 - :mod:`~mixlab.exercises.cells` — how exercises sit in notebook cells (used by the tests);
 - ``mixlab/exercises/catalog/s<section>.py`` — one catalog per lesson.
 
-Used in: the Exercises section of every notebook (1.1–3.6, A.1, 00).
+Used in: the Exercises section of every lesson.
 """
 
 from mixlab.exercises.budgets import compare_epochs, compare_feasible

@@ -55,7 +55,7 @@ def unreadable(exc: Unreadable) -> Verdict:
     Verdict
         ✗ "could not read your answer: …", unanswered for a :class:`Placeholder`.
 
-    Used in: the comparison modules.
+    Used in: the comparison modules; the exercise catalog of 3.1.
     """
     message = f"could not read your answer: {exc}"
     return unanswered(message) if isinstance(exc, Placeholder) else wrong(message)
@@ -87,7 +87,7 @@ def read_number(answer: Any, name: str | None = None) -> float:
     Unreadable
         For None, ``...``, text, non-numbers, NaN and infinities.
 
-    Used in: every number checker.
+    Used in: every number checker; the exercise catalog of 3.1.
     """
     _placeholder(answer)
     subject = name or "it"
@@ -182,7 +182,7 @@ def read_domain_table(answer: Any, domains: Sequence[str], what: str) -> pd.Seri
     pandas.Series or Verdict
         The numbers indexed by ``domains``, or a ✗ verdict (unreadable, missing or unknown names).
 
-    Used in: the mixture, epochs and feasibility checkers.
+    Used in: the mixture, epochs and feasibility checkers; the exercise catalog of 3.4.
     """
     try:
         table = read_table(answer, domains, what)

@@ -5,7 +5,8 @@ out (``B / T_i``), the whole corpus as denominator, the reciprocal, and sizes in
 converted to tokens. Feasibility (``Σ_i min(1, E_max T_i / B) >= 1``): a yes/no answer or a
 proposed mixture checked against the caps ``w_i <= E_max T_i / B``.
 
-Used in: exercises of 1.1, 2.5, 3.1, 3.4.
+Used in: exercises of 1.1, 2.5, 3.1, 3.4 (and the ``EPOCHS`` implement-it task compares with
+:func:`compare_epochs`).
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ def compare_epochs(
     ValueError
         On invalid exercise data (mixture, budget, sizes) or an unknown ``domain``.
 
-    Used in: exercises of 1.1, 3.1 (epochs of one domain under a mixture).
+    Used in: exercises of 1.1 and 3.1 (epochs of books); the ``EPOCHS`` implement-it task
+    (:mod:`mixlab.exercises.tasks_mixtures`) compares with it too.
     """
     from mixlab.budget import epochs_from_weights
 
@@ -251,7 +253,7 @@ def compare_feasible(
     ValueError
         On invalid exercise data (sizes, budget, max_epochs).
 
-    Used in: exercises of 2.5 (feasibility, repair), 3.4 (hand-tuned weights within caps).
+    Used in: exercises of 2.5 (feasibility, a repaired mixture), 3.4 (hand-tuned weights within caps).
     """
     from mixlab.budget import caps_from_epochs
 

@@ -12,8 +12,8 @@ The cases of an exercise are the same on every run (the seed comes from the exer
 are copied before each call (a function that modifies its inputs cannot spoil the reference),
 and they are hidden only in the sense that the notebook does not show them.
 
-Used in: implement-it exercises (2.2; the ready-made tasks are in
-:mod:`mixlab.exercises.tasks_mixtures` and :mod:`mixlab.exercises.tasks_data`).
+Used in: the implement-it exercises of every lesson (the ready-made tasks are in the
+``mixlab.exercises.tasks_*`` modules).
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ class ImplementExercise(Exercise):
     task : FunctionTask
         The function, its cases and its reference (ready-made tasks: ``mixlab.exercises.tasks_*``).
 
-    Used in: implement-it exercises (2.2 and the lessons that convert).
+    Used in: the implement-it exercises of every lesson catalog.
     """
 
     kind: ClassVar[str] = "implement"

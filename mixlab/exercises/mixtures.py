@@ -6,7 +6,8 @@ the reverse), the right numbers on the wrong domains (a swap), and any mistake t
 names with ``slips``. For temperature weights also: T used as the exponent instead of 1/T (or
 1/α instead of α), the natural shares (T = 1), uniform (T → ∞), and the wrong counts column.
 
-Used in: compute and implement exercises of 1.1, 1.3, 2.1, 2.2, 3.1–3.6.
+Used in: compute exercises of 1.1, 2.2, 2.4, 3.3, and the implement-it tasks that return mixtures
+(:mod:`mixlab.exercises.tasks_mixtures` and the other ``tasks_*`` modules).
 """
 
 from __future__ import annotations
@@ -225,7 +226,8 @@ def compare_mixture(
     ValueError, TypeError
         If ``expected``, ``mean_lengths`` or a slip is invalid (an error in the exercise).
 
-    Used in: exercises of 1.1, 2.2 (doc ↔ token conversion), 2.4, 3.3 (baselines).
+    Used in: exercises of 1.1 (a maths-heavy mixture), 2.2 (doc ↔ token conversion), 2.4, 3.3
+    (baselines); the implement-it tasks that return mixtures compare with it too.
     """
     exp = _as_mixture(expected)
     domains = list(exp.domains)

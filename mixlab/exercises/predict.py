@@ -6,7 +6,7 @@ disagree with what the next cells show — and an explanation. :func:`predict` c
 learner's letter with it: ✓ or ✗, then the explanation (which may point at the cells that
 follow). While the answer is still ``...`` it lists the options and asks for a letter.
 
-Used in: predict questions (2.2; one per chapter as the lessons convert).
+Used in: the predict questions of every lesson but the build appendix.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class PredictExercise(Exercise):
     ValueError
         If the options are not keyed a, b, c, … or a given answer is not one of them.
 
-    Used in: predict questions (2.2).
+    Used in: the predict questions of the lesson catalogs.
     """
 
     kind: ClassVar[str] = "predict"
@@ -124,7 +124,7 @@ def predict(exercise_id: str, prediction: Any) -> Verdict:
     ValueError
         If the id is not registered or is not a predict question.
 
-    Used in: 2.2 (predict, then run).
+    Used in: every lesson's predict questions (predict, then run); the build appendix has none.
     """
     item = get_exercise(exercise_id)
     if not isinstance(item, PredictExercise):

@@ -4,7 +4,7 @@ Recognized: missing, unknown or repeated names, the order reversed (worst first)
 pair swapped; otherwise how many leading places are right and Spearman's ρ between the orders
 (computed with :func:`mixlab.agreement.rank_agreement`).
 
-Used in: no lesson now (kept for exercises that ask for an order, best first).
+Used in: no lesson's exercise at present; docs/notebook-guide.md describes it for catalog authors.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def compare_ranking(
     ValueError
         If ``expected_order`` is empty or repeats a name.
 
-    Used in: no lesson now (kept for exercises that ask for an order, best first).
+    Used in: no lesson's exercise at present; ready for a "rank these mixtures" question.
     """
     exp = [str(x) for x in expected_order]
     if not exp or len(set(exp)) != len(exp):

@@ -17,7 +17,7 @@ A notebook uses three calls, each one line with no formula, data access or expec
 ``exercise("2.2/…")`` shows the statement and the estimated time, ``check("2.2/…", answer)``
 judges the learner's answer (or function), ``predict("2.2/…", prediction)`` judges a prediction.
 
-Used in: the Exercises section of every notebook (1.1–3.6, A.1, 00).
+Used in: the Exercises section of every lesson.
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ class ComputeExercise(Exercise):
         Decimals the notebook would display the answer at; the leak test looks for the
         reference value at this precision in the student copies.
 
-    Used in: compute exercises (2.2 and the lessons that convert).
+    Used in: the compute exercises of most lesson catalogs (the others use
+    :class:`~mixlab.exercises.given.GivenComputeExercise`).
     """
 
     kind: ClassVar[str] = "compute"
@@ -218,7 +219,8 @@ def canonical_world(preset: str = "default", seed: int = 0) -> Any:
     -------
     mixlab.world.World
 
-    Used in: the catalogs' reference answers (2.2) and the audit-sample task.
+    Used in: the reference answers of most lesson catalogs, and the hidden cases of some
+    implement-it tasks (domain shares, audit sample).
     """
     from mixlab.world import generate_world
 
@@ -357,7 +359,7 @@ def exercise(exercise_id: str) -> Exercise:
     ValueError
         If the id is not registered.
 
-    Used in: 2.2 (every exercise header).
+    Used in: every lesson's exercise headers.
     """
     return get_exercise(exercise_id)
 
@@ -387,7 +389,7 @@ def check(exercise_id: str, answer: Any, *given: Any) -> Verdict:
     ValueError
         If the id is not registered (an error in the notebook, not in the answer).
 
-    Used in: 2.2 (every check cell).
+    Used in: every lesson's check cells.
     """
     return get_exercise(exercise_id).check(answer, *given)
 
@@ -396,7 +398,7 @@ def check(exercise_id: str, answer: Any, *given: Any) -> Verdict:
 class Overview:
     """A table of a lesson's exercises (title, kind, minutes, id), shown in the closing note.
 
-    Used in: the closing note of every lesson, through :func:`exercise_overview`.
+    Used in: no lesson by name; :func:`exercise_overview` returns it for every lesson's closing note.
     """
 
     section: str
@@ -437,7 +439,7 @@ def exercise_overview(section: str) -> Overview:
     ValueError
         If the section has no registered exercise.
 
-    Used in: 2.2 (closing note).
+    Used in: every lesson's closing note.
     """
     items = lesson_exercises(section)
     if not items:

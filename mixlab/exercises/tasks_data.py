@@ -13,7 +13,8 @@ task                    the learner writes                                    re
 ``MANIFEST_ENTRY``      ``manifest_entry(path)``                              ``manifest.file_sha256`` + Parquet
 ======================  ====================================================  ==============================
 
-Used in: A.1 (``MANIFEST_ENTRY``); ready for the implement-it exercises of 1.2.
+Used in: the implement-it exercises of 1.2 (``ACCEPTANCE_RATES``) and A.1 (``MANIFEST_ENTRY``);
+``AUDIT_SAMPLE`` and ``DRIFT`` are ready but no lesson uses them yet.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ task                      the learner writes                             referen
 ``SPEARMAN``              ``spearman_rho(proxy, target)``                ``agreement.rank_agreement``
 ========================  =============================================  =========================
 
-Used in: implement-it exercises of 2.2 (``DOC_TO_TOKEN``); ready for 1.3, 1.4, 2.5, 3.2, 3.5.
+Used in: implement-it exercises of 1.3 (``EG_STEP``), 1.4 (``SPEARMAN``), 2.2 (``DOC_TO_TOKEN``),
+2.5 (``EPOCHS``, ``EPOCH_CAP``), 3.5 (``TEMPERATURE``, ``UNIMAX``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ emoji font.
 
 :func:`reveal` wraps a prose solution in a collapsible ``<details>`` block.
 
-Used in: every "check yourself" cell (1.1–3.6, A.1, 00).
+Used in: every "check yourself" cell of every lesson.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def wrong(message: str, hints: Sequence[str] = (), extra: Sequence[str] | None =
     -------
     Verdict
 
-    Used in: the comparison modules of this package.
+    Used in: the comparison modules of this package; the exercise catalogs of 3.1 and 3.4.
     """
     out = [h for h in hints if h]
     out += [h for h in (extra or ()) if h and h not in out]
@@ -161,7 +161,7 @@ class Reveal:
     summary : str
         The clickable line.
 
-    Used in: no lesson now (see :func:`reveal`).
+    Used in: no lesson at present (what :func:`reveal` returns).
     """
 
     text: str
@@ -194,7 +194,7 @@ def reveal(text: str, summary: str = "Show solution") -> Reveal:
     TypeError
         If ``text`` or ``summary`` is not a string.
 
-    Used in: no lesson now (solutions are collapsed ``solution`` cells); kept for prose answers.
+    Used in: no lesson at present; ready for prose solutions in an Exercises section.
     """
     if not isinstance(text, str) or not isinstance(summary, str):
         raise TypeError(f"reveal needs strings (got text: {type(text).__name__}, summary: {type(summary).__name__})")

@@ -21,7 +21,7 @@ The figures live in topic modules; import them from here (``from mixlab.plots im
 matplotlib is imported inside the functions, so ``import mixlab`` (and ``import mixlab.plots``)
 stays light.
 
-Used in: every lesson with a figure (00, 1.1–1.5, 2.1–2.5, 3.1–3.6, A.1).
+Used in: every lesson (each draws its figures with it).
 """
 
 from mixlab.plots.budget import caps_plot, epochs_plot, marginal_value_plot, repetition_value_plot, temperature_plot
@@ -34,7 +34,7 @@ from mixlab.plots.methods import (
     rank_agreement_plot,
     score_vs_cost,
     seed_averaging_plot,
-    spearman,  # noqa: F401  (not public: only while 3.3 and mixlab.exercises import it; use rank_agreement)
+    spearman,  # noqa: F401  (not public, imported by nothing but the plot tests; use rank_agreement)
     weight_trace,
 )
 from mixlab.plots.profiles import excess_profile_plot, mixture_bars, skill_profile_plot

@@ -243,7 +243,7 @@ def marginal_value_plot(
         If columns are missing, the table is empty, tokens are not positive on a log axis,
         or ``floor`` lacks a domain.
 
-    Used in: 1.2 (the marginal value of an extra token).
+    Used in: no lesson at present (the token-value lesson draws its marginal values with :func:`interval_plot`).
     """
     if not isinstance(curve, pd.DataFrame) or curve.empty:
         raise ValueError("curve must be a non-empty DataFrame with columns tokens and loss")

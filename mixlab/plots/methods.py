@@ -37,8 +37,9 @@ __all__ = [
 def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     """Spearman rank correlation of two equally long sequences (average ranks for ties); NaN if constant.
 
-    Not public: :func:`mixlab.agreement.rank_agreement` is the course's rank agreement. Kept only
-    while lesson 3.3 and :func:`mixlab.exercises.check_ranking` import it from here.
+    Not public: :func:`mixlab.agreement.rank_agreement` is the course's rank agreement. No lesson
+    and no module of mixlab imports it any more (lesson 3.3 and the exercises use
+    :func:`~mixlab.agreement.rank_agreement`); only the plot tests call it.
 
     Parameters
     ----------
@@ -54,7 +55,7 @@ def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     ValueError
         If the lengths differ.
 
-    Used in: 3.3.
+    Used in: no lesson.
     """
     x = pd.Series(np.asarray(a, dtype=np.float64)).rank().to_numpy()
     y = pd.Series(np.asarray(b, dtype=np.float64)).rank().to_numpy()
@@ -517,7 +518,7 @@ def predicted_vs_measured(
     ValueError
         On shapes or columns that differ, an empty input or non-finite values.
 
-    Used in: 1.5 (mixing-law fit, RegMix regression).
+    Used in: no lesson at present (ready for a mixing-law or RegMix fit judged against fresh runs).
     """
     if isinstance(measured, pd.DataFrame) != isinstance(predicted, pd.DataFrame):
         raise ValueError("measured and predicted must both be DataFrames or both be 1-d")

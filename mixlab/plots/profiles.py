@@ -1,6 +1,6 @@
 """Skill profiles and mixture weights: what a mixture is, and what a model trained on it can do.
 
-Used in: 00, 1.1, 1.4, 2.1, 2.2, 2.4, 3.1–3.6.
+Used in: 00, 1.1, 1.4, 2.1, 2.2, 2.4, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6.
 """
 
 from __future__ import annotations
@@ -101,7 +101,8 @@ def skill_profile_plot(
     TypeError, ValueError
         On unreadable profiles, profiles over different domains, or an unknown ``kind``.
 
-    Used in: 1.1, 1.4, 2.4, 3.1–3.3 (skill profiles side by side).
+    Used in: 1.1, 1.4, 2.4 (skill profiles side by side); the baseline lessons draw theirs with
+    :func:`excess_profile_plot`.
     """
     if kind not in ("lines", "bars"):
         raise ValueError(f"kind must be 'lines' or 'bars' (got {kind!r})")
@@ -173,7 +174,7 @@ def mixture_bars(
     ValueError
         If the mixtures cover different domains or none is given.
 
-    Used in: 00, 1.1, 1.4, 2.1, 2.2, 3.1–3.6 (mixtures side by side).
+    Used in: 00, 1.1, 2.1, 2.2, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6 (mixtures side by side).
     """
     named = {"mixture": mixtures} if isinstance(mixtures, Mixture) else dict(mixtures)
     if not named:
@@ -275,8 +276,8 @@ def excess_profile_plot(
         Missing columns, repeated rows, a mixture with fewer than 2 seeds or a missing domain,
         or a bad ``alpha``.
 
-    Used in: 3.1, 3.3 (baselines over ten seeds), 3.4, 3.5 (skill profiles over five seeds, with the worst
-    domain marked).
+    Used in: 3.1, 3.2, 3.3 (baselines over ten seeds), 3.4, 3.5 (skill profiles over five seeds, with
+    the worst domain marked).
     """
     from mixlab.stats import seed_summary
 

@@ -227,7 +227,8 @@ def mixture_colors(names: Sequence[str], families: Mapping[str, str] | None = No
     ValueError
         If ``families`` names an unknown family.
 
-    Used in: no lesson yet directly (every figure that compares mixtures calls it).
+    Used in: 1.5 (the methods' colours in :func:`score_vs_cost`); every figure that compares
+    mixtures calls it.
     """
     given = dict(families or {})
     bad = [f for f in given.values() if f not in MIXTURE_COLORS]
@@ -323,7 +324,8 @@ def series_colors(names: Sequence[str]) -> dict[str, str]:
     None
         Every name is converted to a string first.
 
-    Used in: 1.3 (baseline colours on the map).
+    Used in: no lesson by name; :func:`skill_profile_plot`, :func:`excess_profile_plot`,
+    :func:`convergence_plot` and the methods figures colour their series with it.
     """
     return mixture_colors([str(n) for n in names])
 
@@ -354,7 +356,7 @@ def place_legend(ax: Axes, where: str = "outside", **options: Any) -> None:
     ValueError
         On another ``where``.
 
-    Used in: no lesson yet directly (:func:`epochs_plot` calls it).
+    Used in: 1.3, 1.5 (legends below the ternary maps); :func:`epochs_plot` and other figures call it.
     """
     places: dict[str, dict[str, Any]] = {
         "outside": {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False},

@@ -7,7 +7,8 @@ documents of a mixture, training and evaluating a proxy, sweeps and their tables
 importable from ``mixlab.proxy``, as the lessons do.
 
 Used in: 1.1 (skill profiles), 1.2 (marginal value of tokens), 1.3, 1.4 (proxy vs target),
-1.5 (DoReMi, mixing laws, RegMix), 2.4 (objectives), 3.1–3.6 (baselines compared).
+1.5 (DoReMi, mixing laws, RegMix), 2.4 (objectives), 3.1, 3.2, 3.3, 3.4, 3.5, 3.6 (baselines
+compared).
 """
 
 from mixlab.proxy.model import (

@@ -55,7 +55,8 @@ def transitions(tokens: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np
         Equal-length arrays; pairs that would cross a document boundary are left out, so a
         document of ``n`` tokens contributes ``n - 1`` pairs.
 
-    Used in: 1.4, 2.4 (what "training on the sampled tokens" means for a bigram model).
+    Used in: no lesson by name; :func:`validation_transitions` and every proxy run's training
+    count with it (what "training on the sampled tokens" means for a bigram model).
     """
     tokens = np.asarray(tokens)
     offsets = np.asarray(offsets, dtype=np.int64)

@@ -7,7 +7,8 @@ validation loss. :func:`train_proxy` does both and evaluates on the world's vali
 (:class:`ProxyRun`); :func:`sweep` runs many and collects a long table, summarized by
 :func:`mean_losses` and :func:`profile_summary`.
 
-Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.6 (every proxy run of the course).
+Used in: 1.1, 1.2, 1.3, 1.4, 2.4, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6 (every proxy run of the course; 1.5
+runs its proxies through :mod:`mixlab.methods`).
 """
 
 from __future__ import annotations
@@ -311,7 +312,7 @@ def train_proxy(
         On a document-kind mixture, a mixture over other domains, weight on a domain with no
         training documents, or a ``train`` corpus with other domains or another vocabulary.
 
-    Used in: 1.1, 1.2, 1.4, 2.4, 3.1–3.3.
+    Used in: 1.1, 1.2, 1.3 (an exercise's paired seeds), 1.4, 3.1; every :func:`sweep` calls it.
     """
     s = check_seed(seed)
     if not isinstance(config, ProxyConfig):
@@ -350,7 +351,8 @@ def skill_profile(run: ProxyRun) -> pd.DataFrame:
         Index = domains; columns ``weight`` (the mixture), ``tokens`` (training tokens),
         ``loss``, ``floor`` and ``excess`` (= loss − floor, the reducible part).
 
-    Used in: 1.1, 2.4, 3.1–3.3 (as ``ProxyRun.skill_profile()``).
+    Used in: 1.1 (as ``ProxyRun.skill_profile()``); :func:`profile_summary` and the skill-profile
+    widget call it too.
     """
     return pd.DataFrame(
         {
@@ -392,7 +394,7 @@ def sweep(
         ``pivot_table`` and sorting keep that order instead of the alphabetical one.
         :func:`mean_losses` turns the table into mixture × domain means over seeds.
 
-    Used in: 1.1, 1.2, 2.4, 3.4, 3.5, 3.6.
+    Used in: 1.1, 1.2, 1.3, 1.4, 2.4, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6.
     """
     named = dict(mixtures) if isinstance(mixtures, Mapping) else {f"m{i}": m for i, m in enumerate(mixtures)}
     seeds = [check_seed(x, "seeds") for x in seeds]
@@ -459,7 +461,7 @@ def mean_losses(sweep_table: pd.DataFrame) -> pd.DataFrame:
     >>> list(means.columns), means.loc["a"].tolist()
     (['web', 'code'], [3.25, 2.25])
 
-    Used in: 1.1, 1.4, 2.4, 3.6 (skill profiles of several mixtures side by side).
+    Used in: 1.4, 2.4, 3.6 (per-domain losses of several mixtures side by side, mean over seeds).
     """
     if not isinstance(sweep_table, pd.DataFrame):
         raise TypeError(f"sweep_table must be a pandas DataFrame from sweep (got {type(sweep_table).__name__})")
@@ -513,7 +515,8 @@ def profile_summary(runs: Mapping[str, ProxyRun]) -> pd.DataFrame:
     ValueError
         If ``runs`` is empty.
 
-    Used in: no lesson (3.1–3.3 compare the baselines over seeds with :func:`mixlab.verdicts.worst_excess_runs`).
+    Used in: no lesson (the baseline lessons compare over seeds with
+    :func:`mixlab.verdicts.worst_excess_runs`).
     """
     if not isinstance(runs, Mapping):
         raise TypeError(f"runs must be a mapping of name -> ProxyRun (got {type(runs).__name__})")

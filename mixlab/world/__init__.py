@@ -51,7 +51,7 @@ Layout
 Hashing and the train/validation disjointness check live in :mod:`mixlab.hashing` (re-exported
 here), so the filters never import the world.
 
-Used in: 00 (the world at a glance), 1.1-1.5 (proxy runs), 1.2 (junk, quality filter), 2.1
+Used in: 00 (the world at a glance), 1.1, 1.2, 1.3, 1.4, 1.5 (proxy runs), 1.2 (junk, quality filter), 2.1
 (domains), 2.4 (validation sets, irreducible loss), every notebook that needs data.
 """
 

@@ -259,7 +259,7 @@ def generate_world(spec_or_name: WorldSpec | str | Path, seed: int, *, cache_dir
         If a validation document happens to equal a training document (only possible for very
         short documents: raise ``min_length``).
 
-    Used in: every notebook (00, 1.x, 2.x, 3.x).
+    Used in: every lesson.
     """
     seed = check_seed(seed)
     if not isinstance(spec_or_name, WorldSpec | str | Path):

@@ -5,7 +5,8 @@ See :mod:`mixlab.world` for the construction. :class:`MarkovProcess` holds the c
 is compared against comes from here: :meth:`MarkovProcess.entropy_rate` (the irreducible loss)
 and :meth:`MarkovProcess.cross_entropy` (the exact loss of any bigram model).
 
-Used in: 2.4 (irreducible loss), 1.4 and 1.5 (proxy models, mixing-law constant term).
+Used in: 1.3, 1.4 and 1.5 (proxy models, mixing-law constant term), 2.4 (irreducible loss), 3.4 and
+3.6 (the floors of excess loss).
 """
 
 from __future__ import annotations
@@ -250,7 +251,8 @@ class MarkovProcess:
         pandas.Series
             Index = domains (name ``domain``), name ``entropy_rate``.
 
-        Used in: 2.4, 1.4, 1.5 (the constant term of a mixing law).
+        Used in: 1.3, 1.4, 1.5 (the constant term of a mixing law), 2.4 (the irreducible loss), 3.4, 3.6
+        (the floors of excess loss).
         """
         cached = self.__dict__.get("_entropy_rate")
         if cached is None:  # the process is immutable, so compute once (proxies ask on every run)

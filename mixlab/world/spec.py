@@ -542,7 +542,7 @@ class WorldSpec:
         ValueError, TypeError
             For unknown keys or invalid values, naming the field path.
 
-        Used in: no lesson calls it by name.
+        Used in: 1.2 (a spam wave: the web domain with twice the junk).
         """
         data = self.to_dict()
         flat: dict[str, object] = {}
@@ -577,7 +577,7 @@ class WorldSpec:
         ValueError
             If ``names`` is empty or repeats a name.
 
-        Used in: 1.3 (a three-domain simplex).
+        Used in: 1.2 (a web-only world), 1.3, 1.5, 2.4 (three-domain simplices).
         """
         if isinstance(names, str):
             raise TypeError("names must be a sequence of domain names, not a single string")
@@ -601,7 +601,7 @@ class WorldSpec:
             limits (documents per domain, documents or tokens in the world), checked before
             anything is generated.
 
-        Used in: no lesson calls it by name.
+        Used in: 1.2, 1.3, 1.5 (smaller worlds that run faster).
         """
         fac = Fields("scaled()").positive(factor, "factor")
         doms = []
@@ -671,7 +671,7 @@ def worlds_dir() -> Path:
     -------
     pathlib.Path
 
-    Used in: no lesson calls it by name.
+    Used in: A.1 (a preset copied to be edited).
     """
     return Path(__file__).resolve().parents[2] / "data_synth" / "worlds"
 
@@ -711,7 +711,7 @@ def load_spec(name_or_path: str | Path | WorldSpec) -> WorldSpec:
     ValueError, TypeError
         If the file is not valid TOML or fails validation (the message names the file and field).
 
-    Used in: 1.3, 1.5, 2.4.
+    Used in: 1.3, 1.4, 1.5, 2.4.
     """
     if isinstance(name_or_path, WorldSpec):
         return name_or_path
