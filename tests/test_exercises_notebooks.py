@@ -133,6 +133,41 @@ def test_committed_check_cells_show_the_stub_verdict() -> None:
             assert plain.startswith("✗ Not yet.") and 'data-verdict="unanswered"' in page, f"{name} cell {i}"
 
 
+def test_committed_solutions_show_a_pass() -> None:
+    """Every exercise's solution cell stores ✓ for its own check call.
+
+    nbval re-executes the committed notebooks and compares every output, so this proves in the
+    fast pass that each solution passes its check; test 4 (slow, CI's extra step) also runs the
+    solutions in the student copy's order.
+    """
+    assert COURSE, "no course notebook found"
+    for name in COURSE:
+        nb = _read(NOTEBOOKS / name)
+        found, problems = exercise_cells(nb)
+        assert not problems, f"{name}: {problems}"
+        for item in found:
+            shown = [str(o.get("data", {}).get("text/plain", ""))
+                     for j in item.solutions for o in nb.cells[j].get("outputs", [])
+                     if nb.cells[j].get("cell_type") == "code"]
+            assert any(t.startswith("✓ Correct.") for t in shown), \
+                f"{name}: the solution of {item.exercise_id} stores no ✓ (outputs: {shown})"
+
+
+@pytest.mark.parametrize("name", COURSE)
+def test_student_copy_is_the_notebook_without_solutions(name: str, student_dir: Path) -> None:
+    """The transformation, cell for cell: solutions removed, exercise and check outputs cleared, the rest kept."""
+    teacher, student = _read(NOTEBOOKS / name), _read(student_dir / name)
+    kept = [c for c in teacher.cells if "solution" not in cell_tags(c)]
+    assert len(kept) < len(teacher.cells), f"{name}: no solution cell to remove"
+    assert [c.get("id") for c in student.cells] == [c.get("id") for c in kept]
+    for t, s in zip(kept, student.cells, strict=True):
+        assert cell_source(s) == cell_source(t), f"{name} cell {t.get('id')}: source changed"
+        if t.get("cell_type") != "code":
+            continue
+        cleared = bool({"exercise", "check"} & set(cell_tags(t)))
+        assert s.get("outputs") == ([] if cleared else t.get("outputs")), f"{name} cell {t.get('id')}: outputs"
+
+
 # ---------------------------------------------------------------- 3. student copies run, stubs unfinished
 @pytest.mark.slow
 @pytest.mark.parametrize("name", COURSE)

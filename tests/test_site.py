@@ -28,6 +28,10 @@ from mixlab.classroom import cell_tags
 from mixlab.course import SECTIONS, list_notebooks, section_of
 from mixlab.site import MATHJAX_DIR, SITE_MARKER, SitePage, build_site, site_notebook
 
+# Building the whole site with Sphinx takes most of a minute: CI's extra step runs these (README,
+# "Tests").
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "exercises.ipynb"
