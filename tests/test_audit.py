@@ -68,6 +68,7 @@ def test_lineage_detects_broken_chain() -> None:
         lineage_table(by_stage)
 
 
+@pytest.mark.slow
 def test_lineage_with_a_precomputed_table_gives_the_same_records() -> None:
     corpus = make_corpus(5, 300)
     result = _pipeline(corpus)
@@ -112,6 +113,7 @@ def _run(seed: int, threshold: float = 0.3, n_docs: int = 400) -> pd.DataFrame:
     return quality_filter(make_corpus(seed, n_docs), threshold).decisions
 
 
+@pytest.mark.slow
 def test_drift_not_flagged_for_same_process_reruns() -> None:
     """Independent reruns (new world seed, same filter) are flagged at about rate alpha, not more."""
     n_pairs = 100

@@ -394,6 +394,7 @@ def test_two_hostile_arguments_at_once(first: tuple[Spec, str, Hostile], pick: i
     assert _valid(spec, result), (spec.name, arg, arg2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", [st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**20), 10**20)])
 def test_hostile_numbers_for_every_real_argument(value: st.SearchStrategy[float]) -> None:
     @settings(max_examples=150)

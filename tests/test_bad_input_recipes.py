@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from build_helpers import RECIPE
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -132,6 +133,7 @@ def _outcome(rec: dict[str, Any], field: str, valid: bool) -> str:
     return "valid recipe accepted" if valid else "silent acceptance"
 
 
+@pytest.mark.slow
 def test_bad_recipes_fail_cleanly_and_none_is_accepted_silently() -> None:
     tally: Counter[str] = Counter()
     failures: list[str] = []

@@ -114,6 +114,7 @@ BAD_VALUES: list[object] = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("path", "rule"), FIELDS, ids=[p for p, _ in FIELDS])
 def test_every_invalid_value_of_every_field_is_refused_by_name(path: str, rule: tuple) -> None:
     for value in BAD_VALUES:

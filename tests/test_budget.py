@@ -64,6 +64,7 @@ def test_caps_feasibility_and_within_caps() -> None:
         budget.caps_from_epochs({"a": float("nan")}, 1000, 4)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.floats(0, 1e6), min_size=1, max_size=8), st.floats(1, 1e7), st.floats(0.1, 10))
 def test_feasible_iff_sum_of_caps(sizes: list[float], B: float, E: float) -> None:
@@ -110,6 +111,7 @@ def projection_problem(draw: st.DrawFn, k_max: int = 6) -> tuple[np.ndarray, np.
     return v, u
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(projection_problem(5))
 def test_projection_matches_active_set_enumeration_and_kkt(problem: tuple[np.ndarray, np.ndarray]) -> None:
@@ -231,6 +233,7 @@ def test_budget_functions_refuse_bad_counts_tables(table: pd.DataFrame, error: t
             call()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.floats(1, 1e9), st.floats(0.01, 50)), min_size=1, max_size=8))
 def test_weights_epochs_round_trip_property(rows: list[tuple[float, float]]) -> None:

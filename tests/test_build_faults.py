@@ -78,6 +78,7 @@ def _wait_for_pause(proc: subprocess.Popen[bytes], out: Path, pidfile: Path, jou
     pytest.fail("the paused worker never reported its pid (or no shard was journaled)")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups to deliver SIGKILL")
 @pytest.mark.parametrize(("executor", "target"), [("process", "group"), ("process", "worker"), ("dask", "group")])
 def test_sigkill_mid_shard_then_resume_is_byte_identical(tmp_path: Path, reference: Path, executor: str,
@@ -141,6 +142,7 @@ def _running(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker pids from /proc (Linux)")
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_sigkill_of_the_main_process_leaves_no_worker_within_5_s(tmp_path: Path, executor: str) -> None:

@@ -162,6 +162,7 @@ def test_a_locked_folder_is_refused_before_the_plan(tmp_path: Path, reference: P
 
 
 # ------------------------------------------------------------------------------- the lock, two real processes
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups to deliver SIGKILL")
 def test_second_build_exits_at_once_and_a_killed_builds_lock_is_taken_over(tmp_path: Path, reference: Path) -> None:
     out = tmp_path / "out"

@@ -68,6 +68,7 @@ VERSIONS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("module", "attr", "field"), VERSIONS, ids=[v[2] for v in VERSIONS])
 def test_changed_version_refuses_resume_and_names_it(tmp_path: Path, reference: Path, monkeypatch: pytest.MonkeyPatch,
                                                      module: str, attr: str, field: str) -> None:

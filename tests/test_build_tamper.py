@@ -230,6 +230,7 @@ def test_the_table_has_every_kind_of_damage() -> None:
     assert len(CASES) >= 31 and len({c[0] for c in CASES}) == len(CASES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "damage", "needle"), CASES, ids=[c[0] for c in CASES])
 def test_damage_is_caught_with_exit_1_and_a_message(tmp_path: Path, builds: dict[str, Path],
                                                      capsys: pytest.CaptureFixture[str], name: str,
@@ -247,6 +248,7 @@ def test_damage_is_caught_with_exit_1_and_a_message(tmp_path: Path, builds: dict
     assert needle in text, text
 
 
+@pytest.mark.slow
 def test_a_real_process_prints_no_traceback(tmp_path: Path, builds: dict[str, Path]) -> None:
     field = "shards"
     out = tmp_path / "out"

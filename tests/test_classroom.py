@@ -163,6 +163,7 @@ def test_allow_exercise_stub_policy() -> None:
     assert not allow_exercise_stub(check, "NotImplementedError")
 
 
+@pytest.mark.slow
 def test_student_run_fails_outside_exercise_cells(tmp_path: Path) -> None:
     nb = nbformat.read(str(FIXTURE), as_version=4)
     student, _, _ = student_notebook(nb)

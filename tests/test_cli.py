@@ -65,6 +65,7 @@ def test_course_help_lists_subcommands(capsys: pytest.CaptureFixture[str]) -> No
     assert "run" in out and "refresh" in out
 
 
+@pytest.mark.slow
 def test_course_run_good_notebooks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _course_dir(tmp_path, ("good.ipynb", "1.1-good.ipynb"))
     before = (folder / "1.1-good.ipynb").read_bytes()
@@ -75,6 +76,7 @@ def test_course_run_good_notebooks(tmp_path: Path, capsys: pytest.CaptureFixture
     assert (folder / "1.1-good.ipynb").read_bytes() == before  # the original is untouched
 
 
+@pytest.mark.slow
 def test_course_run_reports_failing_notebook_and_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # bad_error.ipynb raises in cell 3 without the raises-exception tag
     folder = _course_dir(tmp_path, ("good.ipynb", "1.1-good.ipynb"), ("bad_error.ipynb", "1.2-broken.ipynb"))
@@ -99,6 +101,7 @@ def test_run_notebook_rejects_bad_timeout() -> None:
         run_notebook(FIXTURES / "good.ipynb", timeout=0)
 
 
+@pytest.mark.slow
 def test_course_refresh_rewrites_counts_in_place(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _course_dir(tmp_path, ("bad_counts.ipynb", "1.1-stale.ipynb"))
     path = folder / "1.1-stale.ipynb"
@@ -111,6 +114,7 @@ def test_course_refresh_rewrites_counts_in_place(tmp_path: Path, capsys: pytest.
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
+@pytest.mark.slow
 def test_course_refresh_leaves_failing_notebook_untouched(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _course_dir(tmp_path, ("bad_error.ipynb", "1.1-broken.ipynb"))
     path = folder / "1.1-broken.ipynb"
@@ -127,6 +131,7 @@ def test_course_refresh_leaves_failing_notebook_untouched(tmp_path: Path, capsys
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_doctor_passes_here(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["doctor", "--timeout", "60"]) == 0
     out = capsys.readouterr().out
@@ -178,6 +183,7 @@ def test_doctor_rejects_old_python() -> None:
     assert not check.ok and "Python >= 3.11 is required (got 3.10.4" in check.detail
 
 
+@pytest.mark.slow
 def test_course_refresh_stores_no_timings_or_absolute_paths(tmp_path: Path) -> None:
     # a notebook whose cell raises on purpose inside a module under the course folder
     course = tmp_path / "course"
@@ -215,6 +221,7 @@ def _kernel_processes() -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_runner_shuts_down_each_kernel_as_soon_as_its_notebook_finishes(tmp_path: Path) -> None:
     import threading
 
@@ -250,6 +257,7 @@ def test_runner_shuts_down_each_kernel_as_soon_as_its_notebook_finishes(tmp_path
     assert _kernel_processes() == []  # and none left when the call returns
 
 
+@pytest.mark.slow
 def test_runner_kernel_does_not_warn_about_plain_tcp(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     run = run_notebook(FIXTURES / "good.ipynb", timeout=60)
     assert run.ok
@@ -414,6 +422,7 @@ def test_cli_budget_and_report_are_validated(
     assert calls == []  # refused before running anything
 
 
+@pytest.mark.slow
 def test_measure_floor_runs_a_one_cell_notebook() -> None:
     from mixlab.course import FLOOR_NAME, measure_floor
 

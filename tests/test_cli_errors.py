@@ -181,6 +181,7 @@ def _run(case: Case, tmp: Path, mp: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_invocation_is_one_error_line(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -242,6 +243,7 @@ def _python_m(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, check=False)
 
 
+@pytest.mark.slow
 def test_real_entry_point_prints_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
     (tmp_path / "corrupt.ipynb").write_text("{", encoding="utf-8")
     for args in (["course", "refresh"], ["course", "refresh", "corrupt.ipynb"], ["doctor", "--timeout", "nan"],

@@ -83,6 +83,7 @@ def test_2_3_expected_share_is_what_many_draws_deliver() -> None:
 
 
 # ---------------------------------------------------------------- 2.4
+@pytest.mark.slow
 def test_2_4_prediction_letter_is_the_grid_s() -> None:
     """The raw worst case's grid optimum (140 proxy runs, as in the notebook) leans to web."""
     from mixlab.exercises.catalog import s2_4

@@ -26,6 +26,7 @@ def _text(v: Any) -> str:
 
 
 # ---------------------------------------------------------------- every task
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_reference_passes_and_the_stub_is_not_yet(name: str) -> None:
     task = TASKS[name]

@@ -36,6 +36,7 @@ def _compute(eid: str = "2.2/x", **kw: object) -> ComputeExercise:
 
 
 # ---------------------------------------------------------------- every registered exercise
+@pytest.mark.slow
 @pytest.mark.parametrize("eid", IDS)
 def test_reference_passes_its_own_check_and_the_placeholder_is_not_yet(eid: str) -> None:
     item = get_exercise(eid)

@@ -51,6 +51,7 @@ FILTERS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,run", FILTERS, ids=[f[0] for f in FILTERS])
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 100_000), n_docs=st.integers(0, 120), vocab=st.sampled_from([3, 20, 500]))
@@ -342,6 +343,7 @@ def test_world_junk_heuristic_against_truth(world) -> None:  # type: ignore[no-u
     assert precision >= 0.8 and recall >= 0.8, (precision, recall)
 
 
+@pytest.mark.slow
 def test_world_pipeline_lineage_audit_and_drift(world) -> None:  # type: ignore[no-untyped-def]
     from mixlab.ledger import audit_sample, drift_check, lineage_table, rates_by_domain
 

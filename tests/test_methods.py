@@ -82,6 +82,7 @@ def test_default_settings_scale_with_k() -> None:
 
 
 # ---------------------------------------------------------------- the comparison (fast, tiny world)
+@pytest.mark.slow
 def test_compare_methods_table_on_a_tiny_world(tiny3: World) -> None:
     cfg = PROXY.with_(budget=10_000)
     settings = {"grid": {"resolution": 4}, "doremi": {"steps": 10}, "mixing-law": {"n_runs": 8, "restarts": 2},
@@ -132,6 +133,7 @@ def test_compare_methods_scores_baselines_on_the_same_seeds(tiny3: World) -> Non
                         baselines={"bad": {"web": 1.0}})  # type: ignore[dict-item]
 
 
+@pytest.mark.slow
 def test_compare_methods_cap_budget_reaches_every_method(tiny3: World) -> None:
     from mixlab.budget import check_feasible
 

@@ -362,6 +362,7 @@ def test_seqio_rates_cap_then_temperature() -> None:
 
 
 # ---------------------------------------------------------------- every mixer: simplex + provenance round trip
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(counts_tables(1, 8), st.floats(0.1, 20), st.floats(0.5, 8))
 def test_every_mixer_on_simplex_with_provenance(counts: pd.DataFrame, T: float, E: float) -> None:

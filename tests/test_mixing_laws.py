@@ -87,6 +87,7 @@ def test_fit_is_deterministic_and_rejects_too_few_runs() -> None:
         fit_mixing_law(pd.DataFrame({"mixture": ["a"], "loss": [1.0]}))
 
 
+@pytest.mark.slow
 def test_fit_reads_a_sweep_table_and_reports_the_floor() -> None:
     world = generate_world(load_spec("tiny").select_domains(list(DOMAINS)), 0)
     mixtures = [Mixture(dict(zip(DOMAINS, w.tolist(), strict=True)))
@@ -119,6 +120,7 @@ def test_predict_accepts_mixtures_series_frames_and_arrays() -> None:
 
 
 # ---------------------------------------------------------------- optimizing the law
+@pytest.mark.slow
 @pytest.mark.parametrize(("objective", "rowwise"), [(uniform_objective(), np.mean), (worst_case(), np.max)])
 def test_minimize_predicted_beats_a_fine_grid(objective, rowwise) -> None:  # type: ignore[no-untyped-def]
     W, L = law_runs(20)

@@ -184,6 +184,7 @@ def test_nbval_comment_detection_matches_nbval() -> None:
 # -- the pytest configuration collects what it should -------------------------------------------
 
 
+@pytest.mark.slow
 def test_pytest_collects_notebooks_but_not_fixtures_or_benchmarks(tmp_path: Path) -> None:
     """Replay the project's pytest config on a miniature tree and read what it collects."""
     shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")

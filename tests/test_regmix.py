@@ -65,6 +65,7 @@ def test_top_k_average_and_regressors() -> None:
 
 
 # ---------------------------------------------------------------- the method
+@pytest.mark.slow
 @pytest.mark.parametrize("regressor", ["gbm", "ridge"])
 def test_regmix_finds_the_optimum_of_an_analytic_objective(regressor: str) -> None:
     res = regmix(None, "uniform", PROXY, n_runs=64, seed=0, progress=False, regressor=regressor,  # type: ignore[arg-type]
@@ -109,6 +110,7 @@ def test_regmix_on_a_world_is_seeded_and_measured() -> None:
 
 
 # ---------------------------------------------------------------- the diagnostic and its cost
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["gbm", "ridge"])
 @pytest.mark.parametrize(("n", "folds", "seed"), [(13, 5, 0), (12, 4, 7), (6, 6, 3)])
 def test_cross_validated_equals_scikit_learn_kfold(kind: str, n: int, folds: int, seed: int) -> None:
@@ -126,6 +128,7 @@ def test_cross_validated_equals_scikit_learn_kfold(kind: str, n: int, folds: int
         cross_validated(W, y, kind, seed, n + 1)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_regmix_fits_once_without_the_diagnostic_and_k_more_times_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
     import mixlab.regmix
 

@@ -167,6 +167,7 @@ def test_sample_without_replacement() -> None:
         sample_documents(CORPUS, docmix, 0, seed=1)
 
 
+@pytest.mark.slow
 def test_without_replacement_first_draw_follows_p() -> None:
     # successive sampling: the first draw has probability p(x) (Efraimidis–Spirakis is exact)
     p = document_probabilities(CORPUS, TOKMIX)

@@ -231,6 +231,7 @@ def value_tables() -> st.SearchStrategy[pd.DataFrame]:
     return st.builds(build, st.integers(2, 8), st.integers(2, 6), st.integers(0, 2**31))
 
 
+@pytest.mark.slow
 @given(value_tables(), st.sampled_from(["holm", "bonferroni", "none"]), st.sampled_from([0.01, 0.05, 0.2]))
 def test_interval_excludes_zero_exactly_when_the_verdict_is_not_noise(values: pd.DataFrame, correction: str,
                                                                     alpha: float) -> None:
@@ -246,6 +247,7 @@ def test_interval_excludes_zero_exactly_when_the_verdict_is_not_noise(values: pd
         assert set(out.index[out["p_adjusted"] <= alpha]) == set(out.index[clear])
 
 
+@pytest.mark.slow
 @given(value_tables())
 def test_holm_finds_at_least_what_bonferroni_finds(values: pd.DataFrame) -> None:
     holm_out = compare_mixtures(values, all_pairs=True, correction="holm")
@@ -287,6 +289,7 @@ def test_docstring_examples_hold() -> None:
     assert result.attempted >= 3 and result.failed == 0
 
 
+@pytest.mark.slow
 def test_comparing_mixtures_does_not_import_scipy_stats() -> None:
     """The helper uses scipy.special's t distribution, so a lesson does not pay for importing scipy.stats."""
     import subprocess

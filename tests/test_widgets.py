@@ -100,6 +100,7 @@ def test_caps_project_and_name_binding_domains() -> None:
 _EDITOR = None
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     raw=st.lists(st.floats(0, 5, allow_nan=False), min_size=3, max_size=3),
@@ -245,6 +246,7 @@ def test_on_change_listeners_are_called() -> None:
 
 
 # ---------------------------------------------------------------- SkillProfileExplorer
+@pytest.mark.slow
 def test_explorer_trains_on_slider_change_and_redraws(world: World) -> None:
     ex = SkillProfileExplorer(world, SMALL, seed=0)
     assert len(ex.history) == 1 and ex.n_draws == 1
@@ -260,6 +262,7 @@ def test_explorer_trains_on_slider_change_and_redraws(world: World) -> None:
     assert "run 2" in ex.status.value
 
 
+@pytest.mark.slow
 def test_explorer_update_returns_run_and_skips_invalid(world: World) -> None:
     base = mixers.proportional(domain_stats(world.train))
     ex = SkillProfileExplorer(world, SMALL, seed=1, baseline=base, auto=False)
@@ -286,6 +289,7 @@ def test_explorer_caps_at_the_proxy_budget(world: World) -> None:
     pd.testing.assert_series_equal(caps, expected.rename("cap"), check_names=False)
 
 
+@pytest.mark.slow
 def test_explorer_same_mixture_same_losses(world: World) -> None:
     ex = SkillProfileExplorer(world, SMALL, seed=3, auto=False)
     a = ex.update()

@@ -558,6 +558,7 @@ def test_junk_is_cheap_to_predict(tiny: World) -> None:
 
 
 # ---------------------------------------------------------------- the long-junk effect (lesson 1.2)
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_long_junk_effect(seed: int) -> None:
     w = generate_world("default", seed)
@@ -610,6 +611,7 @@ def small_specs(draw: st.DrawFn) -> WorldSpec:
     return WorldSpec.from_dict(base)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=small_specs(), seed=st.integers(0, 2**32))
 def test_random_specs_give_valid_worlds(spec: WorldSpec, seed: int) -> None:
@@ -688,6 +690,7 @@ def _fill_both(spec: WorldSpec, seed: int, has_uint32: bool = False) -> tuple:
     return results, tables
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(spec=sampler_specs(), seed=st.integers(0, 2**32), small=st.booleans(), half=st.booleans())
 def test_fast_sampler_reproduces_the_reference_exactly(spec: WorldSpec, seed: int, small: bool, half: bool) -> None:

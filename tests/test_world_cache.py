@@ -118,6 +118,7 @@ def test_unwritable_cache_warns_and_still_returns_the_world(tmp_path: Path, tiny
     assert _sha256(world) == _sha256(tiny)
 
 
+@pytest.mark.slow
 def test_concurrent_processes_share_one_key_safely(tmp_path: Path, tiny: World) -> None:
     code = (
         "import sys; from mixlab.world import generate_world; "
