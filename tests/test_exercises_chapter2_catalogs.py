@@ -85,7 +85,7 @@ def test_2_3_expected_share_is_what_many_draws_deliver() -> None:
 # ---------------------------------------------------------------- 2.4
 @pytest.mark.slow
 def test_2_4_prediction_letter_is_the_grid_s() -> None:
-    """The raw worst case's grid optimum (140 proxy runs, as in the notebook) leans to web."""
+    """The raw worst case's grid optimum (the interior 1/6 grid, 50 proxy runs, as in the notebook) leans to web."""
     from mixlab.exercises.catalog import s2_4
 
     assert get_exercise("2.4/raw-worst-pulls").reference_answer() == s2_4.raw_worst_option()
