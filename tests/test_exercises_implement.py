@@ -1,59 +1,25 @@
-"""Implement-it exercises: the runner, and every ready-made task against right and typical wrong functions."""
+"""Implement-it exercises: the runner; the typical mistakes of the tasks_mixtures and tasks_data tasks
+(a table, checked in test_exercises_tasks.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
+from task_helpers import Mistake
 
 from mixlab.exercises import tasks_data as td
 from mixlab.exercises import tasks_mixtures as tm
-from mixlab.exercises.implement import FunctionTask, case_seed, describe, run_task
+from mixlab.exercises.implement import case_seed, describe, run_task
 
-TASKS = {name: getattr(mod, name) for mod in (tm, td) for name in mod.__all__
-         if isinstance(getattr(mod, name), FunctionTask)}
 SEED = 7
 
 
 def _text(v: Any) -> str:
     return repr(v)
-
-
-# ---------------------------------------------------------------- every task
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_reference_passes_and_the_stub_is_not_yet(name: str) -> None:
-    task = TASKS[name]
-    v = run_task(task, task.reference, SEED)
-    assert v.ok and f"{task.name} agrees with mixlab on all" in v.message
-
-    def stub(*args: Any) -> Any:
-        raise NotImplementedError("write it")
-
-    v = run_task(task, stub, SEED)
-    assert not v.ok and not v.answered and "still the stub" in v.message
-
-
-def _comparable(case: dict[str, Any]) -> dict[str, str]:
-    return {k: (v.read_bytes().hex() if isinstance(v, Path) else describe(v, 10**6)) for k, v in case.items()}
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_cases_are_seeded(name: str, tmp_path: Path) -> None:
-    task = TASKS[name]
-    runs = []
-    for folder in ("a", "b", "c"):
-        (tmp_path / folder).mkdir()
-        seed = 3 if folder != "c" else 4
-        runs.append([_comparable(c) for c in task.cases(np.random.default_rng(seed), tmp_path / folder)])
-    assert runs[0] == runs[1] and runs[0] != runs[2]
-    assert len(runs[0]) >= 4
 
 
 # ---------------------------------------------------------------- the runner
@@ -110,7 +76,7 @@ def test_stub_source() -> None:
     assert not run_task(tm.DOC_TO_TOKEN, namespace["doc_to_token"], SEED).answered
 
 
-# ---------------------------------------------------------------- typical mistakes, task by task
+# ---------------------------------------------------------------- typical mistakes, task by task (the table)
 def _doc_divided(w: pd.Series, t: pd.Series) -> pd.Series:
     x = w / t
     return x / x.sum()
@@ -130,7 +96,7 @@ def _cap_strict(weights: pd.Series, budget: float, sizes: pd.Series, max_epochs:
 
 
 def _eg_uphill(w: pd.Series, grad: pd.Series, eta: float, caps: pd.Series) -> pd.Series:
-    return TASKS["EG_STEP"].reference(w, -grad, eta, caps)
+    return tm.EG_STEP.reference(w, -grad, eta, caps)
 
 
 def _eg_no_caps(w: pd.Series, grad: pd.Series, eta: float, caps: pd.Series) -> pd.Series:
@@ -190,32 +156,20 @@ def _manifest_swapped(path: Any) -> dict[str, Any]:
     return {**entry, "rows": entry["tokens"], "tokens": entry["rows"]}
 
 
-MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
-    ("DOC_TO_TOKEN", _doc_divided, "You divided by the mean length"),
-    ("TEMPERATURE", _temp_power_T, "temperature sampling uses the exponent α = 1/T"),
-    ("EPOCHS", _epochs_drawn, "These are the tokens drawn from each domain"),
-    ("EPOCH_CAP", _cap_strict, "e_i ≤ E_max (less than or equal)"),
-    ("EG_STEP", _eg_uphill, "You stepped uphill"),
-    ("EG_STEP", _eg_no_caps, "ignored the caps"),
-    ("UNIMAX", _unimax_uniform, "This is uniform"),
-    ("SPEARMAN", _spearman_values, "You correlated the values, not their ranks"),
-    ("ACCEPTANCE_RATES", _rates_swapped, "the two rates are swapped"),
-    ("ACCEPTANCE_RATES", _rates_doc_twice, "This is the document rate; a_tok counts tokens"),
-    ("AUDIT_SAMPLE", _audit_unseeded, "two different results for the same inputs"),
-    ("AUDIT_SAMPLE", _audit_anywhere, "nearest to the threshold"),
-    ("DRIFT", _drift_one_sided, "one-sided p-value"),
-    ("MANIFEST_ENTRY", _manifest_hash_path, "You hashed the path"),
-    ("MANIFEST_ENTRY", _manifest_swapped, "rows and tokens are swapped"),
+MISTAKES = [
+    Mistake(tm.DOC_TO_TOKEN, _doc_divided, "You divided by the mean length"),
+    Mistake(tm.TEMPERATURE, _temp_power_T, "temperature sampling uses the exponent α = 1/T"),
+    Mistake(tm.EPOCHS, _epochs_drawn, "These are the tokens drawn from each domain"),
+    Mistake(tm.EPOCH_CAP, _cap_strict, "e_i ≤ E_max (less than or equal)"),
+    Mistake(tm.EG_STEP, _eg_uphill, "You stepped uphill"),
+    Mistake(tm.EG_STEP, _eg_no_caps, "ignored the caps"),
+    Mistake(tm.UNIMAX, _unimax_uniform, "This is uniform"),
+    Mistake(tm.SPEARMAN, _spearman_values, "You correlated the values, not their ranks"),
+    Mistake(td.ACCEPTANCE_RATES, _rates_swapped, "the two rates are swapped"),
+    Mistake(td.ACCEPTANCE_RATES, _rates_doc_twice, "This is the document rate; a_tok counts tokens"),
+    Mistake(td.AUDIT_SAMPLE, _audit_unseeded, "two different results for the same inputs", shows_case=False),
+    Mistake(td.AUDIT_SAMPLE, _audit_anywhere, "nearest to the threshold"),
+    Mistake(td.DRIFT, _drift_one_sided, "one-sided p-value"),
+    Mistake(td.MANIFEST_ENTRY, _manifest_hash_path, "You hashed the path"),
+    Mistake(td.MANIFEST_ENTRY, _manifest_swapped, "rows and tokens are swapped"),
 ]
-
-
-@pytest.mark.parametrize(("name", "fn", "needle"), MISTAKES, ids=[f"{n}-{f.__name__}" for n, f, _ in MISTAKES])
-def test_typical_mistake_gets_its_targeted_hint(name: str, fn: Callable[..., Any], needle: str) -> None:
-    v = run_task(TASKS[name], fn, SEED)
-    assert not v.ok and v.answered, v
-    assert needle in _text(v), v
-    assert "Traceback" not in _text(v)
-
-
-def test_every_task_has_a_mistake_test() -> None:
-    assert {name for name, _, _ in MISTAKES} == set(TASKS)

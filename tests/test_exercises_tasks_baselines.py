@@ -1,42 +1,14 @@
-"""Implement-it tasks of the baseline lessons (mixlab.exercises.tasks_baselines): the reference passes,
-the cases are seeded, and each typical wrong function gets the hint that names its mistake."""
+"""Implement-it tasks of the baseline lessons (mixlab.exercises.tasks_baselines): answers as dicts pass; plain
+pandas solutions that must pass and typical wrong functions with the hint that names their mistake are tables
+(checked in test_exercises_tasks.py, with the reference and seeding checks of every task)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import numpy as np
 import pandas as pd
-import pytest
+from task_helpers import Mistake, Solution, seed_for
 
 from mixlab.exercises import tasks_baselines as tb
-from mixlab.exercises.implement import FunctionTask, describe, run_task
-
-TASKS = {name: getattr(tb, name) for name in tb.__all__ if isinstance(getattr(tb, name), FunctionTask)}
-SEED = 7
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_reference_passes_and_the_stub_is_not_yet(name: str) -> None:
-    task = TASKS[name]
-    v = run_task(task, task.reference, SEED)
-    assert v.ok and f"{task.name} agrees with mixlab on all" in v.message
-
-    def stub(*args: Any) -> Any:
-        raise NotImplementedError("write it")
-
-    v = run_task(task, stub, SEED)
-    assert not v.ok and not v.answered and "still the stub" in v.message
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_cases_are_seeded(name: str, tmp_path: Path) -> None:
-    task = TASKS[name]
-    runs = [[{k: describe(v, 10**6) for k, v in c.items()} for c in task.cases(np.random.default_rng(s), tmp_path)]
-            for s in (3, 3, 4)]
-    assert runs[0] == runs[1] and runs[0] != runs[2] and len(runs[0]) >= 4
+from mixlab.exercises.implement import run_task
 
 
 # ---------------------------------------------------------------- plain solutions a learner would write
@@ -54,16 +26,16 @@ def _binding_by_hand(weights: pd.Series, sizes: pd.Series, max_epochs: float) ->
     return max_epochs * sizes / weights
 
 
-@pytest.mark.parametrize(("name", "fn"), [("IMPLIED_TOKEN_SHARES", _shares_by_hand),
-                                          ("TOKEN_TO_DOC", _token_to_doc_by_hand),
-                                          ("BINDING_BUDGETS", _binding_by_hand)])
-def test_a_plain_pandas_solution_passes(name: str, fn: Callable[..., Any]) -> None:
-    assert run_task(TASKS[name], fn, SEED).ok
+SOLUTIONS = [
+    Solution(tb.IMPLIED_TOKEN_SHARES, _shares_by_hand),
+    Solution(tb.TOKEN_TO_DOC, _token_to_doc_by_hand),
+    Solution(tb.BINDING_BUDGETS, _binding_by_hand),
+]
 
 
 def test_answers_as_dicts_pass_too() -> None:
-    assert run_task(tb.BINDING_BUDGETS, lambda w, s, e: (e * s / w).to_dict(), SEED).ok
-    assert run_task(tb.TOKEN_TO_DOC, lambda w, t: _token_to_doc_by_hand(w, t).to_dict(), SEED).ok
+    assert run_task(tb.BINDING_BUDGETS, lambda w, s, e: (e * s / w).to_dict(), seed_for(tb.BINDING_BUDGETS)).ok
+    assert run_task(tb.TOKEN_TO_DOC, lambda w, t: _token_to_doc_by_hand(w, t).to_dict(), seed_for(tb.TOKEN_TO_DOC)).ok
 
 
 # ---------------------------------------------------------------- typical mistakes
@@ -105,26 +77,14 @@ def _binding_reciprocal(weights: pd.Series, sizes: pd.Series, max_epochs: float)
     return weights / (max_epochs * sizes)
 
 
-MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
-    ("IMPLIED_TOKEN_SHARES", _shares_proportional, "natural token shares"),
-    ("IMPLIED_TOKEN_SHARES", _shares_doc_weights, "document weights 1/k"),
-    ("IMPLIED_TOKEN_SHARES", _shares_divided, "You divided by the mean length"),
-    ("TOKEN_TO_DOC", _token_to_doc_multiplied, "You multiplied by the mean length"),
-    ("TOKEN_TO_DOC", _token_to_doc_ignores_w, "right only for equal token weights"),
-    ("BINDING_BUDGETS", _binding_no_cap, "You left out E_max"),
-    ("BINDING_BUDGETS", _binding_no_weight, "You left out the weight"),
-    ("BINDING_BUDGETS", _binding_uniform, "right only for uniform by token"),
-    ("BINDING_BUDGETS", _binding_reciprocal, "reciprocal"),
+MISTAKES = [
+    Mistake(tb.IMPLIED_TOKEN_SHARES, _shares_proportional, "natural token shares"),
+    Mistake(tb.IMPLIED_TOKEN_SHARES, _shares_doc_weights, "document weights 1/k"),
+    Mistake(tb.IMPLIED_TOKEN_SHARES, _shares_divided, "You divided by the mean length"),
+    Mistake(tb.TOKEN_TO_DOC, _token_to_doc_multiplied, "You multiplied by the mean length"),
+    Mistake(tb.TOKEN_TO_DOC, _token_to_doc_ignores_w, "right only for equal token weights"),
+    Mistake(tb.BINDING_BUDGETS, _binding_no_cap, "You left out E_max"),
+    Mistake(tb.BINDING_BUDGETS, _binding_no_weight, "You left out the weight"),
+    Mistake(tb.BINDING_BUDGETS, _binding_uniform, "right only for uniform by token"),
+    Mistake(tb.BINDING_BUDGETS, _binding_reciprocal, "reciprocal"),
 ]
-
-
-@pytest.mark.parametrize(("name", "fn", "needle"), MISTAKES, ids=[f"{n}-{f.__name__}" for n, f, _ in MISTAKES])
-def test_typical_mistake_gets_its_targeted_hint(name: str, fn: Callable[..., Any], needle: str) -> None:
-    v = run_task(TASKS[name], fn, SEED)
-    assert not v.ok and v.answered, v
-    assert needle in repr(v), v
-    assert "Traceback" not in repr(v)
-
-
-def test_every_task_has_a_mistake_test() -> None:
-    assert {name for name, _, _ in MISTAKES} == set(TASKS)

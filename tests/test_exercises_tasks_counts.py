@@ -1,42 +1,15 @@
-"""The counting tasks (00's two views, 1.1's integer token split) against right and typical wrong functions."""
+"""The counting tasks (00's two views, 1.1's integer token split): hand-written right answers and typical
+wrong functions with their hints (tables checked in test_exercises_tasks.py), and the split itself."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from task_helpers import Mistake, Solution
 
 from mixlab.budget import integer_split, split_budget
 from mixlab.exercises import tasks_counts as tc
-from mixlab.exercises.implement import FunctionTask, describe, run_task
-
-TASKS = {name: getattr(tc, name) for name in tc.__all__ if isinstance(getattr(tc, name), FunctionTask)}
-SEED = 11
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_reference_passes_and_the_stub_is_not_yet(name: str) -> None:
-    task = TASKS[name]
-    v = run_task(task, task.reference, SEED)
-    assert v.ok and f"{task.name} agrees with mixlab on all" in v.message
-
-    def stub(*args: Any) -> Any:
-        raise NotImplementedError("write it")
-
-    v = run_task(task, stub, SEED)
-    assert not v.ok and not v.answered and "still the stub" in v.message
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_cases_are_seeded(name: str, tmp_path: Path) -> None:
-    task = TASKS[name]
-    runs = [[{k: describe(v, 10**6) for k, v in c.items()} for c in task.cases(np.random.default_rng(s), tmp_path)]
-            for s in (3, 3, 4)]
-    assert runs[0] == runs[1] and runs[0] != runs[2] and len(runs[0]) >= 4
 
 
 # ---------------------------------------------------------------- right answers written by hand
@@ -55,9 +28,7 @@ def _split_by_hand(weights: pd.Series, budget: int) -> dict[str, int]:
     return out
 
 
-@pytest.mark.parametrize(("name", "fn"), [("TWO_VIEWS", _views_pandas), ("TOKEN_SPLIT", _split_by_hand)])
-def test_a_hand_written_solution_passes(name: str, fn: Callable[..., Any]) -> None:
-    assert run_task(TASKS[name], fn, SEED).ok
+SOLUTIONS = [Solution(tc.TWO_VIEWS, _views_pandas), Solution(tc.TOKEN_SPLIT, _split_by_hand)]
 
 
 # ---------------------------------------------------------------- typical mistakes get their hint
@@ -103,29 +74,17 @@ def _split_unrounded(weights: pd.Series, budget: int) -> pd.Series:
     return weights * budget
 
 
-MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
-    ("TWO_VIEWS", _views_swapped, "the two columns are swapped"),
-    ("TWO_VIEWS", _views_doc_twice, "token_share is the document share again"),
-    ("TWO_VIEWS", _views_mean_lengths, "shares out the mean lengths"),
-    ("TWO_VIEWS", _views_counts, "does not sum to 1"),
-    ("TWO_VIEWS", _views_percent, "in percent"),
-    ("TOKEN_SPLIT", _split_rounded, "rounded each share on its own"),
-    ("TOKEN_SPLIT", _split_floored, "floored every share"),
-    ("TOKEN_SPLIT", _split_largest_weights, "not the largest weights"),
-    ("TOKEN_SPLIT", _split_unrounded, "not whole tokens"),
+MISTAKES = [
+    Mistake(tc.TWO_VIEWS, _views_swapped, "the two columns are swapped"),
+    Mistake(tc.TWO_VIEWS, _views_doc_twice, "token_share is the document share again"),
+    Mistake(tc.TWO_VIEWS, _views_mean_lengths, "shares out the mean lengths"),
+    Mistake(tc.TWO_VIEWS, _views_counts, "does not sum to 1"),
+    Mistake(tc.TWO_VIEWS, _views_percent, "in percent"),
+    Mistake(tc.TOKEN_SPLIT, _split_rounded, "rounded each share on its own"),
+    Mistake(tc.TOKEN_SPLIT, _split_floored, "floored every share"),
+    Mistake(tc.TOKEN_SPLIT, _split_largest_weights, "not the largest weights"),
+    Mistake(tc.TOKEN_SPLIT, _split_unrounded, "not whole tokens"),
 ]
-
-
-@pytest.mark.parametrize(("name", "fn", "needle"), MISTAKES, ids=[f"{n}-{f.__name__}" for n, f, _ in MISTAKES])
-def test_typical_mistake_gets_its_targeted_hint(name: str, fn: Callable[..., Any], needle: str) -> None:
-    v = run_task(TASKS[name], fn, SEED)
-    assert not v.ok and v.answered, v
-    assert needle in repr(v), v
-    assert "Traceback" not in repr(v)
-
-
-def test_every_task_has_a_mistake_test() -> None:
-    assert {name for name, _, _ in MISTAKES} == set(TASKS)
 
 
 # ---------------------------------------------------------------- the split itself

@@ -1,41 +1,23 @@
-"""Implement-it tasks about the published methods: the reference passes, typical mistakes get their hint."""
+"""Implement-it tasks about the published methods: some cases have zero excess; typical mistakes with their
+hints and the lesson's own form of the step are tables, checked in test_exercises_tasks.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
+from task_helpers import Mistake, Solution
 
 from mixlab.exercises import tasks_methods as tmeth
-from mixlab.exercises.implement import FunctionTask, run_task
-
-TASKS = {name: getattr(tmeth, name) for name in tmeth.__all__ if isinstance(getattr(tmeth, name), FunctionTask)}
-SEED = 11
 
 
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_reference_passes_and_the_stub_is_not_yet(name: str) -> None:
-    task = TASKS[name]
-    assert run_task(task, task.reference, SEED).ok
-
-    def stub(*args: Any) -> Any:
-        raise NotImplementedError("write it")
-
-    v = run_task(task, stub, SEED)
-    assert not v.ok and not v.answered and "still the stub" in v.message
+def test_some_domains_are_clipped_at_zero_excess(tmp_path: Path) -> None:
+    cases = tmeth.DOREMI_STEP.cases(np.random.default_rng(3), tmp_path)
+    assert any((c["excess"] == 0).any() for c in cases)
 
 
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_cases_are_seeded(name: str, tmp_path: Any) -> None:
-    task = TASKS[name]
-    first, again, other = (task.cases(np.random.default_rng(s), tmp_path) for s in (3, 3, 4))
-    assert [repr(c) for c in first] == [repr(c) for c in again] != [repr(c) for c in other]
-    assert any((c["excess"] == 0).any() for c in first)  # some domains are clipped at zero excess
-
-
+# ---------------------------------------------------------------- typical mistakes and the lesson's form (the tables)
 def _normalized(v: pd.Series) -> pd.Series:
     return v / v.sum()
 
@@ -61,24 +43,10 @@ def _doremi_log_space(w: pd.Series, excess: pd.Series, eta: float, eps: float) -
     return (1 - eps) * _normalized(np.exp(z - z.max())) + eps / len(w)
 
 
-MISTAKES: list[tuple[str, Callable[..., Any], str]] = [
-    ("DOREMI_STEP", _doremi_downhill, "You stepped the wrong way"),
-    ("DOREMI_STEP", _doremi_linear, "You took the step in linear space"),
-    ("DOREMI_STEP", _doremi_unsmoothed, "left out the smoothing"),
-    ("DOREMI_STEP", _doremi_eps_not_over_k, "sum"),
+MISTAKES = [
+    Mistake(tmeth.DOREMI_STEP, _doremi_downhill, "You stepped the wrong way"),
+    Mistake(tmeth.DOREMI_STEP, _doremi_linear, "You took the step in linear space"),
+    Mistake(tmeth.DOREMI_STEP, _doremi_unsmoothed, "left out the smoothing"),
+    Mistake(tmeth.DOREMI_STEP, _doremi_eps_not_over_k, "sum"),
 ]
-
-
-@pytest.mark.parametrize(("name", "fn", "needle"), MISTAKES, ids=[f"{n}-{f.__name__}" for n, f, _ in MISTAKES])
-def test_typical_mistake_gets_its_targeted_hint(name: str, fn: Callable[..., Any], needle: str) -> None:
-    v = run_task(TASKS[name], fn, SEED)
-    assert not v.ok and v.answered, v
-    assert needle in repr(v), v
-
-
-def test_the_log_space_form_of_the_lesson_passes() -> None:
-    assert run_task(TASKS["DOREMI_STEP"], _doremi_log_space, SEED).ok
-
-
-def test_every_task_has_a_mistake_test() -> None:
-    assert {name for name, _, _ in MISTAKES} == set(TASKS)
+SOLUTIONS = [Solution(tmeth.DOREMI_STEP, _doremi_log_space)]  # the log-space form of the lesson passes
