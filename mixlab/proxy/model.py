@@ -144,6 +144,26 @@ def validation_transitions(corpus: Corpus) -> TransitionCounts:
     return tc
 
 
+_BUCKET_CELLS: dict[tuple[int, bytes], np.ndarray] = {}
+
+
+def _bucket_cells(context_map: np.ndarray, v: int) -> np.ndarray:
+    """``context_map[a] * V + b`` for every transition code ``a * V + b``, cached by the map's contents.
+
+    A read-only int64 table of ``V * V`` entries (2 MB for V = 512; int64 is what ``bincount``
+    counts in); the few most recent maps are kept.
+    """
+    key = (v, context_map.tobytes())
+    table = _BUCKET_CELLS.get(key)
+    if table is None:
+        table = (context_map.astype(np.int64)[:, None] * v + np.arange(v, dtype=np.int64)).ravel()
+        table.setflags(write=False)
+        if len(_BUCKET_CELLS) >= 8:
+            del _BUCKET_CELLS[next(iter(_BUCKET_CELLS))]
+        _BUCKET_CELLS[key] = table
+    return table
+
+
 class BigramLM:
     """A bigram language model with hashed contexts and add-k smoothing, trained by counting.
 
@@ -221,11 +241,19 @@ class BigramLM:
     def _add_codes(self, code: np.ndarray, w: np.ndarray | None) -> BigramLM:
         """Add validated transitions given as ``prev * V + next`` codes (one ``bincount``, no token loop).
 
-        The counts are taken per previous *token* and then summed into the context buckets
-        (rows grouped by bucket, one ``add.reduceat``), which is exact and cheaper than hashing
-        every training token.
+        Unweighted, each code is mapped to its (bucket, next) cell through a cached table and
+        counted there (integer counts, so exact). Weighted, the counts are taken per previous
+        *token* and then summed into the buckets (rows grouped by bucket, one ``add.reduceat``),
+        the summation order the weighted results were always computed in.
         """
         v = self.vocab_size
+        if w is None and self.buckets != v:
+            # unweighted counts are integers, so counting straight into (bucket, next) cells gives
+            # exactly the per-token counts summed by bucket, without the V x V intermediate
+            cells = np.take(_bucket_cells(self.context_map, v), code)
+            self.counts += np.bincount(cells, minlength=self.buckets * v).reshape(self.buckets, v)
+            self._log_probs = None
+            return self
         full = np.bincount(code, weights=w, minlength=v * v).reshape(v, v)
         if self.buckets == v:
             self.counts += full
