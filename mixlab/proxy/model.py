@@ -164,6 +164,47 @@ def _bucket_cells(context_map: np.ndarray, v: int) -> np.ndarray:
     return table
 
 
+def _pairwise_rows(rows: np.ndarray) -> np.ndarray:
+    """Sum over axis 0 in numpy's pairwise order (``pairwise_sum`` of ``loops_utils.h``), row-vectorized."""
+    n = len(rows)
+    if n < 8:
+        res = rows[0].copy()
+        for i in range(1, n):
+            res += rows[i]
+        return res
+    if n <= 128:
+        r = rows[:8].copy()
+        m = n - n % 8
+        for i in range(8, m, 8):
+            r += rows[i : i + 8]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for i in range(m, n):
+            res += rows[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_rows(rows[:half]) + _pairwise_rows(rows[half:])
+
+
+def _sum_rows_by_bucket(full: np.ndarray, context_map: np.ndarray, buckets: int) -> np.ndarray:
+    """``np.add.reduceat`` of the rows of ``full`` sorted by bucket, bit for bit, without its slow strided loop.
+
+    reduceat copies a bucket's first row and adds the pairwise sum of the others; buckets of
+    equal size are done together (a balanced map has at most two sizes).
+    """
+    order = np.argsort(context_map, kind="stable")
+    first = np.searchsorted(context_map[order], np.arange(buckets))
+    sizes = np.diff(np.r_[first, len(context_map)])
+    if sizes.min() < 1:  # an empty bucket: keep reduceat's own convention for it
+        return np.add.reduceat(full[order], first, axis=0)
+    out = np.empty((buckets, full.shape[1]), dtype=full.dtype)
+    for size in np.unique(sizes).tolist():
+        group = np.flatnonzero(sizes == size)
+        rows = full[order[first[group][None, :] + np.arange(size)[:, None]]]  # (size, group, V)
+        out[group] = rows[0] if size == 1 else rows[0] + _pairwise_rows(rows[1:])
+    return out
+
+
 class BigramLM:
     """A bigram language model with hashed contexts and add-k smoothing, trained by counting.
 
@@ -243,8 +284,8 @@ class BigramLM:
 
         Unweighted, each code is mapped to its (bucket, next) cell through a cached table and
         counted there (integer counts, so exact). Weighted, the counts are taken per previous
-        *token* and then summed into the buckets (rows grouped by bucket, one ``add.reduceat``),
-        the summation order the weighted results were always computed in.
+        *token* and then summed into the buckets, each bucket's rows added one after another in
+        token order (the summation order the weighted results were always computed in).
         """
         v = self.vocab_size
         if w is None and self.buckets != v:
@@ -258,9 +299,7 @@ class BigramLM:
         if self.buckets == v:
             self.counts += full
         else:
-            order = np.argsort(self.context_map, kind="stable")
-            first = np.searchsorted(self.context_map[order], np.arange(self.buckets))
-            self.counts += np.add.reduceat(full[order], first, axis=0)
+            self.counts += _sum_rows_by_bucket(full, self.context_map, self.buckets)
         self._log_probs = None
         return self
 
