@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,22 @@ def _count_column(docs: pd.DataFrame, column: str) -> np.ndarray:
             raise ValueError(f"docs.{column} must hold whole numbers (got {shown} at row {rows[0]}; "
                              f"{len(rows):,} such rows)")
     return values.astype(np.int64)
+
+
+class CorpusArrays(NamedTuple):
+    """A corpus's per-document columns and per-domain totals as numpy arrays (:meth:`Corpus.arrays`).
+
+    Used in: no lesson (the samplers and proxy runs read the table once per call with it).
+    """
+
+    codes: np.ndarray
+    """Domain index of every row, int64 (:meth:`Corpus.domain_codes`)."""
+    n_tokens: np.ndarray
+    """The ``n_tokens`` column as stored."""
+    doc_counts: np.ndarray
+    """Documents per domain, int64 (the values of :meth:`Corpus.doc_counts`)."""
+    token_counts: np.ndarray
+    """Tokens per domain, int64 (the values of :meth:`Corpus.token_counts`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,6 +188,23 @@ class Corpus:
             self.domain_codes(), weights=self.docs["n_tokens"].to_numpy(), minlength=len(self.domains)
         )
         return pd.Series(counts.astype(np.int64), index=pd.Index(self.domains, name="domain"), name="tokens")
+
+    def arrays(self) -> CorpusArrays:
+        """Domain codes, token counts and per-domain totals as numpy arrays, read from the table once.
+
+        Nothing is cached: the arrays reflect ``docs`` as it is now, so a caller that needs several
+        of them in one operation reads the table once instead of once per :meth:`token_counts`.
+
+        Returns
+        -------
+        CorpusArrays
+        """
+        codes = self.domain_codes()
+        lengths = self.docs["n_tokens"].to_numpy()
+        k = len(self.domains)
+        n_docs = np.bincount(codes, minlength=k).astype(np.int64)
+        n_tokens = np.bincount(codes, weights=lengths, minlength=k).astype(np.int64)
+        return CorpusArrays(codes, lengths, n_docs, n_tokens)
 
     def concatenated_tokens(
         self, rows: Sequence[int] | np.ndarray | None = None, lengths: np.ndarray | None = None

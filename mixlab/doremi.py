@@ -155,6 +155,14 @@ class DomainBatches:
         return int(self.lengths.sum())
 
 
+def _by_domain_then_key(dom: np.ndarray, key: np.ndarray, first: np.ndarray, n_dom: np.ndarray) -> np.ndarray:
+    """``np.lexsort((key, dom))``; when ``dom`` is already grouped in order, one stable sort per domain."""
+    if dom.size and np.any(dom[1:] < dom[:-1]):
+        return np.lexsort((key, dom))
+    return np.concatenate([a + np.argsort(key[a : a + n], kind="stable") for a, n in zip(first, n_dom, strict=True)]
+                          + [np.zeros(0, dtype=np.intp)])
+
+
 def domain_batches(
     corpus: Corpus, steps: int, tokens_per_domain: int, seed: int, shuffle: bool = True
 ) -> DomainBatches:
@@ -211,7 +219,7 @@ def domain_batches(
     first = np.r_[0, np.cumsum(n_dom)[:-1]]
     if shuffle:
         key = np.random.default_rng(shuffle_ss).random(dom.size)
-        order = np.lexsort((key, dom))  # by domain, random within a domain
+        order = _by_domain_then_key(dom, key, first, n_dom)  # by domain, random within a domain
         prev, nxt, dom = prev[order], nxt[order], dom[order]
     rank = np.arange(dom.size) - first[dom]
     step = rank * T // np.maximum(n_dom[dom], 1)

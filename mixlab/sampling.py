@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from mixlab.corpus import Corpus
+from mixlab.corpus import Corpus, CorpusArrays
 from mixlab.mixture import Mixture
 from mixlab.validation import (
     InvariantError,
@@ -195,16 +195,16 @@ class SampleResult:
         return int(self.per_domain["tokens_drawn"].sum())
 
 
-def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture | None, method: str, seed: int) -> SampleResult:
+def _accounting(corpus: Corpus, rows: np.ndarray, mixture: Mixture | None, method: str, seed: int,
+                arrays: CorpusArrays | None = None) -> SampleResult:
     k = len(corpus.domains)
-    codes = corpus.domain_codes()
-    lengths = corpus.docs["n_tokens"].to_numpy()
+    codes, lengths, _, token_counts = corpus.arrays() if arrays is None else arrays
+    T = token_counts.astype(np.float64)
     times = np.bincount(rows, minlength=len(corpus)).astype(np.int64)
     drawn_codes = codes[rows]
     docs_drawn = np.bincount(drawn_codes, minlength=k)
     unique = np.bincount(codes, weights=(times > 0).astype(np.float64), minlength=k).astype(np.int64)
     tok = np.bincount(drawn_codes, weights=lengths[rows].astype(np.float64), minlength=k)
-    T = corpus.token_counts().to_numpy().astype(np.float64)
     ep = np.divide(tok, T, out=np.zeros_like(tok), where=T > 0)
     basis = tok if mixture is None or mixture.kind == "token" else docs_drawn.astype(np.float64)
     realized = basis / basis.sum() if basis.sum() > 0 else np.zeros(k)
@@ -393,6 +393,12 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     Used in: 2.3, 3.1 (epochs per domain at budget B).
     """
     s = check_seed(seed)
+    rows, arrays = _budget_draw(corpus, mixture, budget, s)
+    return _accounting(corpus, rows, mixture, "budget_epochs", s, arrays)
+
+
+def _budget_draw(corpus: Corpus, mixture: Mixture, budget: float, s: int) -> tuple[np.ndarray, CorpusArrays]:
+    """The rows :func:`sample_budget` draws (checked as it checks them) and the corpus arrays it read."""
     B = check_positive(budget, "budget")
     _check_corpus(corpus)
     if not isinstance(mixture, Mixture):
@@ -400,10 +406,10 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
     if mixture.kind != "token":
         raise ValueError("sample_budget needs a token-kind mixture; convert with mixture.to_tokens(counts) first")
     w = _aligned_weights(mixture, corpus.domains, "corpus")
-    codes = corpus.domain_codes()
-    lengths = corpus.docs["n_tokens"].to_numpy()
-    _check_support(w, np.bincount(codes, minlength=len(w)).astype(np.float64), corpus.domains)
-    _check_budget_draws(w, B, corpus)
+    arrays = corpus.arrays()
+    codes, lengths, n_docs, n_tokens = arrays
+    _check_support(w, n_docs.astype(np.float64), corpus.domains)
+    _check_budget_draws(w, B, n_docs.astype(np.float64), n_tokens.astype(np.float64))
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(w) + 1))
     children = np.random.SeedSequence(s).spawn(len(w))
@@ -425,17 +431,16 @@ def sample_budget(corpus: Corpus, mixture: Mixture, budget: float, seed: int) ->
             m = int(np.searchsorted(cum, rest, side="left")) + 1
             parts.append(perm[:m])
     rows = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    return _accounting(corpus, rows, mixture, "budget_epochs", s)
+    return rows, arrays
 
 
-def _check_budget_draws(w: np.ndarray, budget: float, corpus: Corpus) -> None:
+def _check_budget_draws(w: np.ndarray, budget: float, N: np.ndarray, T: np.ndarray) -> None:
     """Refuse a budget whose whole-epoch draws would exceed :data:`MAX_DRAWS`, before allocating them.
 
     Domain i is drawn ``floor(w_i B / T_i)`` full epochs of ``N_i`` documents plus at most one
-    partial epoch, so at most ``(floor(w_i B / T_i) + 1) N_i`` documents.
+    partial epoch, so at most ``(floor(w_i B / T_i) + 1) N_i`` documents (``N``, ``T``: documents and
+    tokens per domain).
     """
-    N = corpus.doc_counts().to_numpy().astype(np.float64)
-    T = corpus.token_counts().to_numpy().astype(np.float64)
     on = w > 0
     draws = float(np.sum((np.floor(w[on] * budget / T[on]) + 1) * N[on]))
     if draws > MAX_DRAWS:

@@ -144,6 +144,67 @@ def validation_transitions(corpus: Corpus) -> TransitionCounts:
     return tc
 
 
+_BUCKET_CELLS: dict[tuple[int, bytes], np.ndarray] = {}
+
+
+def _bucket_cells(context_map: np.ndarray, v: int) -> np.ndarray:
+    """``context_map[a] * V + b`` for every transition code ``a * V + b``, cached by the map's contents.
+
+    A read-only int64 table of ``V * V`` entries (2 MB for V = 512; int64 is what ``bincount``
+    counts in); the few most recent maps are kept.
+    """
+    key = (v, context_map.tobytes())
+    table = _BUCKET_CELLS.get(key)
+    if table is None:
+        table = (context_map.astype(np.int64)[:, None] * v + np.arange(v, dtype=np.int64)).ravel()
+        table.setflags(write=False)
+        if len(_BUCKET_CELLS) >= 8:
+            del _BUCKET_CELLS[next(iter(_BUCKET_CELLS))]
+        _BUCKET_CELLS[key] = table
+    return table
+
+
+def _pairwise_rows(rows: np.ndarray) -> np.ndarray:
+    """Sum over axis 0 in numpy's pairwise order (``pairwise_sum`` of ``loops_utils.h``), row-vectorized."""
+    n = len(rows)
+    if n < 8:
+        res = rows[0].copy()
+        for i in range(1, n):
+            res += rows[i]
+        return res
+    if n <= 128:
+        r = rows[:8].copy()
+        m = n - n % 8
+        for i in range(8, m, 8):
+            r += rows[i : i + 8]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for i in range(m, n):
+            res += rows[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise_rows(rows[:half]) + _pairwise_rows(rows[half:])
+
+
+def _sum_rows_by_bucket(full: np.ndarray, context_map: np.ndarray, buckets: int) -> np.ndarray:
+    """``np.add.reduceat`` of the rows of ``full`` sorted by bucket, bit for bit, without its slow strided loop.
+
+    reduceat copies a bucket's first row and adds the pairwise sum of the others; buckets of
+    equal size are done together (a balanced map has at most two sizes).
+    """
+    order = np.argsort(context_map, kind="stable")
+    first = np.searchsorted(context_map[order], np.arange(buckets))
+    sizes = np.diff(np.r_[first, len(context_map)])
+    if sizes.min() < 1:  # an empty bucket: keep reduceat's own convention for it
+        return np.add.reduceat(full[order], first, axis=0)
+    out = np.empty((buckets, full.shape[1]), dtype=full.dtype)
+    for size in np.unique(sizes).tolist():
+        group = np.flatnonzero(sizes == size)
+        rows = full[order[first[group][None, :] + np.arange(size)[:, None]]]  # (size, group, V)
+        out[group] = rows[0] if size == 1 else rows[0] + _pairwise_rows(rows[1:])
+    return out
+
+
 class BigramLM:
     """A bigram language model with hashed contexts and add-k smoothing, trained by counting.
 
@@ -221,18 +282,24 @@ class BigramLM:
     def _add_codes(self, code: np.ndarray, w: np.ndarray | None) -> BigramLM:
         """Add validated transitions given as ``prev * V + next`` codes (one ``bincount``, no token loop).
 
-        The counts are taken per previous *token* and then summed into the context buckets
-        (rows grouped by bucket, one ``add.reduceat``), which is exact and cheaper than hashing
-        every training token.
+        Unweighted, each code is mapped to its (bucket, next) cell through a cached table and
+        counted there (integer counts, so exact). Weighted, the counts are taken per previous
+        *token* and then summed into the buckets, each bucket's rows added one after another in
+        token order (the summation order the weighted results were always computed in).
         """
         v = self.vocab_size
+        if w is None and self.buckets != v:
+            # unweighted counts are integers, so counting straight into (bucket, next) cells gives
+            # exactly the per-token counts summed by bucket, without the V x V intermediate
+            cells = np.take(_bucket_cells(self.context_map, v), code)
+            self.counts += np.bincount(cells, minlength=self.buckets * v).reshape(self.buckets, v)
+            self._log_probs = None
+            return self
         full = np.bincount(code, weights=w, minlength=v * v).reshape(v, v)
         if self.buckets == v:
             self.counts += full
         else:
-            order = np.argsort(self.context_map, kind="stable")
-            first = np.searchsorted(self.context_map[order], np.arange(self.buckets))
-            self.counts += np.add.reduceat(full[order], first, axis=0)
+            self.counts += _sum_rows_by_bucket(full, self.context_map, self.buckets)
         self._log_probs = None
         return self
 

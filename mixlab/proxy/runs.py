@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 import pandas as pd
 
-from mixlab.corpus import Corpus
+from mixlab.corpus import Corpus, CorpusArrays
 from mixlab.mixture import Mixture
 from mixlab.progress import progress_bar
 from mixlab.proxy.model import PROXY, BigramLM, ProxyConfig, TransitionCounts, validation_transitions
@@ -83,7 +83,15 @@ def training_rows(corpus: Corpus, mixture: Mixture, budget: int, seed: int) -> t
 
     Used in: no lesson directly (:func:`train_proxy` draws with it).
     """
-    from mixlab.sampling import sample_budget
+    rows, take, _ = _training_rows(corpus, mixture, budget, seed)
+    return rows, take
+
+
+def _training_rows(
+    corpus: Corpus, mixture: Mixture, budget: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, CorpusArrays]:
+    """:func:`training_rows`, and the corpus arrays it read (so a proxy run reads the table once)."""
+    from mixlab.sampling import _budget_draw
 
     budget = check_int(budget, "budget", minimum=1)
     s = check_seed(seed)
@@ -93,10 +101,10 @@ def training_rows(corpus: Corpus, mixture: Mixture, budget: int, seed: int) -> t
         )
     w = mixture.as_array(list(corpus.domains))
     share = _integer_budget(w, budget)
-    drawn = sample_budget(corpus, mixture, float(budget), s)
-    rows = drawn.rows
-    lens = corpus.docs["n_tokens"].to_numpy()[rows].astype(np.int64)
-    codes = corpus.domain_codes()[rows]
+    drawn, arrays = _budget_draw(corpus, mixture, float(budget), s)
+    rows = drawn.astype(np.int64)
+    lens = arrays.n_tokens[rows].astype(np.int64)
+    codes = arrays.codes[rows]
     # rows arrive grouped by domain; cut each domain's running total at its integer share
     cum = np.cumsum(lens)
     group_start = np.r_[0, np.flatnonzero(np.diff(codes)) + 1]
@@ -105,7 +113,7 @@ def training_rows(corpus: Corpus, mixture: Mixture, budget: int, seed: int) -> t
     allowed = share[codes]
     take = np.minimum(lens, allowed - (within - lens))
     keep = take > 0
-    return rows[keep], take[keep]
+    return rows[keep], take[keep], arrays
 
 
 def train_on_rows(
@@ -148,8 +156,9 @@ def train_on_rows(
     n_pairs = lens - 1
     first = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(n_pairs, out=first[1:])
-    starts = corpus.docs["start"].to_numpy()[rows]
-    pos = np.arange(first[-1], dtype=np.int64) + np.repeat(starts - first[:-1], n_pairs)
+    starts = corpus.docs["start"].to_numpy()[rows].astype(np.int64, copy=False)
+    pos = np.repeat(starts - first[:-1], n_pairs)
+    pos += np.arange(first[-1], dtype=np.int64)
     w = None
     if weights is not None:
         wr = check_finite_array(weights, "weights", nonnegative=True)
@@ -158,7 +167,7 @@ def train_on_rows(
         w = np.repeat(wr, n_pairs)
     if model.vocab_size != corpus.vocab_size:
         raise ValueError(f"model vocab_size={model.vocab_size} differs from the corpus's {corpus.vocab_size}")
-    return model._add_codes(pair_codes(corpus)[pos], w)
+    return model._add_codes(np.take(pair_codes(corpus), pos), w)
 
 
 _PAIR_CODES: WeakKeyDictionary[Corpus, np.ndarray] = WeakKeyDictionary()
@@ -318,9 +327,9 @@ def train_proxy(
     if not isinstance(config, ProxyConfig):
         raise TypeError(f"config must be a ProxyConfig (got {type(config).__name__})")
     corpus = world.train if train is None else _check_train_corpus(world, train)
-    rows, lengths = training_rows(corpus, mixture, config.budget, s)
+    rows, lengths, arrays = _training_rows(corpus, mixture, config.budget, s)
     model = train_on_rows(config.build(corpus.vocab_size), corpus, rows, lengths)
-    domain_of_row = corpus.domain_codes()
+    domain_of_row = arrays.codes
     codes = domain_of_row[rows]
     k = len(corpus.domains)
     tokens = np.bincount(codes, weights=lengths, minlength=k).astype(np.int64)
