@@ -21,7 +21,7 @@ import pandas as pd
 
 from mixlab.validation import InvariantError, check_int, check_names
 
-__all__ = ["Corpus", "DOC_COLUMNS"]
+__all__ = ["Corpus", "CorpusArrays", "DOC_COLUMNS"]
 
 #: The columns every corpus table has, in order.
 DOC_COLUMNS: tuple[str, ...] = ("doc_id", "domain", "start", "n_tokens", "n_bytes", "quality")
