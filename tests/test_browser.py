@@ -333,7 +333,8 @@ def test_course_explorer_after_run_all_shows_the_baseline_the_text_names(lab: La
     nb = nbformat.read(str(lab.root / EXPLORER_NOTEBOOK), as_version=4)
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "The sliders start at the baseline weights" in prose  # what the test holds the widget to
-    assert 'baseline=mixtures["proportional"]' in "\n".join(c.source for c in nb.cells)
+    # the explorer starts from section 4's proportional run (a ProxyRun of mixtures["proportional"])
+    assert 'baseline=runs["proportional"]' in "\n".join(c.source for c in nb.cells)
     baseline = proportional(domain_stats(generate_world("default", seed=0).train))
     seen = _drive(lab, EXPLORER_NOTEBOOK, "course-1.1")
     assert "At least one weight must be positive" not in seen["text"]
