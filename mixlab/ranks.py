@@ -176,10 +176,8 @@ def _kendall_exact_p(n: int, discordant: int) -> float:
     null distribution (all ``n!`` orders equally likely; Kendall 1938, 1970 ch. 5)."""
     total = n * (n - 1) // 2
     c = min(discordant, total - discordant)  # the distribution is symmetric: use the nearer tail
-    if 4 * c == 2 * total:  # exactly in the middle: every outcome is at least this extreme
-        return 1.0
     p = Fraction(2 * _at_most_inversions(n, c), math.factorial(n))
-    return min(float(p), 1.0)
+    return min(float(p), 1.0)  # doubling the tail counts the middle value twice when c = total / 2
 
 
 def kendall(x: npt.ArrayLike, y: npt.ArrayLike) -> RankCorrelation:
