@@ -13,8 +13,8 @@ inputs with and without ties. Only ``scipy.special`` (the Student's t and normal
 functions) is imported, inside the functions, because importing ``scipy.stats`` alone takes most of
 a second, which a lesson would pay for one correlation.
 
-Used in: 1.4, 1.5, 3.3 (through :func:`mixlab.agreement.rank_agreement`), 2.2 and 2.4 (the RegMix
-cross-validated ρ), the exercises (the Spearman task's typical mistakes).
+Used in: 1.4, 3.3 (through :func:`mixlab.agreement.rank_agreement`), 1.5 (the RegMix cross-validated
+ρ and :func:`mixlab.agreement.near_optimum_accuracy`), 1.4's Spearman exercise (its typical mistakes).
 """
 
 from __future__ import annotations
@@ -133,8 +133,8 @@ def spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> RankCorrelation:
     ValueError
         Different lengths, fewer than 3 pairs, non-finite or constant values.
 
-    Used in: 1.4, 1.5, 3.3 (through :func:`mixlab.agreement.rank_agreement` and
-    :func:`mixlab.agreement.near_optimum_accuracy`), 2.2 and 2.4 (RegMix's cross-validated ρ).
+    Used in: 1.4, 3.3 (through :func:`mixlab.agreement.rank_agreement`), 1.5 (through
+    :func:`mixlab.agreement.near_optimum_accuracy` and RegMix's cross-validated ρ).
     """
     from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf calls at -|t|), a lighter import
 
@@ -200,20 +200,20 @@ def kendall(x: npt.ArrayLike, y: npt.ArrayLike) -> RankCorrelation:
     Parameters
     ----------
     x, y : array-like of float
-        Paired observations: one-dimensional, finite, equally long (>= 3), neither constant.
+        As for :func:`spearman`.
 
     Returns
     -------
     RankCorrelation
-        ``(statistic, pvalue)``.
+        ``(τ_b, two-sided p-value)``.
 
     Raises
     ------
     ValueError
-        Different lengths, fewer than 3 pairs, non-finite or constant values.
+        As for :func:`spearman`.
 
-    Used in: 1.4, 3.3 (through :func:`mixlab.agreement.rank_agreement`), the exercises (the Spearman
-    task's "this is Kendall's τ" mistake).
+    Used in: 1.4, 3.3 (through :func:`mixlab.agreement.rank_agreement`), 1.4's Spearman exercise (its
+    "this is Kendall's τ" mistake).
     """
     from scipy.special import ndtr  # the normal CDF (scipy.stats.norm.sf(z) is ndtr(-z))
 
