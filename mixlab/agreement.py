@@ -42,6 +42,7 @@ from mixlab.mixture import Mixture
 from mixlab.objectives import Objective, resolve_objective
 from mixlab.progress import progress_bar
 from mixlab.proxy import TARGET, ProxyConfig, train_proxy
+from mixlab.ranks import kendall, ranks, spearman
 from mixlab.validation import check_int, check_positive, check_seed
 
 if TYPE_CHECKING:
@@ -113,9 +114,11 @@ class RankAgreement:
     Attributes
     ----------
     spearman, spearman_p : float
-        Spearman's rank correlation ρ and its two-sided p-value (``scipy.stats.spearmanr``).
+        Spearman's rank correlation ρ and its two-sided p-value (:func:`mixlab.ranks.spearman`,
+        the numbers of ``scipy.stats.spearmanr``).
     kendall, kendall_p : float
-        Kendall's τ-b and its p-value (``scipy.stats.kendalltau``).
+        Kendall's τ-b and its two-sided p-value (:func:`mixlab.ranks.kendall`, the numbers of
+        ``scipy.stats.kendalltau``).
     top1 : bool
         Whether the proxy's best candidate is the target's best.
     proxy_best, target_best : label
@@ -178,16 +181,15 @@ def rank_agreement(proxy_values: Values, target_values: Values) -> RankAgreement
     --------
     >>> round(rank_agreement([1.0, 2.0, 3.0, 4.0], [1.1, 2.5, 2.4, 4.0]).spearman, 6)
     0.8
+
     Used in: 1.4, 3.3 (does proportional's share of tokens rank the domains' excess loss?).
     """
-    from scipy.stats import kendalltau, rankdata, spearmanr
-
     p, t = _paired(proxy_values, target_values)
-    rho, rho_p = spearmanr(p.to_numpy(), t.to_numpy())
-    tau, tau_p = kendalltau(p.to_numpy(), t.to_numpy())
+    rho, rho_p = spearman(p.to_numpy(), t.to_numpy())
+    tau, tau_p = kendall(p.to_numpy(), t.to_numpy())
     table = pd.DataFrame({"proxy": p, "target": t})
-    table["proxy_rank"] = rankdata(p.to_numpy(), method="min").astype(np.int64)
-    table["target_rank"] = rankdata(t.to_numpy(), method="min").astype(np.int64)
+    table["proxy_rank"] = ranks(p.to_numpy(), method="min")
+    table["target_rank"] = ranks(t.to_numpy(), method="min")
     table["rank_shift"] = table["proxy_rank"] - table["target_rank"]
     table = table.sort_values(["target_rank", "proxy_rank"], kind="stable")
     proxy_best = p.index[int(np.argmin(p.to_numpy()))]
@@ -585,9 +587,8 @@ def proxy_target_study(
 def _accuracy_row(measured: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     """n, Spearman's ρ (average ranks for ties), RMSE and the spread of the measured values."""
     n = len(measured)
-    ranks = [pd.Series(x).rank(method="average").to_numpy() for x in (measured, predicted)]
-    constant = any(np.ptp(r) == 0 for r in ranks)
-    rho = float("nan") if n < 3 or constant else float(np.corrcoef(ranks[0], ranks[1])[0, 1])
+    undefined = n < 3 or np.ptp(measured) == 0 or np.ptp(predicted) == 0
+    rho = float("nan") if undefined else spearman(measured, predicted).statistic
     return {"mixtures": n, "spearman": rho, "rmse": float(np.sqrt(np.mean((predicted - measured) ** 2))),
             "measured_range": float(np.ptp(measured))}
 

@@ -44,6 +44,7 @@ import pandas as pd
 
 from mixlab.objectives import Objective
 from mixlab.proxy import PROXY, ProxyConfig
+from mixlab.ranks import spearman
 from mixlab.search import OptimizationResult, SearchOptions, SearchSetup, search_setup
 from mixlab.simplex import STRENGTHS as STRENGTHS
 from mixlab.simplex import dirichlet_mixtures as dirichlet_mixtures  # re-exported (old home)
@@ -258,6 +259,15 @@ def _centre(setup: SearchSetup, prior: Sequence[float] | np.ndarray | pd.Series 
     return tempered / tempered.sum(), temp
 
 
+def _cv_spearman(predicted: np.ndarray, measured: np.ndarray) -> float:
+    """Spearman's ρ of the out-of-fold predictions with the measured values (``n >= 4`` runs here);
+    NaN, as scipy.stats.spearmanr gave, when either is constant or not finite."""
+    pairs = np.column_stack((predicted, measured))
+    if not np.isfinite(pairs).all() or (np.ptp(pairs, axis=0) == 0).any():
+        return float("nan")
+    return spearman(predicted, measured).statistic
+
+
 def _regress(
     setup: SearchSetup, W: np.ndarray, values: np.ndarray, regressor: Regressor, folds: int, proxy_s: float
 ) -> tuple[Estimator, dict[str, Any], dict[str, np.ndarray]]:
@@ -272,10 +282,8 @@ def _regress(
     details: dict[str, Any] = {"model": model}
     extra: dict[str, np.ndarray] = {}
     if folds:
-        from scipy.stats import spearmanr  # already loaded by scikit-learn
-
         extra["predicted"] = cross_validated(W, values, regressor, setup.seed, folds)
-        details["cv_spearman"] = float(spearmanr(extra["predicted"], values).statistic)
+        details["cv_spearman"] = _cv_spearman(extra["predicted"], values)
     details["cost"] = {"regressor_fits": 1 + folds, "proxy_runs_s": proxy_s, "fit_s": fitted - start,
                        "cv_s": time.perf_counter() - fitted}
     return model, details, extra

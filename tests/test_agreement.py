@@ -219,3 +219,13 @@ def test_near_optimum_accuracy_rejects_bad_inputs(kwargs: dict[str, object], err
     args.update(kwargs)
     with pytest.raises(err, match=pattern):
         near_optimum_accuracy(**args)  # type: ignore[arg-type]
+
+
+def test_docstring_examples() -> None:
+    """The Examples blocks run and print what they show (each ends before the "Used in:" line)."""
+    import doctest
+
+    import mixlab.agreement
+
+    result = doctest.testmod(mixlab.agreement, extraglobs={"pd": pd})
+    assert result.attempted >= 3 and result.failed == 0

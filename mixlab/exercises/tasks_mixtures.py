@@ -350,7 +350,7 @@ def _spearman(proxy: pd.Series, target: pd.Series) -> float:
 
 
 def _spearman_compare(got: Any, expected: float, case: Case) -> Verdict:
-    from scipy.stats import kendalltau
+    from mixlab.ranks import kendall
 
     p, t = case["proxy"], case["target"]
     try:
@@ -360,7 +360,7 @@ def _spearman_compare(got: Any, expected: float, case: Case) -> Verdict:
     pearson = float(np.corrcoef(p, t)[0, 1])
     slips = {
         "You correlated the values, not their ranks: rank both (1 = lowest loss) first.": pearson,
-        "This is Kendall's τ (pairs in the same order), not Spearman's ρ.": float(kendalltau(p, t).statistic),
+        "This is Kendall's τ (pairs in the same order), not Spearman's ρ.": kendall(p, t).statistic,
     }
     return compare_number(got, expected, rtol=0.0, atol=1e-9, what="Spearman's ρ", slips=slips,
                           hints=["ρ is the Pearson correlation of the ranks; without ties ρ = 1 − 6 Σ d_i² / "
