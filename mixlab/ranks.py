@@ -84,7 +84,7 @@ def ranks(values: npt.ArrayLike, method: str = "average") -> np.ndarray:
     ValueError
         An unknown method, values that are not one-dimensional or not finite.
 
-    Used in: 1.4, 3.3 (the rank columns of :func:`mixlab.agreement.rank_agreement`'s table).
+    Used in: no lesson by name; the rank columns of :func:`mixlab.agreement.rank_agreement`'s table.
     """
     if method not in RANK_METHODS:
         raise ValueError(f"method must be one of {', '.join(RANK_METHODS)} (got {method!r})")
@@ -133,8 +133,8 @@ def spearman(x: npt.ArrayLike, y: npt.ArrayLike) -> RankCorrelation:
     ValueError
         Different lengths, fewer than 3 pairs, non-finite or constant values.
 
-    Used in: 1.4, 3.3 (through :func:`mixlab.agreement.rank_agreement`), 1.5 (through
-    :func:`mixlab.agreement.near_optimum_accuracy` and RegMix's cross-validated ρ).
+    Used in: no lesson by name; :func:`mixlab.agreement.rank_agreement`,
+    :func:`mixlab.agreement.near_optimum_accuracy` and RegMix's cross-validated ρ call it.
     """
     from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf calls at -|t|), a lighter import
 
@@ -212,8 +212,8 @@ def kendall(x: npt.ArrayLike, y: npt.ArrayLike) -> RankCorrelation:
     ValueError
         As for :func:`spearman`.
 
-    Used in: 1.4, 3.3 (through :func:`mixlab.agreement.rank_agreement`), 1.4's Spearman exercise (its
-    "this is Kendall's τ" mistake).
+    Used in: no lesson by name; :func:`mixlab.agreement.rank_agreement` and the Spearman
+    implement-it task (its "this is Kendall's τ" mistake) call it.
     """
     from scipy.special import ndtr  # the normal CDF (scipy.stats.norm.sf(z) is ndtr(-z))
 

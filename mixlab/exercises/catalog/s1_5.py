@@ -27,7 +27,8 @@ NEAR = 0.2
 GAUGE_B = 0.05
 GAUGE_THETA = {"web": 2.95, "code": 3.14, "math": -2.28}
 #: RegMix's settings in the notebook (fewer runs and candidates than ``default_settings``, for time).
-REGMIX_SETTINGS = {"n_runs": 24, "n_candidates": 5_000}
+#: RegMix as the notebook runs it (runs, candidates).
+REGMIX_RUNS, REGMIX_CANDIDATES = 24, 5_000
 #: Options of the prediction.
 AS_WELL, MUCH_WORSE, PERFECT = "a", "b", "c"
 
@@ -48,7 +49,7 @@ def accuracy_answer() -> str:
     world = lesson_world()  # the same world as 1.3
     settings = default_settings(len(world.domains))
     grid = grid_search(world, "uniform", PROXY, seed=0, progress=False, **settings["grid"])
-    rm = regmix(world, "uniform", PROXY, seed=0, progress=False, **REGMIX_SETTINGS)
+    rm = regmix(world, "uniform", PROXY, seed=0, progress=False, n_runs=REGMIX_RUNS, n_candidates=REGMIX_CANDIDATES)
     domains = list(world.domains)
     predicted = rm.details["model"].predict(grid.history[domains].to_numpy())
     table = near_optimum_accuracy(grid.history, grid.history["objective"], predicted, grid.mixture, NEAR)
