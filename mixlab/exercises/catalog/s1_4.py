@@ -116,19 +116,17 @@ EXERCISES: list[Exercise] = [
                   "compare each average with the same single target run (seed 0). Before the next cells run, "
                   "predict how its Spearman ρ with the target moves:",
         options={
-            REACHES_CEILING: "it climbs to about the noise ceiling: a cheap proxy is only noisy, and averaging "
-                             "removes noise",
-            STAYS_BELOW: "it climbs slowly and stays clearly below the noise ceiling: averaging removes the noise, "
-                         "but part of the disagreement is bias",
+            REACHES_CEILING: "it climbs to about the noise ceiling within four runs",
+            STAYS_BELOW: "it climbs, but after four runs it is still well below the noise ceiling",
             FLAT: "it does not move: more runs of the same proxy add nothing",
         },
         answer=STAYS_BELOW,  # what averaging_answer() measures (checked by tests/test_predict_answers.py)
-        explanation="Averaging n runs divides the run-to-run variance of each candidate's value by n. A proxy whose "
-                    "only problem is noise would therefore climb towards the noise ceiling, and with enough runs "
-                    "past it (the ceiling compares two noisy target runs). The few-tokens proxy gains a little and "
-                    "stays well below: part of its disagreement with the target is shared by all of its runs, so "
-                    "no number of reruns removes it. It is biased as well as noisy. The next cells measure it, and "
-                    "the split-half check shows how much its averages already agree with each other.",
+        explanation="Averaging n runs divides the run-to-run variance of each candidate's value by n, so the "
+                    "average agrees better with the target run. But the ceiling is set by a rerun of the target, "
+                    "which is far less noisy than a 30,000-token proxy, and four runs of such a proxy still leave "
+                    "part of its noise; a bias shared by all its runs would also keep it below. Which of the two "
+                    "holds it back is what the cells after the averaging table look at, over every pair of runs "
+                    "the lesson has trained.",
     ),
     ImplementExercise(
         id="1.4/implement-spearman",
