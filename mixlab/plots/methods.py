@@ -17,6 +17,7 @@ from mixlab.plots.style import (
     _finite_1d,
     color_mixture_labels,
     domain_colors,
+    place_labels,
     series_colors,
 )
 
@@ -620,7 +621,6 @@ def score_vs_cost(
     ax = _axes(ax, figsize=(6.0, 4.6))
     for name, row in searched.iterrows():
         ax.errorbar(row[cost], row[mean], yerr=row[sd], fmt="o", capsize=4, color=palette.get(str(name)))
-        ax.annotate(str(name), (row[cost], row[mean]), xytext=(6, 6), textcoords="offset points")
     means = table[mean].astype(np.float64)
     sds = table[sd].astype(np.float64)
     styles = ["-", ":", "-.", "--"]
@@ -633,6 +633,9 @@ def score_vs_cost(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    ax.autoscale_view()  # the limits are final before the labels are placed (two methods may sit close)
+    points = searched[[cost, mean]].to_numpy(dtype=np.float64)
+    place_labels(ax, points, [str(i) for i in searched.index])
     if baselines:
         ax.legend(fontsize="small", loc="upper right")
     if title:
