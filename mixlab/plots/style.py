@@ -411,7 +411,7 @@ def place_labels(
     pts = ax.transData.transform(np.asarray(xy, dtype=np.float64)) * 72.0 / ax.figure.dpi
     n = len(pts)
     r_marker = math.sqrt(marker_size) / 2 + 2
-    placed: list[tuple[float, float, float, float]] = []
+    placed = _text_boxes(ax)  # texts already on the Axes (e.g. a ternary plot's corner titles)
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -442,6 +442,22 @@ def place_labels(
                     zorder=6, bbox=_LABEL_BOX, ha="right" if dx < -1 else "center" if abs(dx) <= 1 else "left",
                     va="top" if dy < -1 else "center" if abs(dy) <= 1 else "bottom",
                     arrowprops=line if math.hypot(dx, dy) > 12 else None)
+
+
+def _text_boxes(ax: Axes) -> list[tuple[float, float, float, float]]:
+    """The boxes, in points, of the texts already drawn on ``ax`` (none if the canvas has no renderer)."""
+    get_renderer = getattr(ax.figure.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return []
+    renderer = get_renderer()
+    scale = 72.0 / ax.figure.dpi
+    boxes = []
+    for text in ax.texts:
+        if not text.get_visible() or not text.get_text():
+            continue
+        bb = text.get_window_extent(renderer)
+        boxes.append((bb.x0 * scale, bb.y0 * scale, bb.x1 * scale, bb.y1 * scale))
+    return boxes
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.0)) -> Axes:
