@@ -118,12 +118,12 @@ def _compare_binding(answer: Any, expected: float) -> Verdict:
         "does.": E_MAX * smallest,
         "You left out E_max: the cap u_i = min(1, E_max T_i / B) falls below 1 once B exceeds E_max · T_i.": second,
         "You divided by E_max: u_i < 1 means E_max T_i / B < 1, that is B > E_max · T_i.": second / E_MAX,
-        "That is the largest feasible budget (every domain repeated E_max times), not a binding cap.":
+        "That is the largest feasible budget (every domain repeated E_max times), not where a cap drops below 1.":
             float(E_MAX * sizes.sum()),
-        "That is where the largest domain's cap starts to bind; the caps bind from the smallest domain up.":
+        "That is where the largest domain's cap drops below 1; the caps drop below 1 from the smallest domain up.":
             float(E_MAX * sizes.iloc[-1]),
     }
-    return compare_number(answer, expected, rtol=1e-6, atol=0.5, what="the budget at which a second cap binds",
+    return compare_number(answer, expected, rtol=1e-6, atol=0.5, what="the budget above which a second cap is below 1",
                           unit="tokens", slips=slips)
 
 
@@ -177,7 +177,7 @@ EXERCISES: list[Exercise] = [
     ),
     ComputeExercise(
         id="1.3/second-binding-budget",
-        title="When do two caps bind?",
+        title="When are two caps below 1?",
         minutes=4,
         statement="On this lesson's three domains with $E_{\\max} = 4$ (the `counts` table of the setup cell: "
                   + ", ".join(f"{d} {t:,}" for d, t in LESSON_TOKENS.items())
