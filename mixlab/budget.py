@@ -683,7 +683,7 @@ def fresh_equivalent_tokens(
         On lengths that differ, fewer than 2 points, non-finite values, non-positive tokens,
         or a fresh curve whose loss does not fall strictly as the tokens grow.
 
-    Used in: 1.2 (does the proxy agree with Muennighoff et al.?).
+    Used in: 1.2 (the fresh tokens a repeated run is worth, against the same-share fresh curve).
     """
     t = check_finite_array(fresh_tokens, "fresh_tokens", ndim=None)
     f = check_finite_array(fresh_loss, "fresh_loss", ndim=None)
