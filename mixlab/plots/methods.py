@@ -559,6 +559,26 @@ def predicted_vs_measured(
     return ax
 
 
+def _searched_rows(table: pd.DataFrame, cost: str, mean: str, sd: str, baselines: Sequence[str],
+                   reference: str | None) -> pd.DataFrame:
+    """The rows of ``table`` that are not baselines, after checking its columns, rows and costs."""
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a DataFrame (got {type(table).__name__})")
+    missing = [c for c in (cost, mean, sd) if c not in table.columns]
+    if missing:
+        raise ValueError(f"table is missing columns {missing} (got {list(table.columns)})")
+    unknown = [b for b in [*baselines, *([reference] if reference is not None else [])] if b not in table.index]
+    if unknown:
+        raise ValueError(f"baselines/reference {unknown} are not rows of table ({list(table.index)})")
+    searched = table.drop(index=list(baselines))
+    if searched.empty:
+        raise ValueError("table has no searched method (every row is a baseline)")
+    if (searched[cost].astype(np.float64) <= 0).any():
+        bad = searched.index[searched[cost].astype(np.float64) <= 0].tolist()
+        raise ValueError(f"searched methods need {cost} > 0 on a log axis (got 0 or less for {bad})")
+    return searched
+
+
 def score_vs_cost(
     table: pd.DataFrame,
     *,
@@ -603,20 +623,7 @@ def score_vs_cost(
 
     Used in: 1.5 (all methods under one objective, with the tokens each spent).
     """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame (got {type(table).__name__})")
-    missing = [c for c in (cost, mean, sd) if c not in table.columns]
-    if missing:
-        raise ValueError(f"table is missing columns {missing} (got {list(table.columns)})")
-    unknown = [b for b in [*baselines, *([reference] if reference is not None else [])] if b not in table.index]
-    if unknown:
-        raise ValueError(f"baselines/reference {unknown} are not rows of table ({list(table.index)})")
-    searched = table.drop(index=list(baselines))
-    if searched.empty:
-        raise ValueError("table has no searched method (every row is a baseline)")
-    if (searched[cost].astype(np.float64) <= 0).any():
-        bad = searched.index[searched[cost].astype(np.float64) <= 0].tolist()
-        raise ValueError(f"searched methods need {cost} > 0 on a log axis (got 0 or less for {bad})")
+    searched = _searched_rows(table, cost, mean, sd, baselines, reference)
     palette = dict(colors) if colors is not None else series_colors([str(i) for i in searched.index])
     ax = _axes(ax, figsize=(6.0, 4.6))
     for name, row in searched.iterrows():
