@@ -825,9 +825,12 @@ def test_epochs_legend_sits_outside_the_curves() -> None:
 
 def test_temperature_plot_lists_the_domains_once_under_the_panels() -> None:
     fig = plots.temperature_plot(COUNTS, budget=1e6, max_epochs=4)
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(COUNTS.index)
-    epochs_legend = [t.get_text() for t in fig.axes[2].get_legend().get_texts()]
-    assert not set(epochs_legend) & set(COUNTS.index) and "cap E_max = 4" in epochs_legend
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[: len(COUNTS)] == list(COUNTS.index)
+    assert "cap E_max = 4" in texts[len(COUNTS):]  # the cap joins the shared legend, off the curves
+    assert all(ax.get_legend() is None for ax in (fig.axes[0], fig.axes[2]))
+    bare = plots.temperature_plot(COUNTS, temperatures=[1, 2, 5])
+    assert [t.get_text() for t in bare.legends[0].get_texts()] == list(COUNTS.index)
 
 
 def test_objective_heatmap_marks_winners_by_construction_and_can_drop_the_outline() -> None:

@@ -8,7 +8,7 @@ the check call exactly as the check cell writes it (``check("1.1/…", answer, s
 that refuses a check with the wrong number of them. Its reference must also work with no
 arguments (from the canonical world), for the tests that look for leaked answers.
 
-Used in: the compute exercises of 00, 1.1 and 1.2.
+Used in: the compute exercises of 00, 1.1, 1.2 and 2.4.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class GivenComputeExercise(ComputeExercise):
     ValueError
         On an empty ``given`` or a name that is not a Python identifier.
 
-    Used in: the compute exercises of 00, 1.1 and 1.2.
+    Used in: the compute exercises of 00, 1.1, 1.2 and 2.4.
     """
 
     given: tuple[str, ...]

@@ -174,11 +174,6 @@ def temperature_plot(
     mixes = [temperature(counts, T=float(t), by=by) for t in Ts]  # type: ignore[arg-type]
     domains = list(mixes[0].domains)
     _weights_panel(ax_list[0], Ts, np.vstack([m.as_array() for m in mixes]), domains, by)
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
-    outside = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
-    fig.legend(*ax_list[0].get_legend_handles_labels(), loc="outside lower center" if outside else "lower center",
-               ncols=len(domains), fontsize="small", frameon=False)
     ax = ax_list[1]
     ax.plot(Ts, [m.entropy() for m in mixes], color="black", lw=1.8, label="entropy H(w)")
     ax.axhline(math.log(len(domains)), color="grey", ls=":", lw=1, label=f"log k = {math.log(len(domains)):.2f}")
@@ -189,7 +184,18 @@ def temperature_plot(
         E = pd.DataFrame([epochs_fn(m, budget, counts, on_empty="inf").to_numpy() for m in mixes],
                          index=pd.Index(Ts, name="temperature T"), columns=domains)
         epochs_plot(E, ax=ax_list[2], max_epochs=max_epochs, logx=True, xlabel="temperature T (α = 1/T)",
-                    title=f"Epochs at B = {budget:,.0f} tokens", legend="best", domain_legend=False)
+                    title=f"Epochs at B = {budget:,.0f} tokens", legend=None, domain_legend=False)
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    # One legend under the panels: the domains, then the cap and its band (inside the epochs panel
+    # every spot is on some curve for one world or another).
+    handles, labels = ax_list[0].get_legend_handles_labels()
+    if budget is not None:
+        cap_handles, cap_labels = ax_list[2].get_legend_handles_labels()
+        handles, labels = handles + cap_handles, labels + cap_labels
+    outside = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    fig.legend(handles, labels, loc="outside lower center" if outside else "lower center",
+               ncols=len(labels), fontsize="small", frameon=False)
     return fig
 
 

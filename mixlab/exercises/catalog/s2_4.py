@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mixlab.exercises.given import GivenComputeExercise
 from mixlab.exercises.implement import ImplementExercise
 from mixlab.exercises.mixtures import compare_mixture
 from mixlab.exercises.numbers import compare_number_lazy
 from mixlab.exercises.predict import PredictExercise
-from mixlab.exercises.registry import ComputeExercise, Exercise, cached
+from mixlab.exercises.registry import Exercise, cached
 from mixlab.exercises.tasks_chapter2 import WORST_EXCESS
 from mixlab.exercises.verdicts import Verdict
 from mixlab.mixture import Mixture
@@ -161,7 +162,7 @@ EXERCISES: list[Exercise] = [
                   "excess $\\max_j (L_j - L_j^*)$.",
         task=WORST_EXCESS,
     ),
-    ComputeExercise(
+    GivenComputeExercise(
         id="2.4/tutor-target-optimum",
         title="The optimum for a maths tutor",
         minutes=5,
@@ -171,11 +172,12 @@ EXERCISES: list[Exercise] = [
                   "minimizes $\\sum_j s_j L_j$? Give it as a `Mixture` or a dict.",
         reference=_tutor_optimum,
         compare=_compare_tutor,
+        given=("grid_losses",),
         # grid weights are multiples of 1/6, and 0.167, 0.333 (and their 4-decimal forms) appear in every grid
         # table; the answer's combination of weights appears in none, so search for the 5-decimal forms
         decimals=5,
     ),
-    ComputeExercise(
+    GivenComputeExercise(
         id="2.4/leaked-token-share",
         title="How big is the leak, in tokens?",
         minutes=4,
@@ -184,6 +186,7 @@ EXERCISES: list[Exercise] = [
                   "(`document_hashes` gives one content hash per document.)",
         reference=_leaked_token_share,
         compare=_compare_leak,
+        given=("val_split", "train_rest"),
         decimals=5,  # at 4 decimals the truncated form (0.1400) is not distinctive enough for the leak test
     ),
 ]
