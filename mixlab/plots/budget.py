@@ -115,6 +115,15 @@ def epochs_plot(
     return ax
 
 
+def _entropy_panel(ax: Axes, Ts: np.ndarray, entropies: Sequence[float], k: int) -> None:
+    """The entropy of the smoothed weights against T, with its ceiling log k."""
+    ax.plot(Ts, entropies, color="black", lw=1.8, label="entropy H(w)")
+    ax.axhline(math.log(k), color="grey", ls=":", lw=1, label=f"log k = {math.log(k):.2f}")
+    ax.set(xscale="log", xlabel="temperature T (α = 1/T)", ylabel="entropy (nats)", title="Entropy rises towards log k")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+
+
 def temperature_plot(
     counts: pd.DataFrame,
     temperatures: Sequence[float] | np.ndarray | None = None,
@@ -174,12 +183,7 @@ def temperature_plot(
     mixes = [temperature(counts, T=float(t), by=by) for t in Ts]  # type: ignore[arg-type]
     domains = list(mixes[0].domains)
     _weights_panel(ax_list[0], Ts, np.vstack([m.as_array() for m in mixes]), domains, by)
-    ax = ax_list[1]
-    ax.plot(Ts, [m.entropy() for m in mixes], color="black", lw=1.8, label="entropy H(w)")
-    ax.axhline(math.log(len(domains)), color="grey", ls=":", lw=1, label=f"log k = {math.log(len(domains)):.2f}")
-    ax.set(xscale="log", xlabel="temperature T (α = 1/T)", ylabel="entropy (nats)", title="Entropy rises towards log k")
-    ax.legend(fontsize="small")
-    ax.grid(alpha=0.3)
+    _entropy_panel(ax_list[1], Ts, [m.entropy() for m in mixes], len(domains))
     if budget is not None:
         E = pd.DataFrame([epochs_fn(m, budget, counts, on_empty="inf").to_numpy() for m in mixes],
                          index=pd.Index(Ts, name="temperature T"), columns=domains)
