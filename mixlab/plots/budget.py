@@ -22,6 +22,7 @@ from mixlab.plots.style import (
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
     from matplotlib.figure import Figure
 
 
@@ -95,11 +96,8 @@ def epochs_plot(
     if logx:
         ax.set_xscale("log")
     if logy:
-        from matplotlib.ticker import LogFormatter
-
         ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+        _plain_log_labels(ax.yaxis)
     if max_epochs is not None:
         lo, hi = ax.get_ylim()
         if hi > max_epochs:
@@ -120,6 +118,7 @@ def _entropy_panel(ax: Axes, Ts: np.ndarray, entropies: Sequence[float], k: int)
     ax.plot(Ts, entropies, color="black", lw=1.8, label="entropy H(w)")
     ax.axhline(math.log(k), color="grey", ls=":", lw=1, label=f"log k = {math.log(k):.2f}")
     ax.set(xscale="log", xlabel="temperature T (α = 1/T)", ylabel="entropy (nats)", title="Entropy rises towards log k")
+    _plain_log_labels(ax.xaxis)
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
 
@@ -189,6 +188,7 @@ def temperature_plot(
                          index=pd.Index(Ts, name="temperature T"), columns=domains)
         epochs_plot(E, ax=ax_list[2], max_epochs=max_epochs, logx=True, xlabel="temperature T (α = 1/T)",
                     title=f"Epochs at B = {budget:,.0f} tokens", legend=None, domain_legend=False)
+        _plain_log_labels(ax_list[2].xaxis)  # temperatures read better as 1, 10, 100
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     # One legend under the panels: the domains, then the cap and its band (inside the epochs panel
@@ -203,6 +203,17 @@ def temperature_plot(
     return fig
 
 
+def _plain_log_labels(axis: Axis) -> None:
+    """Label a log axis with plain numbers (1, 2, 5, 10, …) instead of powers of ten.
+
+    Easier to read for temperatures and epochs, and drawn without matplotlib's math-text parser.
+    """
+    from matplotlib.ticker import LogFormatter
+
+    axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
 def _weights_panel(ax: Axes, Ts: np.ndarray, W: np.ndarray, domains: list[str], by: str) -> None:
     """Weights against T, one line per domain in its colour, with the uniform level 1/k."""
     colors = domain_colors(domains)
@@ -213,6 +224,7 @@ def _weights_panel(ax: Axes, Ts: np.ndarray, W: np.ndarray, domains: list[str], 
                 ha="right", va="bottom", fontsize="small", color="grey")
     ax.set(xscale="log", xlabel="temperature T (α = 1/T)", title="w ∝ p^(1/T)",
            ylabel="weight w_i" + (" (token share)" if by == "tokens" else " (document share)"))
+    _plain_log_labels(ax.xaxis)
     ax.grid(alpha=0.3)
 
 
