@@ -127,6 +127,7 @@ def test_drift_not_flagged_for_same_process_reruns() -> None:
     assert 0.02 <= (p_tok < 0.1).mean() <= 0.2
 
 
+@pytest.mark.slow
 def test_token_binomial_would_be_overconfident() -> None:
     """Why the cluster-aware test: treating tokens as independent trials rejects far too often."""
     from scipy import stats

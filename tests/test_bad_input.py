@@ -362,6 +362,7 @@ def test_every_baseline_call_succeeds() -> None:
         assert _valid(spec, spec.fn(**spec.args)), spec.name
 
 
+@pytest.mark.slow
 def test_sweep_every_argument_with_every_hostile_value() -> None:
     tally = Tally()
     for spec, arg, hostile in _cases():

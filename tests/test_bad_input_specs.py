@@ -126,6 +126,7 @@ def test_every_invalid_value_of_every_field_is_refused_by_name(path: str, rule: 
         assert outcome == "clean", f"{path} = {value!r}: {outcome}"
 
 
+@pytest.mark.slow
 @given(
     field=st.sampled_from(FIELDS),
     value=st.one_of(

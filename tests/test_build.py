@@ -125,6 +125,7 @@ def test_named_mixer_with_provenance(tmp_path: Path) -> None:
     assert verify(tmp_path / "out").ok
 
 
+@pytest.mark.slow
 # ------------------------------------------------------------------------------- executors
 def test_workers_and_executors_give_identical_bytes(tmp_path: Path, reference: Path) -> None:
     ref = digests(reference)

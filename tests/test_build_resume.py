@@ -94,6 +94,7 @@ def test_changed_version_refuses_resume_and_names_it(tmp_path: Path, reference: 
     assert verify(out).ok
 
 
+@pytest.mark.slow
 def test_edited_spec_file_refuses_resume_then_rebuilds_like_fresh(tmp_path: Path) -> None:
     """The issue's case: ``preset`` names a spec file; editing ``floor`` in it must not reuse old shards."""
     (tmp_path / "worlds").mkdir()

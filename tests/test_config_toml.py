@@ -40,6 +40,7 @@ def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
+@pytest.mark.slow
 @given(_tables)
 @example({"rationale": 'a "quoted" \\ line\nand\ttab\x01\x7f', "weights": {"web": 0.1 + 0.2, "x y": -0.0}})
 @example({"a.b": {"c": 1e308, "d": -1e-308, "": 1, "[x]": {"y": 2}}})

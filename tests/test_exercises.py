@@ -479,6 +479,7 @@ def test_check_names_repetitions_for_epochs() -> None:
     assert "four epochs are r = 3, not 4" in _registry_hint("1.2/four-epochs-worth", four_repetitions)
 
 
+@pytest.mark.slow
 def test_check_names_the_missing_half() -> None:
     from mixlab.exercises import get_exercise
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
 
 from mixlab.domains import domain_stats
 from mixlab.exercises import get_exercise
@@ -40,6 +41,7 @@ def _ten_times_letter(changes: pd.DataFrame, base_excess: pd.Series) -> str:
     raise AssertionError(f"no option fits the sweep: {verdicts.to_dict()}, {relative.round(3).to_dict()}")
 
 
+@pytest.mark.slow
 def test_ten_times_the_tokens_prediction_matches_the_budget_sweep() -> None:
     world = canonical_world()
     mixture = {"proportional": proportional(domain_stats(world.train))}

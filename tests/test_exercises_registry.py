@@ -229,6 +229,7 @@ def test_catalog_module_names() -> None:
     assert [reg.catalog_module_name(s) for s in ("00", "2.2", "A.1")] == ["s00", "s2_2", "sA_1"]
 
 
+@pytest.mark.slow
 def test_importing_mixlab_exercises_loads_no_catalog() -> None:
     import subprocess
 

@@ -306,6 +306,7 @@ def test_temperature_is_stable_for_tiny_shares() -> None:
     assert mixers.temperature(z, T=math.inf)["empty"] == 0.0  # empty domains never get weight
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(counts_tables(2, 8), st.lists(st.floats(0.05, 50), min_size=2, max_size=6))
 def test_temperature_entropy_monotone_in_T(counts: pd.DataFrame, Ts: list[float]) -> None:
@@ -334,6 +335,7 @@ def test_unimax_infeasible_and_bad_args() -> None:
         mixers.unimax(c, budget=10, max_epochs=-1)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(counts_tables(1, 8), st.floats(0.5, 10), st.floats(1e-6, 1.0))
 def test_unimax_respects_caps_and_spends_budget(counts: pd.DataFrame, E: float, frac: float) -> None:

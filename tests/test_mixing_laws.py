@@ -76,6 +76,7 @@ def test_fit_recovers_noisy_parameters_within_tolerance() -> None:
     assert law.rmse.max() < 1.5 * noise
 
 
+@pytest.mark.slow
 def test_fit_is_deterministic_and_rejects_too_few_runs() -> None:
     W, L = law_runs(12, noise=0.01)
     a = fit_mixing_law(runs_table(W, L, DOMAINS), seed=3)
@@ -141,6 +142,7 @@ def test_minimize_predicted_respects_caps() -> None:
     assert (w <= caps + 1e-12).all() and abs(w.sum() - 1) <= 1e-9
 
 
+@pytest.mark.slow
 def test_mixing_law_optimize_on_a_known_law() -> None:
     res = mixing_law_optimize(None, "uniform", PROXY, n_runs=16, seed=0, progress=False,
                               evaluate=law_surface, domains=DOMAINS)
@@ -159,6 +161,7 @@ def test_mixing_law_optimize_on_a_known_law() -> None:
     np.testing.assert_array_equal(again.mixture.as_array(), res.mixture.as_array())
 
 
+@pytest.mark.slow
 def test_mixing_law_optimize_within_caps_on_a_world() -> None:
     world = generate_world(load_spec("tiny").select_domains(list(DOMAINS)), 0)
     tokens = world.train.token_counts()

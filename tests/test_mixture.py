@@ -173,6 +173,7 @@ def test_conversion_accepts_counts_table_and_validates() -> None:
         Mixture({"web": 1.0}, kind="document").to_documents({"web": 1.0})
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(simplex().flatmap(lambda w: st.tuples(st.just(w), positive_lengths(list(w)))))
 def test_conversion_round_trips(data: tuple[dict[str, float], dict[str, float]]) -> None:
@@ -253,6 +254,7 @@ def test_save_load_atomic(tmp_path: pytest.TempPathFactory) -> None:
     assert leftovers == []
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(simplex(), st.sampled_from(["token", "document"]), st.dictionaries(st.text(max_size=5), st.integers()))
 def test_json_round_trip_property(w: dict[str, float], kind: str, params: dict[str, int]) -> None:

@@ -625,6 +625,7 @@ def test_score_vs_cost_points_lines_and_band() -> None:
         plots.score_vs_cost(table, baselines=["nope"])
 
 
+@pytest.mark.slow
 # ---------------------------------------------------------------- the package and the course palette
 def test_the_package_re_exports_every_topic_module_and_stays_light() -> None:
     import importlib
@@ -809,6 +810,7 @@ def test_optimizer_path_is_drawn_above_the_heat_map_with_start_and_end_written()
     assert "start" not in [t.get_text() for t in ax2.texts]
 
 
+@pytest.mark.slow
 def test_epochs_legend_sits_outside_the_curves() -> None:
     table = pd.DataFrame({"web": [0.5, 1, 2], "math": [5.0, 10, 20]}, index=pd.Index([1e5, 2e5, 4e5], name="B"))
     ax = plots.epochs_plot(table, max_epochs=4)

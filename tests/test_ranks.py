@@ -60,6 +60,7 @@ def paired_values(draw: st.DrawFn) -> tuple[list[float], list[float]]:
     return x, y
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(paired_values())
 @example(([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]))  # n = 3, perfect order: ρ = τ = 1, exact p
@@ -136,6 +137,7 @@ def test_unknown_rank_method() -> None:
         ranks([1.0, 2.0], "dense")
 
 
+@pytest.mark.slow
 def test_rank_agreement_does_not_import_scipy_stats() -> None:
     """The rank helpers use scipy.special only, so a lesson does not pay for importing scipy.stats."""
     code = ("import sys; from mixlab.agreement import rank_agreement; "

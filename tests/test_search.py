@@ -106,6 +106,7 @@ def test_trace_params_and_result() -> None:
         capped.result(np.array([0.0, 0.0, 1.0]), "test", {}, runs=1, history=history)
 
 
+@pytest.mark.slow
 def test_methods_report_the_same_shared_provenance() -> None:
     sizes = {"web": 4e5, "code": 4e5, "math": 4e5}
     common: dict[str, Any] = {"evaluate": lambda m: pd.Series(1.0 + (m.as_array(list(DOMAINS)) - 0.3) ** 2,

@@ -63,6 +63,7 @@ def test_euclidean_answers_the_former_failures_exactly() -> None:
     np.testing.assert_array_equal(project_capped_simplex([1e308, 1e308, 0.0], [0.5, 1.0, 1.0]), [0.5, 0.5, 0.0])
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(st.integers(1, 6).flatmap(lambda k: st.tuples(
     st.lists(st.floats(-3, 3), min_size=k, max_size=k), caps(k), st.floats(-1e12, 1e12))))

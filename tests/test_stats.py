@@ -81,6 +81,7 @@ def test_holm_keeps_a_series_index_and_refuses_bad_p() -> None:
             holm(bad)
 
 
+@pytest.mark.slow
 @given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=12), st.sampled_from([0.01, 0.05, 0.1, 0.5]))
 @example([0.05, 0.05], 0.1)  # ties at the threshold: both rejected or both kept
 @example([0.0, 1.0, 0.025], 0.05)

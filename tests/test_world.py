@@ -51,6 +51,7 @@ def test_presets_exist_and_load() -> None:
         assert spec == load_spec(worlds_dir() / f"{name}.toml")
 
 
+@pytest.mark.slow
 def test_preset_sizes() -> None:
     sizes = {n: generate_world(n, 0).train.n_tokens for n in ("tiny", "default")}
     assert 30_000 <= sizes["tiny"] <= 80_000
@@ -513,6 +514,7 @@ def test_generated_bigrams_converge(tiny: World) -> None:
     assert np.mean(proc.stationary_distribution("web")[firsts]) > 0.5 * np.sum(proc.stationary_distribution("web") ** 2)
 
 
+@pytest.mark.slow
 def test_domains_overlap(default_world: World) -> None:
     proc = default_world.process
     ce = proc.cross_entropy_matrix()

@@ -83,6 +83,7 @@ def test_key_covers_the_generating_code(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert cache_key(spec, 0) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "foreign"])
 def test_damaged_entries_are_regenerated(tmp_path: Path, tiny: World, damage: str) -> None:
     path = store(tmp_path, tiny)
