@@ -34,7 +34,6 @@ from mixlab.plots.methods import (
     rank_agreement_plot,
     score_vs_cost,
     seed_averaging_plot,
-    spearman,  # noqa: F401  (not public, imported by nothing but the plot tests; use rank_agreement)
     weight_trace,
 )
 from mixlab.plots.profiles import excess_profile_plot, mixture_bars, skill_profile_plot

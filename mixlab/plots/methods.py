@@ -35,38 +35,6 @@ __all__ = [
     "score_vs_cost",
 ]
 
-def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
-    """Spearman rank correlation of two equally long sequences (average ranks for ties); NaN if constant.
-
-    Not public: :func:`mixlab.agreement.rank_agreement` is the course's rank agreement. No lesson
-    and no module of mixlab imports it any more (lesson 3.3 and the exercises use
-    :func:`~mixlab.agreement.rank_agreement`); only the plot tests call it.
-
-    Parameters
-    ----------
-    a, b : array-like of float
-
-    Returns
-    -------
-    float
-        ρ, or NaN when either sequence is constant.
-
-    Raises
-    ------
-    ValueError
-        If the lengths differ.
-
-    Used in: no lesson.
-    """
-    x = pd.Series(np.asarray(a, dtype=np.float64)).rank().to_numpy()
-    y = pd.Series(np.asarray(b, dtype=np.float64)).rank().to_numpy()
-    if x.size != y.size:
-        raise ValueError(f"spearman needs sequences of equal length (got {x.size} and {y.size})")
-    if x.size < 2 or np.std(x) == 0 or np.std(y) == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
-
-
 def rank_agreement_plot(
     proxy_values: pd.Series | npt.ArrayLike,
     target_values: pd.Series | npt.ArrayLike,
